@@ -1,0 +1,333 @@
+// migrate_apply(version, script, name, down, verify, dry_run, out_of_order)
+//
+// Applies one migration in the caller's transaction: the statements, the
+// ledger row and every setting the migration changed commit or roll back
+// together.  C++ zone: every PostgreSQL call goes through pg_call.
+#include "../core/checksum.hpp"
+#include "../core/version.hpp"
+#include "../pg/executor.hpp"
+#include "../pg/fmgr_io.hpp"
+#include "../pg/ledger.hpp"
+#include "../pg/script_parser.hpp"
+#include "errors.hpp"
+
+namespace pgm {
+namespace {
+
+struct ApplyArguments {
+    std::string version;
+    std::string script;
+    std::optional<std::string> name;
+    std::optional<std::string> down;
+    std::optional<std::string> verify;
+    bool dry_run = false;
+    bool out_of_order = false;
+};
+
+std::optional<std::string> optional_text(FunctionCallInfo fcinfo, int n) {
+    const char* value = pg_call(pg::text_arg, fcinfo, n);
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+}
+
+std::string required_text(FunctionCallInfo fcinfo, int n, const char* what) {
+    auto value = optional_text(fcinfo, n);
+    if (!value)
+        throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                        std::string("the migration ") + what + " must not be null");
+    return *value;
+}
+
+ApplyArguments read_arguments(FunctionCallInfo fcinfo) {
+    ApplyArguments args;
+    args.version = required_text(fcinfo, 0, "version");
+    args.script = required_text(fcinfo, 1, "script");
+    args.name = optional_text(fcinfo, 2);
+    args.down = optional_text(fcinfo, 3);
+    args.verify = optional_text(fcinfo, 4);
+    args.dry_run = pg_call(pg::bool_arg, fcinfo, 5, false);
+    args.out_of_order = pg_call(pg::bool_arg, fcinfo, 6, false);
+    return args;
+}
+
+void validate_version(const std::string& version) {
+    if (auto problem = core::version_problem(version))
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                        "invalid migration version \"" + version.substr(0, 200) + "\"", *problem,
+                        "Use a number or a timestamp such as \"001\" or \"20240101120000\"; "
+                        "\".\", \"_\" and \"-\" may separate parts, as in \"1.2.3\".");
+}
+
+std::string statement_context(const std::string& version, const pg::ScriptStatement& st) {
+    return "migration " + version + ", statement " + std::to_string(st.number) + ", line " +
+           std::to_string(st.line) + ": " + st.command;
+}
+
+[[noreturn]] void refuse_meta_command(const ApplyArguments& args, const ErrorData* edata,
+                                      const char* command) {
+    const pg::ScriptLocation* where =
+        pg_call(pg::locate_script_position, args.script.c_str(), edata->cursorpos);
+    throw UserError(ERRCODE_SYNTAX_ERROR,
+                    std::string("psql meta-command \"") + command +
+                        "\" is not supported in a migration",
+                    "Backslash commands are interpreted by psql; pg_migrate sends the script "
+                    "to the server, which only understands SQL.",
+                    "Remove the meta-command from the migration, or write it as SQL.",
+                    "migration " + args.version + ", statement " +
+                        std::to_string(where->statement) + ", line " + std::to_string(where->line));
+}
+
+// Parses the script; a syntax error is reported relative to the statement that
+// holds it, with the migration's version, statement number, line and column.
+pg::ParsedScript* parse(const ApplyArguments& args) {
+    try {
+        return pg_call(pg::parse_script, args.script.c_str());
+    } catch (const PgError& e) {
+        const char* meta = nullptr;
+        try {
+            meta = pg_call(pg::meta_command_at_error, const_cast<const ErrorData*>(e.edata()),
+                           args.script.c_str());
+        } catch (const PgError&) {
+        }
+        if (meta != nullptr) refuse_meta_command(args, e.edata(), meta);
+        try {
+            pg_call(pg::annotate_script_error, e.edata(), args.version.c_str(),
+                    args.script.c_str());
+        } catch (const PgError&) {
+            // Locating the error failed: report the original error unchanged.
+        }
+        throw;
+    }
+}
+
+// The statements that make up the migration: all of them, or the inside of a
+// single top-level BEGIN; ... COMMIT; wrapper.  Anything that cannot run in
+// the caller's transaction is refused here, before anything runs.
+struct StatementRange {
+    int first;
+    int last;
+};
+
+StatementRange plan_statements(const ApplyArguments& args, const pg::ParsedScript& parsed) {
+    if (parsed.count == 0)
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                        "migration " + args.version + " has no statements",
+                        "The script is empty or holds only comments.",
+                        "Write the migration's SQL in the script.");
+    StatementRange range{0, parsed.count - 1};
+    const pg::ScriptStatement& head = parsed.statements[0];
+    const pg::ScriptStatement& tail = parsed.statements[parsed.count - 1];
+    if (parsed.count >= 2 && head.kind == pg::StatementKind::TransactionBegin &&
+        tail.kind == pg::StatementKind::TransactionCommit) {
+        range = {1, parsed.count - 2};
+        if (range.last < range.first)
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                            "migration " + args.version + " has no statements",
+                            "The script holds only BEGIN and COMMIT.",
+                            "Write the migration's SQL between BEGIN and COMMIT.");
+    }
+    for (int i = range.first; i <= range.last; ++i) {
+        const pg::ScriptStatement& st = parsed.statements[i];
+        if (st.kind != pg::StatementKind::Plain)
+            throw UserError(
+                ERRCODE_ACTIVE_SQL_TRANSACTION,
+                std::string(st.command) + " is not allowed in a migration",
+                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
+                    " controls the transaction; pg_migrate runs each migration in one "
+                    "transaction and commits it together with its ledger row.",
+                "Remove the transaction control.  A script wrapped in a single BEGIN; ... "
+                "COMMIT; is accepted as it is.",
+                statement_context(args.version, st));
+        if (st.unsupported != nullptr)
+            throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                            std::string(st.command) + " is not supported in a migration",
+                            std::string(st.unsupported) + " (statement " +
+                                std::to_string(st.number) + ", line " + std::to_string(st.line) +
+                                ").",
+                            "Load the data with INSERT statements, or with COPY from a file the "
+                            "server can read.",
+                            statement_context(args.version, st));
+        if (st.not_in_transaction != nullptr)
+            throw UserError(
+                ERRCODE_ACTIVE_SQL_TRANSACTION,
+                std::string(st.not_in_transaction) + " cannot run inside a transaction block",
+                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
+                    " cannot run in the migration's transaction, so migrate_apply refused the "
+                    "whole migration before running anything.",
+                "Put the statement in a migration of its own marked \"-- migrate:no-transaction\" "
+                "and apply it with the pg_migrate client, which runs it outside a transaction.",
+                statement_context(args.version, st));
+    }
+    return range;
+}
+
+std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range) {
+    const char* tokens = pg_call(pg::token_stream, &parsed, range.first, range.last);
+    return core::sha256_hex(tokens);
+}
+
+pg::LedgerRow* find_version(const std::string& key) {
+    return pg_call(pg::find_version, key.data(), static_cast<int>(key.size()));
+}
+
+void refuse_version_conflict(const ApplyArguments& args, const pg::LedgerRow& existing) {
+    throw UserError(sqlstate::kVersionConflict,
+                    "migration version \"" + args.version + "\" conflicts with applied version \"" +
+                        existing.version + "\"",
+                    "Both spell the same version number; the ledger already holds \"" +
+                        std::string(existing.version) + "\".",
+                    "Rename the migration to use the spelling \"" + std::string(existing.version) + "\".");
+}
+
+[[noreturn]] void refuse_changed_script(const ApplyArguments& args, const pg::LedgerRow& existing,
+                                        const std::string& checksum) {
+    throw UserError(sqlstate::kChecksumMismatch,
+                    "migration " + args.version + " was already applied with a different script",
+                    "Applied checksum " + std::string(existing.checksum) + " at " +
+                        existing.applied_at + "; the script given now has checksum " + checksum +
+                        ".",
+                    "Restore the original script and put the change in a new migration.  If the "
+                    "applied script was edited on purpose, record the new script with "
+                    "migrate_repair() after review.");
+}
+
+void refuse_out_of_order(const ApplyArguments& args, const pg::LedgerRow& higher) {
+    throw UserError(sqlstate::kOutOfOrder,
+                    "migration " + args.version + " is older than applied migration " +
+                        higher.version,
+                    "Applying it now would run it out of order: version " +
+                        std::string(higher.version) + " is already applied.",
+                    std::string("Give the migration a version above ") + higher.version +
+                        ", or call migrate_apply with out_of_order => true to apply it anyway.");
+}
+
+pg::ApplyOutcome outcome_of(const ApplyArguments& args, const char* status,
+                            const std::string& checksum) {
+    pg::ApplyOutcome outcome{};
+    outcome.version = args.version.c_str();
+    outcome.name = args.name ? args.name->c_str() : nullptr;
+    outcome.status = status;
+    outcome.checksum = checksum.c_str();
+    return outcome;
+}
+
+const char* c_str_or_null(const std::optional<std::string>& s) {
+    return s ? s->c_str() : nullptr;
+}
+
+void record_in_ledger(const ApplyArguments& args, const std::string& key,
+                      const std::string& checksum, const std::string& fingerprint,
+                      const pg::SessionFacts& facts, int statements, int64 duration_us,
+                      bool out_of_order) {
+    core::LedgerRowFields row;
+    row.version = args.version;
+    row.name = args.name;
+    row.status = "applied";
+    row.checksum = checksum;
+    row.fingerprint = fingerprint;
+    row.script = args.script;
+    row.down = args.down;
+    row.verify = args.verify;
+    row.out_of_order = out_of_order;
+    row.statements = statements;
+    row.applied_at_us = facts.now;
+    row.applied_by = facts.role;
+    if (facts.application_name) row.application_name = std::string(facts.application_name);
+    if (facts.client_addr) row.client_addr = std::string(facts.client_addr);
+    row.duration_us = duration_us;
+
+    const char* prev = pg_call(pg::last_hash);
+    std::optional<std::string> prev_hash;
+    if (prev) prev_hash = std::string(prev);
+    const std::string hash = core::ledger_row_hash(prev_hash, row);
+
+    pg::LedgerInsert insert{};
+    insert.version = args.version.c_str();
+    insert.version_key = key.data();
+    insert.version_key_len = static_cast<int>(key.size());
+    insert.name = c_str_or_null(args.name);
+    insert.status = "applied";
+    insert.checksum = checksum.c_str();
+    insert.fingerprint = fingerprint.c_str();
+    insert.script = args.script.c_str();
+    insert.down = c_str_or_null(args.down);
+    insert.verify = c_str_or_null(args.verify);
+    insert.out_of_order = out_of_order;
+    insert.statements = statements;
+    insert.applied_at = facts.now;
+    insert.applied_by = facts.role;
+    insert.application_name = facts.application_name;
+    insert.client_addr = facts.client_addr;
+    insert.duration_us = duration_us;
+    insert.prev_hash = prev;
+    insert.hash = hash.c_str();
+    pg_call(pg::insert_row, const_cast<const pg::LedgerInsert*>(&insert));
+}
+
+}  // namespace
+}  // namespace pgm
+
+PGM_FUNCTION(migrate_apply) {
+    using namespace pgm;
+    const ApplyArguments args = read_arguments(fcinfo);
+    validate_version(args.version);
+    const std::string key = core::version_sort_key(args.version);
+    const std::string checksum = core::script_checksum(args.script);
+
+    pg_call(pg::lock_ledger);
+    pg_call(pg::check_ledger_snapshot);
+    const pg::LedgerRow* existing = find_version(key);
+    const bool applied = existing->found && pg::status_is_applied(existing->status);
+    if (existing->found && args.version != existing->version)
+        refuse_version_conflict(args, *existing);
+    if (applied && checksum == existing->checksum) {
+        pg::ApplyOutcome outcome = outcome_of(args, "skipped", checksum);
+        return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
+    }
+
+    pg::ParsedScript* parsed = parse(args);
+    const StatementRange range = plan_statements(args, *parsed);
+    const std::string fingerprint = fingerprint_of(*parsed, range);
+    if (applied) {
+        if (existing->fingerprint == nullptr || fingerprint != existing->fingerprint)
+            refuse_changed_script(args, *existing, checksum);
+        const std::string detail = "Only comments, whitespace or letter case differ from the "
+                                   "script applied at " + std::string(existing->applied_at) + ".";
+        pg_call(pg::report_notice,
+                static_cast<const char*>(
+                    ("migration " + args.version + " is already applied; the change to its "
+                     "script is cosmetic").c_str()),
+                detail.c_str());
+        pg::ApplyOutcome outcome = outcome_of(args, "skipped", checksum);
+        return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
+    }
+
+    bool out_of_order = false;
+    const pg::LedgerRow* higher =
+        pg_call(pg::highest_applied_above, key.data(), static_cast<int>(key.size()));
+    if (higher->found) {
+        if (!args.out_of_order) refuse_out_of_order(args, *higher);
+        out_of_order = true;
+    }
+
+    const pg::SessionFacts* facts = pg_call(pg::session_facts);
+    pg::ExecutionRequest request{args.version.c_str(), parsed, range.first, range.last};
+    const int nest_level = pg_call(pg::begin_setting_scope);
+    if (args.dry_run)
+        pg_call(pg::execute_and_roll_back, const_cast<const pg::ExecutionRequest*>(&request));
+    else
+        pg_call(pg::execute_statements, const_cast<const pg::ExecutionRequest*>(&request));
+    pg_call(pg::end_setting_scope, nest_level);
+    const int64 duration_us = pg_call(pg::clock_now) - facts->now;
+    const int statements = range.last - range.first + 1;
+
+    if (!args.dry_run)
+        record_in_ledger(args, key, checksum, fingerprint, *facts, statements, duration_us,
+                         out_of_order);
+
+    pg::ApplyOutcome outcome = outcome_of(args, args.dry_run ? "dry_run" : "applied", checksum);
+    outcome.statements = statements;
+    outcome.duration_us = duration_us;
+    outcome.out_of_order = out_of_order;
+    return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
+}

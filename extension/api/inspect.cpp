@@ -1,0 +1,57 @@
+// Functions that look at scripts and versions without touching the database:
+//   migrate.version_key(version text) -> bytea   natural sort key
+//   migrate_split(script text) -> SETOF (statement, line, command, transactional, sql)
+// migrate_split is how a client (or a person) sees the script exactly as
+// migrate_apply will run it: split by PostgreSQL's own parser.
+#include "../core/version.hpp"
+// PostgreSQL headers only after the pure C++ ones.
+#include "../bridge/entry.hpp"
+#include "../pg/fmgr_io.hpp"
+#include "../pg/script_parser.hpp"
+
+extern "C" {
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+}
+
+namespace pgm::pg {
+namespace {
+
+void emit_statements(FunctionCallInfo fcinfo, const ParsedScript* parsed) {
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    for (int i = 0; i < parsed->count; i++) {
+        const ScriptStatement* st = &parsed->statements[i];
+        Datum values[5];
+        bool nulls[5] = {false, false, false, false, false};
+        values[0] = Int32GetDatum(st->number);
+        values[1] = Int32GetDatum(st->line);
+        values[2] = CStringGetTextDatum(st->command);
+        values[3] = BoolGetDatum(st->not_in_transaction == nullptr &&
+                                 st->kind == StatementKind::Plain && st->unsupported == nullptr);
+        values[4] = CStringGetTextDatum(st->text);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
+}
+
+}  // namespace
+}  // namespace pgm::pg
+
+PGM_FUNCTION(migrate_version_key) {
+    using namespace pgm;
+    const char* version = pg_call(pg::text_arg, fcinfo, 0);
+    if (auto problem = core::version_problem(version))
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                        std::string("invalid migration version \"") + version + "\"", *problem);
+    const std::string key = core::version_sort_key(version);
+    return pg_call(pg::bytea_result, key.data(), static_cast<int>(key.size()));
+}
+
+PGM_FUNCTION(migrate_split) {
+    using namespace pgm;
+    const char* script = pg_call(pg::text_arg, fcinfo, 0);
+    const pg::ParsedScript* parsed = pg_call(pg::parse_script, script);
+    pg_call(pg::emit_statements, fcinfo, parsed);
+    return Datum(0);
+}

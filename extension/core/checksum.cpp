@@ -1,0 +1,124 @@
+#include "checksum.hpp"
+
+#include <openssl/evp.h>
+
+#include <new>
+#include <stdexcept>
+
+#include "cpp_only.hpp"
+
+namespace pgm::core {
+namespace {
+
+std::string to_hex(const unsigned char* bytes, unsigned int size) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(size * 2);
+    for (unsigned int i = 0; i < size; ++i) {
+        out.push_back(digits[bytes[i] >> 4]);
+        out.push_back(digits[bytes[i] & 0x0f]);
+    }
+    return out;
+}
+
+EVP_MD_CTX* as_ctx(void* p) { return static_cast<EVP_MD_CTX*>(p); }
+
+}  // namespace
+
+FieldHasher::FieldHasher() : ctx_(EVP_MD_CTX_new()) {
+    if (ctx_ == nullptr) throw std::bad_alloc();
+    if (EVP_DigestInit_ex(as_ctx(ctx_), EVP_sha256(), nullptr) != 1) {
+        EVP_MD_CTX_free(as_ctx(ctx_));
+        throw std::runtime_error("could not initialise SHA-256");
+    }
+}
+
+FieldHasher::~FieldHasher() { EVP_MD_CTX_free(as_ctx(ctx_)); }
+
+void FieldHasher::update(const void* data, std::size_t size) {
+    if (EVP_DigestUpdate(as_ctx(ctx_), data, size) != 1)
+        throw std::runtime_error("SHA-256 update failed");
+}
+
+void FieldHasher::add(std::string_view value) {
+    const std::string header = "s" + std::to_string(value.size()) + ":";
+    update(header.data(), header.size());
+    update(value.data(), value.size());
+}
+
+void FieldHasher::add(const std::optional<std::string>& value) {
+    if (value)
+        add(std::string_view(*value));
+    else
+        add_null();
+}
+
+void FieldHasher::add_null() { update("n0:", 3); }
+
+void FieldHasher::add(std::int64_t value) {
+    const std::string text = std::to_string(value);
+    const std::string header = "i" + std::to_string(text.size()) + ":";
+    update(header.data(), header.size());
+    update(text.data(), text.size());
+}
+
+std::string FieldHasher::hex_digest() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_DigestFinal_ex(as_ctx(ctx_), digest, &size) != 1)
+        throw std::runtime_error("SHA-256 final failed");
+    return to_hex(digest, size);
+}
+
+std::string sha256_hex(std::string_view data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed");
+    return to_hex(digest, size);
+}
+
+std::string normalize_line_endings(std::string_view script) {
+    std::string out;
+    out.reserve(script.size());
+    for (std::size_t i = 0; i < script.size(); ++i) {
+        const char c = script[i];
+        if (c != '\r') {
+            out.push_back(c);
+            continue;
+        }
+        out.push_back('\n');
+        if (i + 1 < script.size() && script[i + 1] == '\n') ++i;
+    }
+    return out;
+}
+
+std::string script_checksum(std::string_view script) {
+    if (script.find('\r') == std::string_view::npos) return sha256_hex(script);
+    return sha256_hex(normalize_line_endings(script));
+}
+
+std::string ledger_row_hash(const std::optional<std::string>& prev_hash,
+                            const LedgerRowFields& row) {
+    FieldHasher h;
+    h.add(std::string_view("pg_migrate ledger row v1"));
+    h.add(prev_hash);
+    h.add(std::string_view(row.version));
+    h.add(row.name);
+    h.add(std::string_view(row.status));
+    h.add(std::string_view(row.checksum));
+    h.add(row.fingerprint);
+    h.add(row.script);
+    h.add(row.down);
+    h.add(row.verify);
+    h.add(static_cast<std::int64_t>(row.out_of_order ? 1 : 0));
+    h.add(row.statements);
+    h.add(row.applied_at_us);
+    h.add(std::string_view(row.applied_by));
+    h.add(row.application_name);
+    h.add(row.client_addr);
+    h.add(row.duration_us);
+    return h.hex_digest();
+}
+
+}  // namespace pgm::core

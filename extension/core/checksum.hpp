@@ -1,0 +1,72 @@
+// Checksums of migration scripts and the hash chain over the ledger.
+//
+// The same code runs in the extension and in the client, so a checksum the
+// client computes from a file always equals the one the server stored.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgm::core {
+
+// Lowercase hex SHA-256 of `data`.
+std::string sha256_hex(std::string_view data);
+
+// "\r\n" and lone "\r" become "\n": a file checked out on Windows has the
+// same checksum as on Linux.
+std::string normalize_line_endings(std::string_view script);
+
+// The checksum stored for a migration script: SHA-256 of the script with its
+// line endings normalised.
+std::string script_checksum(std::string_view script);
+
+// Incremental SHA-256 over an unambiguous encoding of a sequence of fields:
+// each field is a tag byte ('n' null, 's' string, 'i' integer), the length in
+// decimal, ':' and the bytes.  Used for the ledger's row hashes and for the
+// semantic fingerprint of a script's tokens.
+class FieldHasher {
+public:
+    FieldHasher();
+    ~FieldHasher();
+    FieldHasher(const FieldHasher&) = delete;
+    FieldHasher& operator=(const FieldHasher&) = delete;
+
+    void add(std::string_view value);
+    void add(const std::optional<std::string>& value);
+    void add_null();
+    void add(std::int64_t value);
+    std::string hex_digest();  // ends the hasher
+
+private:
+    void update(const void* data, std::size_t size);
+    void* ctx_;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay out of here
+};
+
+// One ledger row as hashed into the chain: every column except id and hash.
+struct LedgerRowFields {
+    std::string version;
+    std::optional<std::string> name;
+    std::string status;
+    std::string checksum;
+    std::optional<std::string> fingerprint;
+    std::optional<std::string> script;
+    std::optional<std::string> down;
+    std::optional<std::string> verify;
+    bool out_of_order = false;
+    std::int64_t statements = 0;
+    std::int64_t applied_at_us = 0;  // PostgreSQL TimestampTz (microseconds since 2000-01-01)
+    std::string applied_by;
+    std::optional<std::string> application_name;
+    std::optional<std::string> client_addr;
+    std::int64_t duration_us = 0;
+};
+
+// hash = SHA-256(prev_hash, row fields).  A NULL prev_hash marks the first row.
+std::string ledger_row_hash(const std::optional<std::string>& prev_hash,
+                            const LedgerRowFields& row);
+
+}  // namespace pgm::core
+

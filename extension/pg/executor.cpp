@@ -1,0 +1,104 @@
+// PG zone: see executor.hpp.
+#include "executor.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "tcop/dest.h"
+#include "utils/guc.h"
+#include "utils/resowner.h"
+}
+
+namespace pgm::pg {
+namespace {
+
+struct ErrorContextState {
+    const ExecutionRequest* request;
+    int current;  // index of the running statement
+};
+
+// Line of the error inside the script: the statement's line, plus the lines
+// before the error position when PostgreSQL reported one for this statement.
+int error_line(const ScriptStatement* st) {
+    int position = getinternalerrposition();
+    if (position <= 0) position = geterrposition();
+    if (position <= 0) return st->line;
+    int line = st->line;
+    const char* p = st->text;
+    for (int chars = 1; chars < position && *p != '\0'; chars++) {
+        if (*p == '\n') line++;
+        p += pg_mblen(p);
+    }
+    return line;
+}
+
+void statement_error_context(void* arg) {
+    ErrorContextState* state = static_cast<ErrorContextState*>(arg);
+    const ScriptStatement* st = &state->request->script->statements[state->current];
+    errcontext("migration %s, statement %d, line %d: %s", state->request->version, st->number,
+               error_line(st), st->command);
+}
+
+}  // namespace
+
+void execute_statements(const ExecutionRequest* request) {
+    ErrorContextState state{request, request->first};
+    ErrorContextCallback callback;
+    callback.callback = statement_error_context;
+    callback.arg = &state;
+    callback.previous = error_context_stack;
+    error_context_stack = &callback;
+
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+
+    SPIExecuteOptions options;
+    memset(&options, 0, sizeof(options));
+    options.read_only = false;
+    options.dest = None_Receiver;  // rows of a SELECT are computed, not kept
+    for (int i = request->first; i <= request->last; i++) {
+        state.current = i;
+        const ScriptStatement* st = &request->script->statements[i];
+        int rc = SPI_execute_extended(st->text, &options);
+        if (rc < 0)
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                            errmsg("could not run statement %d: %s", st->number,
+                                   SPI_result_code_string(rc))));
+    }
+
+    SPI_finish();
+    error_context_stack = callback.previous;
+}
+
+void execute_and_roll_back(const ExecutionRequest* request) {
+    MemoryContext caller_context = CurrentMemoryContext;
+    ResourceOwner caller_owner = CurrentResourceOwner;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(caller_context);
+    PG_TRY();
+    {
+        execute_statements(request);
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller_context);
+        ErrorData* edata = CopyErrorData();
+        FlushErrorState();
+        RollbackAndReleaseCurrentSubTransaction();
+        MemoryContextSwitchTo(caller_context);
+        CurrentResourceOwner = caller_owner;
+        ReThrowError(edata);
+    }
+    PG_END_TRY();
+    RollbackAndReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(caller_context);
+    CurrentResourceOwner = caller_owner;
+}
+
+int begin_setting_scope() { return NewGUCNestLevel(); }
+
+// isCommit = false restores every setting changed at this level or deeper,
+// including plain SET (which would otherwise outlive a function's SET scope).
+void end_setting_scope(int nest_level) { AtEOXact_GUC(false, nest_level); }
+
+}  // namespace pgm::pg

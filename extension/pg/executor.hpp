@@ -1,0 +1,33 @@
+// Running a migration's statements in the caller's transaction.
+//
+// PG zone.  There is deliberately no subtransaction per statement: a
+// subtransaction costs an XID per DDL statement and past 64 of them overflows
+// the PGPROC subxid cache, slowing every snapshot in the cluster.  Atomicity
+// comes from the caller's transaction; the error context comes from an
+// ErrorContextCallback, as in PL/pgSQL.
+#pragma once
+
+#include "script_parser.hpp"
+
+namespace pgm::pg {
+
+struct ExecutionRequest {
+    const char* version;
+    const ParsedScript* script;
+    int first;  // index of the first statement to run
+    int last;   // index of the last statement to run
+};
+
+// Runs statements first..last.  Errors keep PostgreSQL's own report and gain a
+// context line "migration V, statement N, line L".
+void execute_statements(const ExecutionRequest* request);
+
+// Runs `request` inside an internal subtransaction and rolls it back, also on
+// error (the error is then re-raised): the dry run.
+void execute_and_roll_back(const ExecutionRequest* request);
+
+// GUC nesting: settings a migration changes are undone when it ends.
+int begin_setting_scope();
+void end_setting_scope(int nest_level);
+
+}  // namespace pgm::pg

@@ -1,0 +1,109 @@
+// PG zone: see fmgr_io.hpp.
+#include "fmgr_io.hpp"
+
+#include "script_parser.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+namespace pgm::pg {
+
+bool arg_is_null(FunctionCallInfo fcinfo, int n) {
+    return n >= PG_NARGS() || PG_ARGISNULL(n);
+}
+
+const char* text_arg(FunctionCallInfo fcinfo, int n) {
+    if (arg_is_null(fcinfo, n)) return nullptr;
+    return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+bool bool_arg(FunctionCallInfo fcinfo, int n, bool if_null) {
+    if (arg_is_null(fcinfo, n)) return if_null;
+    return PG_GETARG_BOOL(n);
+}
+
+Datum datum_arg(FunctionCallInfo fcinfo, int n) { return PG_GETARG_DATUM(n); }
+
+Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome) {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "migrate_apply must return a composite type");
+    desc = BlessTupleDesc(desc);
+
+    Interval* duration = static_cast<Interval*>(palloc0(sizeof(Interval)));
+    duration->time = outcome->duration_us;
+
+    Datum values[7];
+    bool nulls[7] = {false, outcome->name == nullptr, false, false, false, false, false};
+    values[0] = CStringGetTextDatum(outcome->version);
+    values[1] = outcome->name ? CStringGetTextDatum(outcome->name) : (Datum)0;
+    values[2] = CStringGetTextDatum(outcome->status);
+    values[3] = CStringGetTextDatum(outcome->checksum);
+    values[4] = Int32GetDatum(outcome->statements);
+    values[5] = IntervalPGetDatum(duration);
+    values[6] = BoolGetDatum(outcome->out_of_order);
+    if (desc->natts != 7) elog(ERROR, "migrate_apply: unexpected result type");
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+Datum text_result(const char* text) { return CStringGetTextDatum(text); }
+
+Datum bytea_result(const char* bytes, int len) {
+    bytea* value = static_cast<bytea*>(palloc(VARHDRSZ + len));
+    SET_VARSIZE(value, VARHDRSZ + len);
+    memcpy(VARDATA(value), bytes, len);
+    return PointerGetDatum(value);
+}
+
+void report_notice(const char* message, const char* detail) {
+    ereport(NOTICE, (errmsg_internal("%s", message),
+                     detail ? errdetail_internal("%s", detail) : 0));
+}
+
+namespace {
+
+int end_of_line(const char* script, int offset) {
+    while (script[offset] != '\0' && script[offset] != '\n') offset++;
+    return offset;
+}
+
+void append_context(ErrorData* edata, const char* line) {
+    if (edata->context == nullptr || edata->context[0] == '\0') {
+        edata->context = pstrdup(line);
+        return;
+    }
+    edata->context = psprintf("%s\n%s", edata->context, line);
+}
+
+}  // namespace
+
+void annotate_script_error(ErrorData* edata, const char* version, const char* script) {
+    if (edata->cursorpos <= 0) {
+        append_context(edata, psprintf("migration %s", version));
+        return;
+    }
+    ScriptLocation* where = locate_script_position(script, edata->cursorpos);
+    int stop = end_of_line(script, where->offset);
+    // The caret is drawn under the statement, not under the caller's query.
+    edata->internalquery = pnstrdup(script + where->statement_start, stop - where->statement_start);
+    edata->internalpos =
+        pg_mbstrlen_with_len(script + where->statement_start, where->offset - where->statement_start) + 1;
+    edata->cursorpos = 0;
+    append_context(edata, psprintf("migration %s, statement %d, line %d, column %d", version,
+                                   where->statement, where->line, where->column));
+}
+
+const char* meta_command_at_error(const ErrorData* edata, const char* script) {
+    if (edata->cursorpos <= 0) return nullptr;
+    ScriptLocation* where = locate_script_position(script, edata->cursorpos);
+    if (script[where->offset] != '\\') return nullptr;
+    return pnstrdup(script + where->offset, end_of_line(script, where->offset) - where->offset);
+}
+
+}  // namespace pgm::pg

@@ -1,0 +1,42 @@
+// Reading SQL arguments and building SQL results.  PG zone.
+#pragma once
+
+#include "../bridge/pg_headers.hpp"
+
+namespace pgm::pg {
+
+// NULL when the argument is SQL NULL (or absent).
+const char* text_arg(FunctionCallInfo fcinfo, int n);
+bool bool_arg(FunctionCallInfo fcinfo, int n, bool if_null);
+bool arg_is_null(FunctionCallInfo fcinfo, int n);
+Datum datum_arg(FunctionCallInfo fcinfo, int n);
+
+struct ApplyOutcome {
+    const char* version;
+    const char* name;
+    const char* status;
+    const char* checksum;
+    int statements;
+    int64 duration_us;
+    bool out_of_order;
+};
+
+// The one-row composite result of migrate_apply.
+Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome);
+
+Datum text_result(const char* text);
+Datum bytea_result(const char* bytes, int len);
+
+// A NOTICE to the client.
+void report_notice(const char* message, const char* detail);
+
+// Makes a script-relative error position (from raw_parser) point into the
+// statement that holds it, and adds "migration V, statement N, line L,
+// column C" to the error's context.  Modifies `edata` in place.
+void annotate_script_error(ErrorData* edata, const char* version, const char* script);
+
+// The psql meta-command ("\set x 1") at the error position of `edata`, or
+// NULL when the error is about something else.
+const char* meta_command_at_error(const ErrorData* edata, const char* script);
+
+}  // namespace pgm::pg

@@ -1,0 +1,348 @@
+// PG zone: see ledger.hpp.
+#include "ledger.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+}
+
+namespace pgm::pg {
+namespace {
+
+// Advisory lock key of the ledger: the bytes of "pg_migra" as a bigint, so it
+// is recognisable in pg_locks (classid 1885300589, objid 1634887527).
+constexpr int64 kLedgerLockKey = 0x70675f6d69677261LL;
+
+Oid ledger_owner() {
+    Oid schema = get_namespace_oid("migrate", true);
+    Oid relid = OidIsValid(schema) ? get_relname_relid("ledger", schema) : InvalidOid;
+    if (!OidIsValid(relid))
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the pg_migrate ledger table migrate.ledger does not exist"),
+                        errhint("Reinstall the extension with DROP EXTENSION pg_migrate and "
+                                "CREATE EXTENSION pg_migrate.")));
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
+    Oid owner = ((Form_pg_class)GETSTRUCT(tuple))->relowner;
+    ReleaseSysCache(tuple);
+    return owner;
+}
+
+// Runs as the ledger owner with a pinned search_path, inside SPI.
+struct OwnerScope {
+    Oid saved_user;
+    int saved_security_context;
+    int guc_nest_level;
+};
+
+void enter_owner_scope(OwnerScope* scope) {
+    Oid owner = ledger_owner();
+    GetUserIdAndSecContext(&scope->saved_user, &scope->saved_security_context);
+    SetUserIdAndSecContext(owner, scope->saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
+                                      SECURITY_RESTRICTED_OPERATION);
+    scope->guc_nest_level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                      GUC_ACTION_SAVE, true, 0, false);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+}
+
+void leave_owner_scope(const OwnerScope* scope) {
+    SPI_finish();
+    AtEOXact_GUC(true, scope->guc_nest_level);
+    SetUserIdAndSecContext(scope->saved_user, scope->saved_security_context);
+}
+
+// A plan prepared once per backend and kept across transactions.
+SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
+    if (*slot != nullptr) return *slot;
+    SPIPlanPtr plan = SPI_prepare(sql, nargs, argtypes);
+    if (plan == nullptr)
+        elog(ERROR, "could not prepare ledger query: %s", SPI_result_code_string(SPI_result));
+    SPI_keepplan(plan);
+    *slot = plan;
+    return plan;
+}
+
+Datum bytea_datum(const char* bytes, int len) {
+    bytea* value = static_cast<bytea*>(palloc(VARHDRSZ + len));
+    SET_VARSIZE(value, VARHDRSZ + len);
+    memcpy(VARDATA(value), bytes, len);
+    return PointerGetDatum(value);
+}
+
+// Copies column `col` of the current SPI row out of SPI memory (into `cxt`).
+const char* copy_text_column(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt) {
+    char* value = SPI_getvalue(tuple, desc, col);
+    if (value == nullptr) return nullptr;
+    return MemoryContextStrdup(cxt, value);
+}
+
+void copy_key_column(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt, LedgerRow* row) {
+    bool isnull;
+    Datum d = SPI_getbinval(tuple, desc, col, &isnull);
+    if (isnull) return;
+    bytea* key = DatumGetByteaPP(d);
+    row->version_key_len = VARSIZE_ANY_EXHDR(key);
+    char* copy = static_cast<char*>(MemoryContextAlloc(cxt, row->version_key_len + 1));
+    memcpy(copy, VARDATA_ANY(key), row->version_key_len);
+    row->version_key = copy;
+}
+
+int compare_keys(const char* a, int alen, const char* b, int blen) {
+    int c = memcmp(a, b, Min(alen, blen));
+    if (c != 0) return c;
+    return alen - blen;
+}
+
+SPIPlanPtr find_version_plan;
+SPIPlanPtr top_version_plan;
+SPIPlanPtr next_lower_version_plan;
+SPIPlanPtr last_hash_plan;
+SPIPlanPtr last_id_plan;
+SPIPlanPtr insert_plan;
+char* cached_client_addr;
+bool client_addr_known;
+
+}  // namespace
+
+bool status_is_applied(const char* status) {
+    return strcmp(status, "applied") == 0 || strcmp(status, "baseline") == 0 ||
+           strcmp(status, "repaired") == 0 || strcmp(status, "adopted") == 0;
+}
+
+void lock_ledger() { DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(kLedgerLockKey)); }
+
+void check_ledger_snapshot() {
+    if (!IsolationUsesXactSnapshot()) return;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    SPIPlanPtr plan = kept_plan(&last_id_plan,
+                                "SELECT pg_catalog.max(id) FROM migrate.ledger", 0, nullptr);
+    int64 seen[2] = {0, 0};
+    Snapshot snapshots[2] = {GetTransactionSnapshot(), GetLatestSnapshot()};
+    for (int i = 0; i < 2; i++) {
+        if (SPI_execute_snapshot(plan, nullptr, nullptr, snapshots[i], InvalidSnapshot, true,
+                                 false, 1) != SPI_OK_SELECT)
+            elog(ERROR, "could not read the ledger");
+        bool isnull;
+        Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+        seen[i] = isnull ? 0 : DatumGetInt64(d);
+    }
+    leave_owner_scope(&scope);
+    if (seen[0] != seen[1])
+        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                        errmsg("could not serialize access due to a concurrent migration"),
+                        errdetail("Another session changed the migration ledger after this "
+                                  "transaction's snapshot was taken."),
+                        errhint("Retry the transaction.")));
+}
+
+LedgerRow* find_version(const char* key, int key_len) {
+    MemoryContext caller = CurrentMemoryContext;
+    LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    Oid types[1] = {BYTEAOID};
+    Datum values[1] = {bytea_datum(key, key_len)};
+    SPIPlanPtr plan = kept_plan(&find_version_plan,
+                                "SELECT version, version_key, status, checksum, fingerprint, "
+                                "applied_at::text FROM migrate.ledger WHERE version_key = $1 "
+                                "ORDER BY id DESC LIMIT 1",
+                                1, types);
+    if (SPI_execute_plan(plan, values, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "could not read the ledger");
+    if (SPI_processed > 0) {
+        HeapTuple tuple = SPI_tuptable->vals[0];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        row->found = true;
+        row->version = copy_text_column(tuple, desc, 1, caller);
+        copy_key_column(tuple, desc, 2, caller, row);
+        row->status = copy_text_column(tuple, desc, 3, caller);
+        row->checksum = copy_text_column(tuple, desc, 4, caller);
+        row->fingerprint = copy_text_column(tuple, desc, 5, caller);
+        row->applied_at = copy_text_column(tuple, desc, 6, caller);
+    }
+    leave_owner_scope(&scope);
+    return row;
+}
+
+LedgerRow* highest_applied_above(const char* key, int key_len) {
+    MemoryContext caller = CurrentMemoryContext;
+    LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    Oid types[1] = {BYTEAOID};
+    SPIPlanPtr top = kept_plan(&top_version_plan,
+                               "SELECT version, version_key, status FROM migrate.ledger "
+                               "ORDER BY version_key DESC, id DESC LIMIT 1",
+                               0, nullptr);
+    SPIPlanPtr lower = kept_plan(&next_lower_version_plan,
+                                 "SELECT version, version_key, status FROM migrate.ledger "
+                                 "WHERE version_key < $1 ORDER BY version_key DESC, id DESC LIMIT 1",
+                                 1, types);
+    // Walk down the versions, newest row of each, until one is applied.  Only
+    // reverted versions are skipped, so this is one probe in the usual case.
+    LedgerRow candidate;
+    memset(&candidate, 0, sizeof(candidate));
+    bool first = true;
+    for (;;) {
+        int rc;
+        if (first) {
+            rc = SPI_execute_plan(top, nullptr, nullptr, true, 1);
+        } else {
+            Datum values[1] = {bytea_datum(candidate.version_key, candidate.version_key_len)};
+            rc = SPI_execute_plan(lower, values, nullptr, true, 1);
+        }
+        first = false;
+        if (rc != SPI_OK_SELECT) elog(ERROR, "could not read the ledger");
+        if (SPI_processed == 0) break;
+        HeapTuple tuple = SPI_tuptable->vals[0];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        copy_key_column(tuple, desc, 2, caller, &candidate);
+        if (key != nullptr &&
+            compare_keys(candidate.version_key, candidate.version_key_len, key, key_len) <= 0)
+            break;
+        const char* status = copy_text_column(tuple, desc, 3, caller);
+        if (status_is_applied(status)) {
+            *row = candidate;
+            row->found = true;
+            row->version = copy_text_column(tuple, desc, 1, caller);
+            row->status = status;
+            break;
+        }
+        SPI_freetuptable(SPI_tuptable);
+    }
+    leave_owner_scope(&scope);
+    return row;
+}
+
+const char* last_hash() {
+    MemoryContext caller = CurrentMemoryContext;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    SPIPlanPtr plan = kept_plan(&last_hash_plan,
+                                "SELECT hash FROM migrate.ledger ORDER BY id DESC LIMIT 1", 0,
+                                nullptr);
+    if (SPI_execute_plan(plan, nullptr, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "could not read the ledger");
+    const char* hash = nullptr;
+    if (SPI_processed > 0)
+        hash = copy_text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, caller);
+    leave_owner_scope(&scope);
+    return hash;
+}
+
+void insert_row(const LedgerInsert* row) {
+    constexpr int kColumns = 20;
+    Oid types[kColumns] = {TEXTOID, BYTEAOID, TEXTOID,  TEXTOID, TEXTOID,        TEXTOID, TEXTOID,
+                           TEXTOID, TEXTOID,  BOOLOID,  INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
+                           TEXTOID, INTERVALOID, TEXTOID, TEXTOID, INT4OID,      TEXTOID};
+    Datum values[kColumns];
+    char nulls[kColumns];
+    memset(nulls, ' ', sizeof(nulls));
+    auto text_or_null = [&](int i, const char* s) {
+        if (s == nullptr)
+            nulls[i] = 'n', values[i] = (Datum)0;
+        else
+            values[i] = CStringGetTextDatum(s);
+    };
+    Interval* duration = static_cast<Interval*>(palloc0(sizeof(Interval)));
+    duration->time = row->duration_us;
+
+    text_or_null(0, row->version);
+    values[1] = bytea_datum(row->version_key, row->version_key_len);
+    text_or_null(2, row->name);
+    text_or_null(3, row->status);
+    text_or_null(4, row->checksum);
+    text_or_null(5, row->fingerprint);
+    text_or_null(6, row->script);
+    text_or_null(7, row->down);
+    text_or_null(8, row->verify);
+    values[9] = BoolGetDatum(row->out_of_order);
+    values[10] = Int32GetDatum(row->statements);
+    values[11] = TimestampTzGetDatum(row->applied_at);
+    text_or_null(12, row->applied_by);
+    text_or_null(13, row->application_name);
+    text_or_null(14, row->client_addr);
+    values[15] = IntervalPGetDatum(duration);
+    text_or_null(16, row->prev_hash);
+    text_or_null(17, row->hash);
+    values[18] = Int32GetDatum(1);  // format version of the row hash
+    text_or_null(19, nullptr);      // reserved: reason (repair, revert)
+
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    SPIPlanPtr plan = kept_plan(
+        &insert_plan,
+        "INSERT INTO migrate.ledger (version, version_key, name, status, checksum, fingerprint, "
+        "script, down, verify, out_of_order, statements, applied_at, applied_by, "
+        "application_name, client_addr, duration, prev_hash, hash, hash_format, reason) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+        "$15::pg_catalog.inet, $16, $17, $18, $19, $20)",
+        kColumns, types);
+    if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "could not write the ledger");
+    leave_owner_scope(&scope);
+}
+
+int64 clock_now() { return GetCurrentTimestamp(); }
+
+SessionFacts* session_facts() {
+    SessionFacts* facts = static_cast<SessionFacts*>(palloc0(sizeof(SessionFacts)));
+    facts->role = GetUserNameFromId(GetUserId(), false);
+    const char* app = GetConfigOption("application_name", true, false);
+    facts->application_name = (app != nullptr && app[0] != '\0') ? pstrdup(app) : nullptr;
+    if (!client_addr_known) {
+        // The client address cannot change during a session: look it up once.
+        MemoryContext caller = CurrentMemoryContext;
+        OwnerScope scope;
+        enter_owner_scope(&scope);
+        if (SPI_execute("SELECT pg_catalog.host(pg_catalog.inet_client_addr())", true, 1) !=
+            SPI_OK_SELECT)
+            elog(ERROR, "could not read the client address");
+        const char* addr = copy_text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, caller);
+        leave_owner_scope(&scope);
+        cached_client_addr = addr ? MemoryContextStrdup(TopMemoryContext, addr) : nullptr;
+        client_addr_known = true;
+    }
+    facts->client_addr = cached_client_addr;
+    facts->now = GetCurrentTimestamp();
+    return facts;
+}
+
+void query_into_srf(FunctionCallInfo fcinfo, const char* sql, int nargs, Oid* argtypes,
+                    Datum* values, const char* nulls) {
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "could not read the ledger");
+    TupleDesc result_desc = rsinfo->setDesc;
+    int natts = result_desc->natts;
+    Datum* row_values = static_cast<Datum*>(palloc(sizeof(Datum) * natts));
+    bool* row_nulls = static_cast<bool*>(palloc(sizeof(bool) * natts));
+    for (uint64 r = 0; r < SPI_processed; r++) {
+        for (int c = 0; c < natts; c++)
+            row_values[c] =
+                SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1, &row_nulls[c]);
+        tuplestore_putvalues(rsinfo->setResult, result_desc, row_values, row_nulls);
+    }
+    leave_owner_scope(&scope);
+}
+
+}  // namespace pgm::pg

@@ -1,0 +1,87 @@
+// The ledger table migrate.ledger, read and written only from here.
+//
+// PG zone.  Every query runs as the ledger's owner, with search_path pinned to
+// "pg_catalog, pg_temp", through plans prepared once per backend.  The
+// caller's rights are never used to touch the ledger, so the right to migrate
+// is exactly EXECUTE on the functions, and a hostile search_path (objects named
+// like ours in another schema) cannot change what these queries mean.
+#pragma once
+
+#include "../bridge/pg_headers.hpp"
+
+namespace pgm::pg {
+
+// Statuses whose version counts as applied.
+bool status_is_applied(const char* status);
+
+// Serialises ledger writers of this database: a transaction-level advisory
+// lock, so it is released at commit or rollback.  Waiting for it honours
+// lock_timeout and the deadlock detector.
+void lock_ledger();
+
+// Under REPEATABLE READ or SERIALIZABLE, raises a serialization failure when
+// another session has written the ledger after this transaction's snapshot
+// was taken (we would not see its rows and could apply a migration twice).
+void check_ledger_snapshot();
+
+struct LedgerRow {
+    bool found;
+    const char* version;
+    const char* version_key;  // bytea contents (not NUL-terminated)
+    int version_key_len;
+    const char* status;
+    const char* checksum;
+    const char* fingerprint;
+    const char* applied_at;   // text, for messages
+};
+
+// The newest row of the version whose sort key is `key`.
+LedgerRow* find_version(const char* key, int key_len);
+
+// The highest version whose newest row is applied and whose key is greater
+// than `key` (all versions when key is NULL).
+LedgerRow* highest_applied_above(const char* key, int key_len);
+
+// The hash of the newest ledger row, or NULL when the ledger is empty.
+const char* last_hash();
+
+struct LedgerInsert {
+    const char* version;
+    const char* version_key;
+    int version_key_len;
+    const char* name;
+    const char* status;
+    const char* checksum;
+    const char* fingerprint;
+    const char* script;
+    const char* down;
+    const char* verify;
+    bool out_of_order;
+    int statements;
+    int64 applied_at;  // TimestampTz
+    const char* applied_by;
+    const char* application_name;
+    const char* client_addr;
+    int64 duration_us;
+    const char* prev_hash;
+    const char* hash;
+};
+
+void insert_row(const LedgerInsert* row);
+
+// Facts about the calling session recorded with each row.
+struct SessionFacts {
+    const char* role;
+    const char* application_name;
+    const char* client_addr;
+    int64 now;
+};
+SessionFacts* session_facts();
+int64 clock_now();
+
+// Runs a read-only query against the ledger as its owner and returns the rows
+// through a materialised SRF result (used by migrate_status).
+void query_into_srf(FunctionCallInfo fcinfo, const char* sql, int nargs, Oid* argtypes,
+                    Datum* values, const char* nulls);
+
+}  // namespace pgm::pg

@@ -1,0 +1,63 @@
+// Splitting and classifying a migration script with PostgreSQL's own parser.
+//
+// PG zone: C-style code that may ereport.  Call it from C++ through pg_call.
+// Everything returned is palloc'd in the current memory context.
+#pragma once
+
+#include "../bridge/pg_headers.hpp"
+
+namespace pgm::pg {
+
+enum class StatementKind : int {
+    Plain = 0,
+    TransactionBegin,   // BEGIN / START TRANSACTION without options
+    TransactionCommit,  // COMMIT / END without AND CHAIN
+    TransactionOther,   // any other transaction control
+};
+
+struct ScriptStatement {
+    int number;                 // 1-based position in the script
+    int start;                  // byte offset of the statement's first token
+    int end;                    // byte offset just past its last token (no ';')
+    int line;                   // 1-based line of the first token
+    int column;                 // 1-based column (in characters) of the first token
+    const char* command;        // command tag, e.g. "CREATE TABLE"
+    const char* text;           // the statement, script[start, end)
+    StatementKind kind;
+    const char* not_in_transaction;  // e.g. "CREATE INDEX CONCURRENTLY", or NULL
+    const char* unsupported;         // why it can never run in a migration, or NULL
+};
+
+struct ParsedScript {
+    const char* script;
+    int length;
+    int count;
+    ScriptStatement* statements;
+};
+
+// Parses `script`.  Syntax errors are raised as PostgreSQL reports them, with
+// the error position relative to the script (see locate_script_error).
+ParsedScript* parse_script(const char* script);
+
+// Where an error position (a 1-based character offset into `script`, as
+// PostgreSQL's errposition uses) lies: line, column, and the statement around
+// it, found with PostgreSQL's lexer.
+struct ScriptLocation {
+    int line;
+    int column;
+    int statement;         // 1-based statement number
+    int statement_start;   // byte offset where that statement starts
+    int offset;            // byte offset of the position itself
+};
+ScriptLocation* locate_script_position(const char* script, int char_position);
+
+// 1-based line number of a byte offset.
+int line_of_offset(const char* script, int offset);
+
+// The statements' token streams, one line per token ("kind text"), statements
+// separated by ";" lines.  Comments and whitespace are dropped, keywords and
+// unquoted identifiers come out case-folded by the lexer, literals as their
+// values: hashing this gives a fingerprint that ignores cosmetic changes.
+const char* token_stream(const ParsedScript* parsed, int first, int last);
+
+}  // namespace pgm::pg
