@@ -10,6 +10,7 @@
 #include "../pg/ledger.hpp"
 #include "../pg/script_parser.hpp"
 #include "errors.hpp"
+#include "script.hpp"
 
 namespace pgm {
 namespace {
@@ -61,43 +62,6 @@ void validate_version(const std::string& version) {
 std::string statement_context(const std::string& version, const pg::ScriptStatement& st) {
     return "migration " + version + ", statement " + std::to_string(st.number) + ", line " +
            std::to_string(st.line) + ": " + st.command;
-}
-
-[[noreturn]] void refuse_meta_command(const ApplyArguments& args, const ErrorData* edata,
-                                      const char* command) {
-    const pg::ScriptLocation* where =
-        pg_call(pg::locate_script_position, args.script.c_str(), edata->cursorpos);
-    throw UserError(ERRCODE_SYNTAX_ERROR,
-                    std::string("psql meta-command \"") + command +
-                        "\" is not supported in a migration",
-                    "Backslash commands are interpreted by psql; pg_migrate sends the script "
-                    "to the server, which only understands SQL.",
-                    "Remove the meta-command from the migration, or write it as SQL.",
-                    "migration " + args.version + ", statement " +
-                        std::to_string(where->statement) + ", line " + std::to_string(where->line));
-}
-
-// Parses the script; a syntax error is reported relative to the statement that
-// holds it, with the migration's version, statement number, line and column.
-pg::ParsedScript* parse(const ApplyArguments& args) {
-    try {
-        return pg_call(pg::parse_script, args.script.c_str());
-    } catch (const PgError& e) {
-        const char* meta = nullptr;
-        try {
-            meta = pg_call(pg::meta_command_at_error, const_cast<const ErrorData*>(e.edata()),
-                           args.script.c_str());
-        } catch (const PgError&) {
-        }
-        if (meta != nullptr) refuse_meta_command(args, e.edata(), meta);
-        try {
-            pg_call(pg::annotate_script_error, e.edata(), args.version.c_str(),
-                    args.script.c_str());
-        } catch (const PgError&) {
-            // Locating the error failed: report the original error unchanged.
-        }
-        throw;
-    }
 }
 
 // The statements that make up the migration: all of them, or the inside of a
@@ -285,14 +249,15 @@ PGM_FUNCTION(migrate_apply) {
         return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
     }
 
-    pg::ParsedScript* parsed = parse(args);
+    pg::ParsedScript* parsed = parse_script("migration " + args.version, args.script);
     const StatementRange range = plan_statements(args, *parsed);
     const std::string fingerprint = fingerprint_of(*parsed, range);
     if (applied) {
         if (existing->fingerprint == nullptr || fingerprint != existing->fingerprint)
             refuse_changed_script(args, *existing, checksum);
         const std::string detail = "Only comments, whitespace or letter case differ from the "
-                                   "script applied at " + std::string(existing->applied_at) + ".";
+                                   "applied script (checksum " + std::string(existing->checksum) +
+                                   ").";
         pg_call(pg::report_notice,
                 static_cast<const char*>(
                     ("migration " + args.version + " is already applied; the change to its "
@@ -304,7 +269,7 @@ PGM_FUNCTION(migrate_apply) {
 
     bool out_of_order = false;
     const pg::LedgerRow* higher =
-        pg_call(pg::highest_applied_above, key.data(), static_cast<int>(key.size()));
+        pg_call(pg::highest_applied_above, key.data(), static_cast<int>(key.size()), true);
     if (higher->found) {
         if (!args.out_of_order) refuse_out_of_order(args, *higher);
         out_of_order = true;

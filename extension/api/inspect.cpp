@@ -8,6 +8,7 @@
 #include "../bridge/entry.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/script_parser.hpp"
+#include "script.hpp"
 
 extern "C" {
 #include "funcapi.h"
@@ -51,7 +52,7 @@ PGM_FUNCTION(migrate_version_key) {
 PGM_FUNCTION(migrate_split) {
     using namespace pgm;
     const char* script = pg_call(pg::text_arg, fcinfo, 0);
-    const pg::ParsedScript* parsed = pg_call(pg::parse_script, script);
+    const pg::ParsedScript* parsed = parse_script("script", script);
     pg_call(pg::emit_statements, fcinfo, parsed);
     return Datum(0);
 }

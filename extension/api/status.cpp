@@ -66,6 +66,15 @@ PGM_FUNCTION(migrate_status) {
     if (!pg_call(pg::arg_is_null, fcinfo, 0)) {
         values[0] = pg_call(pg::datum_arg, fcinfo, 0);
         nulls[0] = ' ';
+        const pg::KeyList* keys = pg_call(pg::jsonb_object_keys_of, values[0],
+                                          static_cast<const char*>("known"));
+        for (int i = 0; i < keys->count; ++i) {
+            if (auto problem = core::version_problem(keys->keys[i]))
+                throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                                std::string("invalid migration version \"") + keys->keys[i] +
+                                    "\" in known",
+                                *problem);
+        }
     }
     pg_call(pg::query_into_srf, fcinfo, kStatusQuery, 1, static_cast<Oid*>(types),
             static_cast<Datum*>(values), static_cast<const char*>(nulls));
@@ -74,7 +83,7 @@ PGM_FUNCTION(migrate_status) {
 
 PGM_FUNCTION(migrate_version) {
     using namespace pgm;
-    const pg::LedgerRow* top = pg_call(pg::highest_applied_above, static_cast<const char*>(nullptr), 0);
+    const pg::LedgerRow* top = pg_call(pg::highest_applied_above, static_cast<const char*>(nullptr), 0, false);
     if (!top->found) {
         fcinfo->isnull = true;
         return Datum(0);

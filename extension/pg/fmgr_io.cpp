@@ -9,6 +9,7 @@ extern "C" {
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 }
 
@@ -52,6 +53,24 @@ Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome) {
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
+KeyList* jsonb_object_keys_of(Datum value, const char* what) {
+    Jsonb* jb = DatumGetJsonbP(value);
+    if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be a JSON object", what),
+                        errhint("Pass {\"<version>\": \"<checksum>\", ...}.")));
+    KeyList* list = static_cast<KeyList*>(palloc0(sizeof(KeyList)));
+    list->keys = static_cast<const char**>(palloc(sizeof(char*) * (JB_ROOT_COUNT(jb) + 1)));
+    JsonbIterator* it = JsonbIteratorInit(&jb->root);
+    JsonbValue v;
+    JsonbIteratorToken token;
+    while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+        if (token == WJB_KEY)
+            list->keys[list->count++] = pnstrdup(v.val.string.val, v.val.string.len);
+    }
+    return list;
+}
+
 Datum text_result(const char* text) { return CStringGetTextDatum(text); }
 
 Datum bytea_result(const char* bytes, int len) {
@@ -73,19 +92,21 @@ int end_of_line(const char* script, int offset) {
     return offset;
 }
 
-void append_context(ErrorData* edata, const char* line) {
+// Our line goes first: PostgreSQL lists context innermost first, and the
+// outer callers' lines are already in the error.
+void prepend_context(ErrorData* edata, const char* line) {
     if (edata->context == nullptr || edata->context[0] == '\0') {
         edata->context = pstrdup(line);
         return;
     }
-    edata->context = psprintf("%s\n%s", edata->context, line);
+    edata->context = psprintf("%s\n%s", line, edata->context);
 }
 
 }  // namespace
 
-void annotate_script_error(ErrorData* edata, const char* version, const char* script) {
+void annotate_script_error(ErrorData* edata, const char* label, const char* script) {
     if (edata->cursorpos <= 0) {
-        append_context(edata, psprintf("migration %s", version));
+        prepend_context(edata, label);
         return;
     }
     ScriptLocation* where = locate_script_position(script, edata->cursorpos);
@@ -95,7 +116,7 @@ void annotate_script_error(ErrorData* edata, const char* version, const char* sc
     edata->internalpos =
         pg_mbstrlen_with_len(script + where->statement_start, where->offset - where->statement_start) + 1;
     edata->cursorpos = 0;
-    append_context(edata, psprintf("migration %s, statement %d, line %d, column %d", version,
+    prepend_context(edata, psprintf("%s, statement %d, line %d, column %d", label,
                                    where->statement, where->line, where->column));
 }
 

@@ -24,6 +24,14 @@ struct ApplyOutcome {
 // The one-row composite result of migrate_apply.
 Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome);
 
+// The top-level keys of a jsonb object; raises an error when `value` is not
+// an object.  `what` names the argument in the message.
+struct KeyList {
+    int count;
+    const char** keys;
+};
+KeyList* jsonb_object_keys_of(Datum value, const char* what);
+
 Datum text_result(const char* text);
 Datum bytea_result(const char* bytes, int len);
 
@@ -31,9 +39,9 @@ Datum bytea_result(const char* bytes, int len);
 void report_notice(const char* message, const char* detail);
 
 // Makes a script-relative error position (from raw_parser) point into the
-// statement that holds it, and adds "migration V, statement N, line L,
-// column C" to the error's context.  Modifies `edata` in place.
-void annotate_script_error(ErrorData* edata, const char* version, const char* script);
+// statement that holds it, and adds "<label>, statement N, line L, column C"
+// to the error's context (label: "migration 001").  Modifies `edata` in place.
+void annotate_script_error(ErrorData* edata, const char* label, const char* script);
 
 // The psql meta-command ("\set x 1") at the error position of `edata`, or
 // NULL when the error is about something else.

@@ -160,10 +160,13 @@ LedgerRow* find_version(const char* key, int key_len) {
     Datum values[1] = {bytea_datum(key, key_len)};
     SPIPlanPtr plan = kept_plan(&find_version_plan,
                                 "SELECT version, version_key, status, checksum, fingerprint, "
-                                "applied_at::text FROM migrate.ledger WHERE version_key = $1 "
+                                "pg_catalog.to_char(pg_catalog.timezone('UTC', applied_at), "
+                                "'YYYY-MM-DD HH24:MI:SS UTC') FROM migrate.ledger WHERE version_key = $1 "
                                 "ORDER BY id DESC LIMIT 1",
                                 1, types);
-    if (SPI_execute_plan(plan, values, nullptr, true, 1) != SPI_OK_SELECT)
+    // read_only = false: SPI takes a fresh snapshot, so under READ COMMITTED a
+    // migration committed while we waited for the ledger lock is seen.
+    if (SPI_execute_plan(plan, values, nullptr, false, 1) != SPI_OK_SELECT)
         elog(ERROR, "could not read the ledger");
     if (SPI_processed > 0) {
         HeapTuple tuple = SPI_tuptable->vals[0];
@@ -180,7 +183,7 @@ LedgerRow* find_version(const char* key, int key_len) {
     return row;
 }
 
-LedgerRow* highest_applied_above(const char* key, int key_len) {
+LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapshot) {
     MemoryContext caller = CurrentMemoryContext;
     LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
     OwnerScope scope;
@@ -202,10 +205,10 @@ LedgerRow* highest_applied_above(const char* key, int key_len) {
     for (;;) {
         int rc;
         if (first) {
-            rc = SPI_execute_plan(top, nullptr, nullptr, true, 1);
+            rc = SPI_execute_plan(top, nullptr, nullptr, !fresh_snapshot, 1);
         } else {
             Datum values[1] = {bytea_datum(candidate.version_key, candidate.version_key_len)};
-            rc = SPI_execute_plan(lower, values, nullptr, true, 1);
+            rc = SPI_execute_plan(lower, values, nullptr, !fresh_snapshot, 1);
         }
         first = false;
         if (rc != SPI_OK_SELECT) elog(ERROR, "could not read the ledger");
@@ -237,7 +240,7 @@ const char* last_hash() {
     SPIPlanPtr plan = kept_plan(&last_hash_plan,
                                 "SELECT hash FROM migrate.ledger ORDER BY id DESC LIMIT 1", 0,
                                 nullptr);
-    if (SPI_execute_plan(plan, nullptr, nullptr, true, 1) != SPI_OK_SELECT)
+    if (SPI_execute_plan(plan, nullptr, nullptr, false, 1) != SPI_OK_SELECT)
         elog(ERROR, "could not read the ledger");
     const char* hash = nullptr;
     if (SPI_processed > 0)

@@ -35,14 +35,17 @@ struct LedgerRow {
     const char* applied_at;   // text, for messages
 };
 
-// The newest row of the version whose sort key is `key`.
+// The newest row of the version whose sort key is `key`, read with a fresh
+// snapshot (call it after lock_ledger).
 LedgerRow* find_version(const char* key, int key_len);
 
 // The highest version whose newest row is applied and whose key is greater
-// than `key` (all versions when key is NULL).
-LedgerRow* highest_applied_above(const char* key, int key_len);
+// than `key` (all versions when key is NULL).  fresh_snapshot: read with a
+// new snapshot (writers, after lock_ledger) rather than the caller's
+// (read-only callers such as migrate_version).
+LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapshot);
 
-// The hash of the newest ledger row, or NULL when the ledger is empty.
+// The hash of the newest ledger row (fresh snapshot), or NULL when empty.
 const char* last_hash();
 
 struct LedgerInsert {

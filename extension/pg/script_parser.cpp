@@ -184,12 +184,31 @@ int line_of_offset(const char* script, int offset) {
     return advance_to(&cursor, offset);
 }
 
-ParsedScript* parse_script(const char* script) {
+namespace {
+
+void take_error_position(void* arg) {
+    int position = geterrposition();
+    if (position > 0) {
+        *static_cast<int*>(arg) = position;
+        errposition(0);
+    }
+}
+
+}  // namespace
+
+ParsedScript* parse_script(const char* script, int* error_position) {
     ParsedScript* parsed = static_cast<ParsedScript*>(palloc0(sizeof(ParsedScript)));
     parsed->script = script;
     parsed->length = static_cast<int>(strlen(script));
 
+    *error_position = 0;
+    ErrorContextCallback callback;
+    callback.callback = take_error_position;
+    callback.arg = error_position;
+    callback.previous = error_context_stack;
+    error_context_stack = &callback;
     List* raw = raw_parser(script, RAW_PARSE_DEFAULT);
+    error_context_stack = callback.previous;
     parsed->count = list_length(raw);
     parsed->statements =
         static_cast<ScriptStatement*>(palloc0(sizeof(ScriptStatement) * (parsed->count + 1)));

@@ -35,9 +35,12 @@ struct ParsedScript {
     ScriptStatement* statements;
 };
 
-// Parses `script`.  Syntax errors are raised as PostgreSQL reports them, with
-// the error position relative to the script (see locate_script_error).
-ParsedScript* parse_script(const char* script);
+// Parses `script`.  Syntax errors are raised as PostgreSQL reports them, but
+// their position (relative to the script) is moved out of the error into
+// *error_position before outer error callbacks see it: an enclosing SPI call
+// (PL/pgSQL's EXECUTE) would otherwise reinterpret it as a position in its own
+// query.  See annotate_script_error.
+ParsedScript* parse_script(const char* script, int* error_position);
 
 // Where an error position (a 1-based character offset into `script`, as
 // PostgreSQL's errposition uses) lies: line, column, and the statement around

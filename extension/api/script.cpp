@@ -1,0 +1,47 @@
+#include "script.hpp"
+
+#include "../pg/fmgr_io.hpp"
+
+namespace pgm {
+namespace {
+
+[[noreturn]] void refuse_meta_command(const std::string& label, const std::string& script, const ErrorData* edata,
+                                      const char* command) {
+    const pg::ScriptLocation* where =
+        pg_call(pg::locate_script_position, script.c_str(), edata->cursorpos);
+    throw UserError(ERRCODE_SYNTAX_ERROR,
+                    std::string("psql meta-command \"") + command +
+                        "\" is not supported in a migration",
+                    "Backslash commands are interpreted by psql; pg_migrate sends the script "
+                    "to the server, which only understands SQL.",
+                    "Remove the meta-command from the migration, or write it as SQL.",
+                    label + ", statement " +
+                        std::to_string(where->statement) + ", line " + std::to_string(where->line));
+}
+
+}  // namespace
+
+pg::ParsedScript* parse_script(const std::string& label, const std::string& script) {
+    int error_position = 0;
+    try {
+        return pg_call(pg::parse_script, script.c_str(), &error_position);
+    } catch (const PgError& e) {
+        if (error_position > 0) e.edata()->cursorpos = error_position;
+        const char* meta = nullptr;
+        try {
+            meta = pg_call(pg::meta_command_at_error, const_cast<const ErrorData*>(e.edata()),
+                           script.c_str());
+        } catch (const PgError&) {
+        }
+        if (meta != nullptr) refuse_meta_command(label, script, e.edata(), meta);
+        try {
+            pg_call(pg::annotate_script_error, e.edata(), label.c_str(),
+                    script.c_str());
+        } catch (const PgError&) {
+            // Locating the error failed: report the original error unchanged.
+        }
+        throw;
+    }
+}
+
+}  // namespace pgm

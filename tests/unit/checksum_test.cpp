@@ -1,0 +1,87 @@
+#include "checksum.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace pgm::core;
+
+TEST(Sha256, KnownVectors) {
+    EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(ScriptChecksum, LineEndingsDoNotMatter) {
+    const std::string unix_script = "CREATE TABLE t (id int);\nSELECT 1;\n";
+    EXPECT_EQ(script_checksum(unix_script), script_checksum("CREATE TABLE t (id int);\r\nSELECT 1;\r\n"));
+    EXPECT_EQ(script_checksum(unix_script), script_checksum("CREATE TABLE t (id int);\rSELECT 1;\r"));
+    EXPECT_EQ(script_checksum(unix_script), sha256_hex(unix_script));
+}
+
+TEST(ScriptChecksum, ContentMatters) {
+    EXPECT_NE(script_checksum("SELECT 1;"), script_checksum("SELECT 2;"));
+    EXPECT_NE(script_checksum("SELECT 1;"), script_checksum("SELECT 1; "));
+}
+
+TEST(NormalizeLineEndings, KeepsOtherBytes) {
+    EXPECT_EQ(normalize_line_endings("a\r\n\r\nb\rc\n"), "a\n\nb\nc\n");
+    EXPECT_EQ(normalize_line_endings(std::string("x\0y", 3)), std::string("x\0y", 3));
+}
+
+namespace {
+LedgerRowFields sample_row() {
+    LedgerRowFields row;
+    row.version = "001";
+    row.name = "init";
+    row.status = "applied";
+    row.checksum = sha256_hex("CREATE TABLE t ()");
+    row.script = "CREATE TABLE t ()";
+    row.statements = 1;
+    row.applied_at_us = 123456789;
+    row.applied_by = "deployer";
+    return row;
+}
+}  // namespace
+
+TEST(LedgerRowHash, IsDeterministicAndChained) {
+    const auto row = sample_row();
+    const std::string first = ledger_row_hash(std::nullopt, row);
+    EXPECT_EQ(first, ledger_row_hash(std::nullopt, row));
+    EXPECT_EQ(first.size(), 64u);
+    EXPECT_NE(first, ledger_row_hash(std::string("00"), row));
+}
+
+TEST(LedgerRowHash, EveryFieldIsCovered) {
+    const auto base = sample_row();
+    const std::string h = ledger_row_hash(std::nullopt, base);
+    auto changed = [&](auto mutate) {
+        auto row = base;
+        mutate(row);
+        return ledger_row_hash(std::nullopt, row) != h;
+    };
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.version = "002"; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.name.reset(); }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.status = "reverted"; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.script = "CREATE TABLE u ()"; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.down = "DROP TABLE t"; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.out_of_order = true; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.applied_at_us += 1; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.applied_by = "other"; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.duration_us = 5; }));
+}
+
+TEST(LedgerRowHash, NullAndEmptyDiffer) {
+    auto a = sample_row();
+    auto b = sample_row();
+    a.down.reset();
+    b.down = std::string();
+    EXPECT_NE(ledger_row_hash(std::nullopt, a), ledger_row_hash(std::nullopt, b));
+}
+
+TEST(LedgerRowHash, FieldBoundariesAreUnambiguous) {
+    auto a = sample_row();
+    auto b = sample_row();
+    a.name = "ab";
+    a.applied_by = "c";
+    b.name = "a";
+    b.applied_by = "bc";
+    EXPECT_NE(ledger_row_hash(std::nullopt, a), ledger_row_hash(std::nullopt, b));
+}
