@@ -29,6 +29,11 @@ case "$suite" in
       --bindir="$PG_BINDIR" --host="$PGHOST" --port="$PGPORT" --user=postgres \
       --dbname=pgm_regress $tests || { show_diffs; exit 1; }
     ;;
+  bridge)
+    "$PG_PGXS_DIR/src/test/regress/pg_regress" --inputdir="$src/tests/bridge" --outputdir="$out" \
+      --bindir="$PG_BINDIR" --host="$PGHOST" --port="$PGPORT" --user=postgres \
+      --dbname=pgm_bridge bridge || { show_diffs; exit 1; }
+    ;;
   isolation)
     tests=$(cd "$src/tests/isolation/specs" && ls ./*.spec | sed -e 's|^\./||' -e 's|\.spec$||' | sort)
     # shellcheck disable=SC2086
