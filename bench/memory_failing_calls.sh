@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Backend memory across many failing migrate_apply calls in ONE session.
 #
-#   bash bench/memory_failing_calls.sh [CALLS]        default 100000
+#   bash bench/memory_failing_calls.sh [CALLS] [--check]      default 100000
+#
+# --check (used by ctest): part 1 only, and exit 1 when RSS grew by more than
+# 1 MB between the first checkpoint (after warm-up) and the last.
 #
 # Part 1: CALLS failing calls cycling through the failure paths: a runtime
 # error inside a statement (PostgreSQL error caught by the bridge and
@@ -18,6 +21,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 calls="${1:-100000}"
+check="${2:-}"
 work="$(mktemp -d)"
 state="$work/cluster.env"
 bash "$root/scripts/pg-cluster.sh" start "$state" --fast >/dev/null
@@ -53,9 +57,20 @@ failing=(
     fi
   done
 } >"$work/calls.sql"
-psql -X -q -d memtest -f "$work/calls.sql" 2>"$work/errors.log"
-echo "errors raised: $(grep -c 'ERROR' "$work/errors.log") of $calls calls;" \
-     "ledger rows: $(psql -X -At -d memtest -c 'SELECT count(*) FROM migrate.ledger') (the setup migration only)"
+psql -X -q -d memtest -f "$work/calls.sql" 2>"$work/errors.log" | tee "$work/rss.log"
+errors=$(grep -c 'ERROR' "$work/errors.log")
+rows=$(psql -X -At -d memtest -c 'SELECT count(*) FROM migrate.ledger')
+echo "errors raised: $errors of $calls calls; ledger rows: $rows (the setup migration only)"
+if [ "$check" = "--check" ]; then
+  growth=$(awk '{ v[NR] = $(NF - 1) } END { print v[NR] - v[1] }' "$work/rss.log")
+  echo "RSS growth after warm-up: ${growth} kB"
+  passed=0; failed=0
+  if [ "$errors" = "$calls" ] && [ "$rows" = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  if [ "$growth" -le 1024 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  echo "$passed passed, $failed failed"
+  [ "$failed" = 0 ]
+  exit
+fi
 
 echo "== part 2: failures that grow PostgreSQL's own caches, beside their PL/pgSQL twins (20,000 calls)"
 measure() {  # label, statement

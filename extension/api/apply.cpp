@@ -150,9 +150,7 @@ void refuse_version_conflict(const ApplyArguments& args, const pg::LedgerRow& ex
                     "Applied checksum " + std::string(existing.checksum) + " at " +
                         existing.applied_at + "; the script given now has checksum " + checksum +
                         ".",
-                    "Restore the original script and put the change in a new migration.  If the "
-                    "applied script was edited on purpose, record the new script with "
-                    "migrate_repair() after review.");
+                    "Restore the original script and put the change in a new migration.");
 }
 
 void refuse_out_of_order(const ApplyArguments& args, const pg::LedgerRow& higher) {
