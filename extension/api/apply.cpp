@@ -4,6 +4,7 @@
 // ledger row and every setting the migration changed commit or roll back
 // together.  C++ zone: every PostgreSQL call goes through pg_call.
 #include "../core/checksum.hpp"
+#include "../core/ledger_status.hpp"
 #include "../core/version.hpp"
 #include "../pg/executor.hpp"
 #include "../pg/fmgr_io.hpp"
@@ -239,7 +240,7 @@ PGM_FUNCTION(migrate_apply) {
     pg_call(pg::lock_ledger);
     pg_call(pg::check_ledger_snapshot);
     const pg::LedgerRow* existing = find_version(key);
-    const bool applied = existing->found && pg::status_is_applied(existing->status);
+    const bool applied = existing->found && core::status_counts_as_applied(existing->status);
     if (existing->found && args.version != existing->version)
         refuse_version_conflict(args, *existing);
     if (applied && checksum == existing->checksum) {

@@ -10,34 +10,6 @@
 #include "../pg/script_parser.hpp"
 #include "script.hpp"
 
-extern "C" {
-#include "funcapi.h"
-#include "utils/builtins.h"
-#include "utils/tuplestore.h"
-}
-
-namespace pgm::pg {
-namespace {
-
-void emit_statements(FunctionCallInfo fcinfo, const ParsedScript* parsed) {
-    InitMaterializedSRF(fcinfo, 0);
-    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-    for (int i = 0; i < parsed->count; i++) {
-        const ScriptStatement* st = &parsed->statements[i];
-        Datum values[5];
-        bool nulls[5] = {false, false, false, false, false};
-        values[0] = Int32GetDatum(st->number);
-        values[1] = Int32GetDatum(st->line);
-        values[2] = CStringGetTextDatum(st->command);
-        values[3] = BoolGetDatum(st->not_in_transaction == nullptr &&
-                                 st->kind == StatementKind::Plain && st->unsupported == nullptr);
-        values[4] = CStringGetTextDatum(st->text);
-        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-    }
-}
-
-}  // namespace
-}  // namespace pgm::pg
 
 PGM_FUNCTION(migrate_version_key) {
     using namespace pgm;
@@ -53,6 +25,6 @@ PGM_FUNCTION(migrate_split) {
     using namespace pgm;
     const char* script = pg_call(pg::text_arg, fcinfo, 0);
     const pg::ParsedScript* parsed = parse_script("script", script);
-    pg_call(pg::emit_statements, fcinfo, parsed);
+    pg_call(pg::split_result, fcinfo, parsed);
     return Datum(0);
 }

@@ -9,9 +9,10 @@ namespace {
                                       const char* command) {
     const pg::ScriptLocation* where =
         pg_call(pg::locate_script_position, script.c_str(), edata->cursorpos);
+    std::string shown(command);
+    if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
     throw UserError(ERRCODE_SYNTAX_ERROR,
-                    std::string("psql meta-command \"") + command +
-                        "\" is not supported in a migration",
+                    "psql meta-command \"" + shown + "\" is not supported in a migration",
                     "Backslash commands are interpreted by psql; pg_migrate sends the script "
                     "to the server, which only understands SQL.",
                     "Remove the meta-command from the migration, or write it as SQL.",

@@ -45,14 +45,18 @@ struct PendingError {
     const char* context;
 };
 
-// Copies a C++ string into the current memory context without ever raising a
-// PostgreSQL error (we may be inside a catch handler).
+// Copies (at most kMaxCopied bytes of) a C++ string into the current memory
+// context without ever raising a PostgreSQL error: we may be inside a catch
+// handler, and palloc refuses sizes over 1 GB even with MCXT_ALLOC_NO_OOM.
+constexpr std::size_t kMaxCopied = 8192;
+
 const char* copy_quietly(const std::string& s) {
     if (s.empty()) return nullptr;
-    auto* out = static_cast<char*>(
-        palloc_extended(s.size() + 1, MCXT_ALLOC_NO_OOM));
+    const std::size_t n = s.size() < kMaxCopied ? s.size() : kMaxCopied;
+    auto* out = static_cast<char*>(palloc_extended(n + 1, MCXT_ALLOC_NO_OOM));
     if (out == nullptr) return nullptr;
-    memcpy(out, s.c_str(), s.size() + 1);
+    memcpy(out, s.data(), n);
+    out[n] = '\0';
     return out;
 }
 

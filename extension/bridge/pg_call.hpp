@@ -12,7 +12,14 @@
 // Rules (checked where possible):
 //  - only plain function pointers, whose arguments are trivially destructible;
 //  - the called function is "PG zone" code: C-style, no objects with
-//    destructors, free to ereport.
+//    destructors, free to ereport;
+//  - a PgError normally propagates to the entry point, which re-throws it, and
+//    the transaction's abort cleans up.  Catching it and carrying on is only
+//    allowed around calls that hold no resources (the parser, the lexer): after
+//    anything that may have connected SPI, switched user, opened a GUC level or
+//    taken buffers, use a subtransaction instead;
+//  - never call pg_call while PostgreSQL is handling another error (in a
+//    PG_CATCH block or an error callback): catching flushes the error state.
 #pragma once
 
 #include "pg_headers.hpp"
@@ -38,7 +45,11 @@ namespace detail {
 class ErrorStackSaver {
 public:
     ErrorStackSaver() noexcept
-        : exception_stack_(PG_exception_stack), context_stack_(error_context_stack) {}
+        : exception_stack_(PG_exception_stack),
+          context_stack_(error_context_stack),
+          interrupt_holdoff_(InterruptHoldoffCount),
+          query_cancel_holdoff_(QueryCancelHoldoffCount),
+          crit_section_(CritSectionCount) {}
     ~ErrorStackSaver() { restore(); }
     ErrorStackSaver(const ErrorStackSaver&) = delete;
     ErrorStackSaver& operator=(const ErrorStackSaver&) = delete;
@@ -46,10 +57,21 @@ public:
         PG_exception_stack = exception_stack_;
         error_context_stack = context_stack_;
     }
+    // errfinish() zeroes the holdoff counters before it longjmps; put back the
+    // values of the caller of pg_call once its error has been caught.
+    void restore_after_error() noexcept {
+        restore();
+        InterruptHoldoffCount = interrupt_holdoff_;
+        QueryCancelHoldoffCount = query_cancel_holdoff_;
+        CritSectionCount = crit_section_;
+    }
 
 private:
     sigjmp_buf* exception_stack_;
     ErrorContextCallback* context_stack_;
+    uint32 interrupt_holdoff_;
+    uint32 query_cancel_holdoff_;
+    uint32 crit_section_;
 };
 
 // Called after a longjmp landed in pg_call: copies the pending error into
@@ -60,7 +82,7 @@ private:
 }  // namespace detail
 
 template <typename R, typename... Params, typename... Args>
-R pg_call(R (*fn)(Params...), Args... args) {
+__attribute__((noinline)) R pg_call(R (*fn)(Params...), Args... args) {
     static_assert((std::is_trivially_destructible_v<Args> && ...),
                   "pg_call arguments must be trivially destructible: a longjmp may skip them");
     static_assert(std::is_trivially_destructible_v<R> || std::is_void_v<R>,
@@ -72,7 +94,7 @@ R pg_call(R (*fn)(Params...), Args... args) {
         PG_exception_stack = &landing;
         return fn(args...);  // `saver` restores the stacks on the way out
     }
-    saver.restore();
+    saver.restore_after_error();
     detail::throw_caught_pg_error(caller_context);
 }
 

@@ -23,6 +23,7 @@ extern "C" {
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
 }

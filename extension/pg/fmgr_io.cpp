@@ -11,6 +11,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 }
 
 namespace pgm::pg {
@@ -69,6 +70,23 @@ KeyList* jsonb_object_keys_of(Datum value, const char* what) {
             list->keys[list->count++] = pnstrdup(v.val.string.val, v.val.string.len);
     }
     return list;
+}
+
+void split_result(FunctionCallInfo fcinfo, const ParsedScript* parsed) {
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    for (int i = 0; i < parsed->count; i++) {
+        const ScriptStatement* st = &parsed->statements[i];
+        Datum values[5];
+        bool nulls[5] = {false, false, false, false, false};
+        values[0] = Int32GetDatum(st->number);
+        values[1] = Int32GetDatum(st->line);
+        values[2] = CStringGetTextDatum(st->command);
+        values[3] = BoolGetDatum(st->not_in_transaction == nullptr &&
+                                 st->kind == StatementKind::Plain && st->unsupported == nullptr);
+        values[4] = CStringGetTextDatum(st->text);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
 }
 
 Datum text_result(const char* text) { return CStringGetTextDatum(text); }

@@ -32,6 +32,10 @@ struct KeyList {
 };
 KeyList* jsonb_object_keys_of(Datum value, const char* what);
 
+// The rows of migrate_split: one per statement of `parsed`.
+struct ParsedScript;
+void split_result(FunctionCallInfo fcinfo, const ParsedScript* parsed);
+
 Datum text_result(const char* text);
 Datum bytea_result(const char* bytes, int len);
 

@@ -62,7 +62,8 @@ void enter_owner_scope(OwnerScope* scope) {
 
 void leave_owner_scope(const OwnerScope* scope) {
     SPI_finish();
-    AtEOXact_GUC(true, scope->guc_nest_level);
+    // false: nothing set while running as the ledger owner outlives the scope.
+    AtEOXact_GUC(false, scope->guc_nest_level);
     SetUserIdAndSecContext(scope->saved_user, scope->saved_security_context);
 }
 
@@ -108,6 +109,13 @@ int compare_keys(const char* a, int alen, const char* b, int blen) {
     return alen - blen;
 }
 
+// Mirrors core::status_counts_as_applied (pure C++ is not called from the PG
+// zone); the SQL of migrate_status lists the same statuses.
+bool status_counts_as_applied(const char* status) {
+    return strcmp(status, "applied") == 0 || strcmp(status, "baseline") == 0 ||
+           strcmp(status, "repaired") == 0 || strcmp(status, "adopted") == 0;
+}
+
 SPIPlanPtr find_version_plan;
 SPIPlanPtr top_version_plan;
 SPIPlanPtr next_lower_version_plan;
@@ -118,11 +126,6 @@ char* cached_client_addr;
 bool client_addr_known;
 
 }  // namespace
-
-bool status_is_applied(const char* status) {
-    return strcmp(status, "applied") == 0 || strcmp(status, "baseline") == 0 ||
-           strcmp(status, "repaired") == 0 || strcmp(status, "adopted") == 0;
-}
 
 void lock_ledger() { DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(kLedgerLockKey)); }
 
@@ -220,7 +223,7 @@ LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapsh
             compare_keys(candidate.version_key, candidate.version_key_len, key, key_len) <= 0)
             break;
         const char* status = copy_text_column(tuple, desc, 3, caller);
-        if (status_is_applied(status)) {
+        if (status_counts_as_applied(status)) {
             *row = candidate;
             row->found = true;
             row->version = copy_text_column(tuple, desc, 1, caller);

@@ -11,9 +11,6 @@
 
 namespace pgm::pg {
 
-// Statuses whose version counts as applied.
-bool status_is_applied(const char* status);
-
 // Serialises ledger writers of this database: a transaction-level advisory
 // lock, so it is released at commit or rollback.  Waiting for it honours
 // lock_timeout and the deadlock detector.

@@ -186,20 +186,21 @@ int line_of_offset(const char* script, int offset) {
 
 namespace {
 
+// Runs for every report raised while parsing, warnings included: the last
+// one, the ERROR, decides (a warning's position must not stick to it).
 void take_error_position(void* arg) {
     int position = geterrposition();
-    if (position > 0) {
-        *static_cast<int*>(arg) = position;
-        errposition(0);
-    }
+    *static_cast<int*>(arg) = position;
+    if (position > 0) errposition(0);
 }
 
 }  // namespace
 
 ParsedScript* parse_script(const char* script, int* error_position) {
     ParsedScript* parsed = static_cast<ParsedScript*>(palloc0(sizeof(ParsedScript)));
-    parsed->script = script;
     parsed->length = static_cast<int>(strlen(script));
+    parsed->script = pnstrdup(script, parsed->length);  // the caller's buffer may not outlive us
+    script = parsed->script;
 
     *error_position = 0;
     ErrorContextCallback callback;
