@@ -1,0 +1,317 @@
+#include "migration_dir.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "../extension/core/checksum.hpp"
+#include "../extension/core/version.hpp"
+#include "migration_source.hpp"
+#include "../extension/core/cpp_only.hpp"
+
+namespace fs = std::filesystem;
+
+namespace pgm::client {
+namespace {
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string read_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw std::runtime_error("cannot read " + file.string());
+    return content;
+}
+
+// A name of the form <digits>_<name> (or <digits> alone): the version and name.
+bool split_numbered(std::string_view stem, std::string* version, std::string* name) {
+    const std::size_t underscore = stem.find('_');
+    const std::string_view digits = stem.substr(0, underscore);
+    if (!all_digits(digits)) return false;
+    *version = std::string(digits);
+    *name = underscore == std::string_view::npos ? std::string() : std::string(stem.substr(underscore + 1));
+    return true;
+}
+
+// One file name classified.
+struct Candidate {
+    Layout layout;
+    enum Role { Up, Down, Repeatable } role;
+    std::string version;
+    std::string name;
+    fs::path file;
+};
+
+std::optional<Candidate> classify_file(const fs::path& file) {
+    const std::string filename = file.filename().string();
+    if (!ends_with(filename, ".sql")) return std::nullopt;
+    const std::string_view stem = std::string_view(filename).substr(0, filename.size() - 4);
+    Candidate c{Layout::Plain, Candidate::Up, {}, {}, file};
+
+    // Flyway: V<version>__<name>, U<version>__<name>, R__<name>.
+    if (stem.size() > 3 && (stem[0] == 'V' || stem[0] == 'U' || stem[0] == 'R')) {
+        const std::size_t sep = stem.find("__");
+        if (sep != std::string_view::npos) {
+            const std::string_view ver = stem.substr(1, sep - 1);
+            c.layout = Layout::Flyway;
+            c.name = std::string(stem.substr(sep + 2));
+            if (stem[0] == 'R' && ver.empty()) {
+                c.role = Candidate::Repeatable;
+                c.version = "R__" + c.name;
+                return c;
+            }
+            // Flyway accepts '.' or '_' between version parts: V1_1 is 1.1.
+            std::string version(ver);
+            std::replace(version.begin(), version.end(), '_', '.');
+            bool ok = !version.empty() && version.front() != '.' && version.back() != '.';
+            for (char ch : version) ok = ok && ((ch >= '0' && ch <= '9') || ch == '.');
+            if (ok && stem[0] != 'R') {
+                c.role = stem[0] == 'V' ? Candidate::Up : Candidate::Down;
+                c.version = version;
+                return c;
+            }
+        }
+    }
+    // golang-migrate: <version>_<name>.up.sql / .down.sql
+    for (const auto& [suffix, role] : {std::pair<std::string_view, Candidate::Role>{".up", Candidate::Up},
+                                       {".down", Candidate::Down}}) {
+        if (ends_with(stem, suffix) &&
+            split_numbered(stem.substr(0, stem.size() - suffix.size()), &c.version, &c.name)) {
+            c.layout = Layout::GolangMigrate;
+            c.role = role;
+            return c;
+        }
+    }
+    if (split_numbered(stem, &c.version, &c.name)) return c;  // plain / dbmate
+    return std::nullopt;
+}
+
+// Diesel's metadata.toml: `run_in_transaction = false` at the top level.
+bool diesel_runs_outside_transaction(const fs::path& folder) {
+    const fs::path meta = folder / "metadata.toml";
+    if (!fs::exists(meta)) return false;
+    std::istringstream in(read_file(meta));
+    std::string line;
+    while (std::getline(in, line)) {
+        std::string compact;
+        for (char ch : line) {
+            if (ch == '#') break;
+            if (ch != ' ' && ch != '\t' && ch != '\r') compact.push_back(ch);
+        }
+        if (compact == "run_in_transaction=false") return true;
+    }
+    return false;
+}
+
+std::vector<Candidate> classify_folder(const fs::path& folder, std::vector<Problem>* problems) {
+    const std::string name = folder.filename().string();
+    const std::size_t underscore = name.find('_');
+    std::string prefix = name.substr(0, underscore);
+    const std::string rest = underscore == std::string::npos ? std::string() : name.substr(underscore + 1);
+    if (fs::exists(folder / "up.sql")) {
+        prefix.erase(std::remove(prefix.begin(), prefix.end(), '-'), prefix.end());
+        if (!all_digits(prefix)) {
+            problems->push_back({folder, "a Diesel migration folder must start with a timestamp such as "
+                                         "2017-08-31-230457_"});
+            return {};
+        }
+        std::vector<Candidate> out{{Layout::Diesel, Candidate::Up, prefix, rest, folder / "up.sql"}};
+        if (fs::exists(folder / "down.sql"))
+            out.push_back({Layout::Diesel, Candidate::Down, prefix, rest, folder / "down.sql"});
+        return out;
+    }
+    if (fs::exists(folder / "migration.sql")) {
+        if (!all_digits(prefix)) {
+            problems->push_back({folder, "a Prisma migration folder must start with a timestamp"});
+            return {};
+        }
+        return {{Layout::Prisma, Candidate::Up, prefix, rest, folder / "migration.sql"}};
+    }
+    // A folder of .sql files that is neither Diesel's nor Prisma's.
+    for (const auto& entry : fs::directory_iterator(folder))
+        if (entry.is_regular_file() && ends_with(entry.path().filename().string(), ".sql")) {
+            problems->push_back({entry.path(), "a .sql file in a folder that is not a Diesel (up.sql) "
+                                               "or Prisma (migration.sql) migration"});
+            break;
+        }
+    return {};
+}
+
+// Reads one migration's up script as it will be applied: checks UTF-8 and
+// emptiness, parses sections, computes the checksum.
+void inspect_up(Migration* m, std::vector<Problem>* problems) {
+    std::string text;
+    try {
+        text = read_file(m->up_file);
+    } catch (const std::exception& e) {
+        problems->push_back({m->up_file, e.what()});
+        return;
+    }
+    m->size = text.size();
+    std::size_t bad = 0;
+    if (!is_valid_utf8(text, &bad)) {
+        problems->push_back({m->up_file, "not valid UTF-8 (byte offset " + std::to_string(bad) + ")"});
+        return;
+    }
+    MigrationSource source;
+    try {
+        source = parse_migration_source(text);
+    } catch (const std::invalid_argument& e) {
+        problems->push_back({m->up_file, e.what()});
+        return;
+    }
+    if (is_blank(source.up)) {
+        problems->push_back({m->up_file, "the migration is empty"});
+        return;
+    }
+    m->sections = source.up.size() != text.size();
+    m->no_transaction = m->no_transaction || source.no_transaction;
+    m->has_down = m->has_down || source.down.has_value();
+    m->checksum = core::script_checksum(source.up);
+}
+
+void check_down(Migration* m, std::vector<Problem>* problems) {
+    if (!m->down_file) return;
+    try {
+        const std::string text = read_file(*m->down_file);
+        std::size_t bad = 0;
+        if (!is_valid_utf8(text, &bad))
+            problems->push_back({*m->down_file, "not valid UTF-8 (byte offset " + std::to_string(bad) + ")"});
+        // An empty down file is common (golang-migrate writes one for every
+        // migration): it means "no down script", not an error.
+        m->has_down = !is_blank(text);
+    } catch (const std::exception& e) {
+        problems->push_back({*m->down_file, e.what()});
+    }
+}
+
+}  // namespace
+
+const char* layout_name(Layout layout) {
+    switch (layout) {
+        case Layout::Empty: return "empty";
+        case Layout::Plain: return "plain";
+        case Layout::GolangMigrate: return "golang-migrate";
+        case Layout::Flyway: return "flyway";
+        case Layout::Diesel: return "diesel";
+        case Layout::Prisma: return "prisma";
+    }
+    return "unknown";
+}
+
+ScanResult scan_directory(const fs::path& dir) {
+    ScanResult result;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        result.problems.push_back({dir, "not a directory"});
+        return result;
+    }
+    std::vector<Candidate> candidates;
+    std::vector<fs::path> entries;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) entries.push_back(entry.path());
+    if (ec) result.problems.push_back({dir, "cannot list: " + ec.message()});
+    std::sort(entries.begin(), entries.end());
+    for (const fs::path& path : entries) {
+        if (fs::is_directory(path)) {
+            for (auto& c : classify_folder(path, &result.problems)) candidates.push_back(std::move(c));
+            continue;
+        }
+        if (!ends_with(path.filename().string(), ".sql")) continue;  // README.md, .gitkeep, ...
+        if (auto c = classify_file(path)) candidates.push_back(std::move(*c));
+        else
+            result.problems.push_back({path, "the name fits no migration layout (expected e.g. "
+                                              "001_name.sql, 001_name.up.sql, V1__name.sql)"});
+    }
+
+    std::set<Layout> layouts;
+    for (const auto& c : candidates) layouts.insert(c.layout);
+    if (layouts.size() > 1) {
+        std::string names;
+        for (Layout l : layouts) names += std::string(names.empty() ? "" : ", ") + layout_name(l);
+        result.problems.push_back({dir, "the directory mixes migration layouts: " + names});
+    }
+    if (layouts.size() == 1) result.layout = *layouts.begin();
+
+    // Group by version: an up (or repeatable) and optionally a down.
+    std::map<std::string, Migration> by_key;           // version sort key -> migration
+    std::map<std::string, fs::path> up_owner, down_owner;
+    std::vector<Migration> repeatables;
+    for (const auto& c : candidates) {
+        if (auto problem = core::version_problem(c.version)) {
+            result.problems.push_back({c.file, "invalid version \"" + c.version + "\": " + *problem});
+            continue;
+        }
+        if (c.role == Candidate::Repeatable) {
+            Migration m;
+            m.version = c.version;
+            m.name = c.name;
+            m.up_file = c.file;
+            m.repeatable = true;
+            repeatables.push_back(std::move(m));
+            continue;
+        }
+        const std::string key = core::version_sort_key(c.version);
+        auto& owners = c.role == Candidate::Up ? up_owner : down_owner;
+        if (auto it = owners.find(key); it != owners.end()) {
+            result.problems.push_back({c.file, "version " + c.version + " is also used by " + it->second.string()});
+            continue;
+        }
+        owners[key] = c.file;
+        Migration& m = by_key[key];
+        if (c.role == Candidate::Up) {
+            m.version = c.version;
+            m.name = c.name;
+            m.up_file = c.file;
+            if (c.layout == Layout::Diesel)
+                m.no_transaction = diesel_runs_outside_transaction(c.file.parent_path());
+        } else {
+            m.down_file = c.file;
+            if (m.version.empty()) m.version = c.version;
+        }
+    }
+    for (auto& [key, m] : by_key) {
+        if (m.up_file.empty()) {
+            result.problems.push_back({*m.down_file, "a down script without its up script"});
+            continue;
+        }
+        inspect_up(&m, &result.problems);
+        check_down(&m, &result.problems);
+        result.migrations.push_back(std::move(m));
+    }
+    for (auto& m : repeatables) {
+        inspect_up(&m, &result.problems);
+        result.migrations.push_back(std::move(m));
+    }
+    return result;
+}
+
+MigrationScripts load_scripts(const Migration& migration) {
+    const std::string text = read_file(migration.up_file);
+    MigrationSource source = parse_migration_source(text);
+    if (core::script_checksum(source.up) != migration.checksum)
+        throw std::runtime_error(migration.up_file.string() + " changed while pg_migrate was running");
+    MigrationScripts scripts;
+    scripts.up = std::move(source.up);
+    scripts.up_first_line = source.up_first_line;
+    scripts.verify = std::move(source.verify);
+    if (migration.down_file) {
+        std::string down = read_file(*migration.down_file);
+        if (!is_blank(down)) scripts.down = std::move(down);
+    } else {
+        scripts.down = std::move(source.down);
+    }
+    return scripts;
+}
+
+}  // namespace pgm::client

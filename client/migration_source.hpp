@@ -1,0 +1,38 @@
+// What a migration file says: its up/down/verify sections and its directives.
+//
+// Pure C++ (no libpq, no PostgreSQL headers), unit-tested.  Section markers are
+// dbmate's: a line "-- migrate:up", "-- migrate:down" or "-- migrate:verify",
+// optionally followed by options ("-- migrate:up transaction:false").  Without
+// markers the whole file is the up script.  Directives are comment lines:
+//   -- migrate:no-transaction     apply statement by statement, outside a transaction
+// These are line-level markers in SQL comments (like dbmate's), not SQL: the
+// SQL itself is only ever split by the server's parser.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pgm::client {
+
+struct MigrationSource {
+    std::string up;
+    int up_first_line = 1;  // line of the file where the up script starts
+    std::optional<std::string> down;
+    std::optional<std::string> verify;
+    bool no_transaction = false;
+};
+
+// Splits `text` into sections.  Throws std::invalid_argument with a message
+// naming the line for a malformed file (a section given twice, an unknown
+// section or option, text before the first marker other than comments).
+MigrationSource parse_migration_source(std::string_view text);
+
+// True when `text` is valid UTF-8 (and holds no NUL byte, which PostgreSQL
+// text cannot store).  `bad_offset` receives the first offending byte offset.
+bool is_valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);
+
+// True when `text` holds nothing but whitespace.
+bool is_blank(std::string_view text);
+
+}  // namespace pgm::client

@@ -1,0 +1,73 @@
+#include "migration_source.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+using namespace pgm::client;
+
+TEST(MigrationSource, WholeFileWithoutMarkers) {
+    auto s = parse_migration_source("CREATE TABLE t ();\n-- a comment\n");
+    EXPECT_EQ(s.up, "CREATE TABLE t ();\n-- a comment\n");
+    EXPECT_FALSE(s.down);
+    EXPECT_FALSE(s.no_transaction);
+    EXPECT_EQ(s.up_first_line, 1);
+}
+
+TEST(MigrationSource, DbmateSections) {
+    auto s = parse_migration_source(
+        "-- header comment\n-- migrate:up\nCREATE TABLE t ();\n\n-- migrate:down\nDROP TABLE t;\n"
+        "-- migrate:verify\nSELECT to_regclass('t') IS NOT NULL;\n");
+    EXPECT_EQ(s.up, "CREATE TABLE t ();\n\n");
+    ASSERT_TRUE(s.down);
+    EXPECT_EQ(*s.down, "DROP TABLE t;\n");
+    ASSERT_TRUE(s.verify);
+    EXPECT_EQ(*s.verify, "SELECT to_regclass('t') IS NOT NULL;\n");
+    EXPECT_EQ(s.up_first_line, 3);
+}
+
+TEST(MigrationSource, CrlfMarkers) {
+    auto s = parse_migration_source("-- migrate:up\r\nSELECT 1;\r\n-- migrate:down\r\nSELECT 2;\r\n");
+    EXPECT_EQ(s.up, "SELECT 1;\r\n");
+    EXPECT_EQ(*s.down, "SELECT 2;\r\n");
+}
+
+TEST(MigrationSource, NoTransactionDirectiveAndDbmateOption) {
+    EXPECT_TRUE(parse_migration_source("-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);\n").no_transaction);
+    auto s = parse_migration_source("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (x);\n");
+    EXPECT_TRUE(s.no_transaction);
+    EXPECT_EQ(s.up, "CREATE INDEX CONCURRENTLY i ON t (x);\n");
+}
+
+TEST(MigrationSource, EmptyDownSectionMeansNoDown) {
+    auto s = parse_migration_source("-- migrate:up\nSELECT 1;\n-- migrate:down\n\n");
+    EXPECT_FALSE(s.down);
+}
+
+TEST(MigrationSource, MalformedFilesNameTheLine) {
+    auto message = [](const char* text) {
+        try {
+            parse_migration_source(text);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(message("-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n"), "line 3: section \"up\" appears twice");
+    EXPECT_NE(message("-- migrate:sideways\n").find("line 1: unknown directive"), std::string::npos);
+    EXPECT_NE(message("SELECT 0;\n-- migrate:up\nSELECT 1;\n").find("line 1: SQL before the first"), std::string::npos);
+    EXPECT_NE(message("-- migrate:down\nSELECT 1;\n").find("no \"-- migrate:up\" section"), std::string::npos);
+    EXPECT_NE(message("-- migrate:up transaction:maybe\n").find("unknown option"), std::string::npos);
+}
+
+TEST(Utf8, ValidAndInvalid) {
+    EXPECT_TRUE(is_valid_utf8("plain ascii"));
+    EXPECT_TRUE(is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    std::size_t at = 0;
+    EXPECT_FALSE(is_valid_utf8("ab\xff", &at));
+    EXPECT_EQ(at, 2u);
+    EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));           // overlong
+    EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));       // surrogate
+    EXPECT_FALSE(is_valid_utf8("\xe2\x82"));           // truncated
+    EXPECT_FALSE(is_valid_utf8(std::string("a\0b", 3)));  // NUL: PostgreSQL text cannot hold it
+}
