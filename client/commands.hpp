@@ -1,0 +1,31 @@
+// The client's commands.  Each returns an exit code (exit_codes.hpp) and
+// prints either text for people or, with --json, one JSON document on stdout.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace pgm::client {
+
+struct CommonOptions {
+    std::string target;                        // -d/--dbname, else DATABASE_URL, else PG* variables
+    std::filesystem::path dir = "migrations";  // --dir
+    bool json = false;                         // --json
+};
+
+struct UpOptions {
+    std::optional<std::string> to;  // apply up to and including this version
+    bool dry_run = false;           // run everything, then roll back
+    bool single_transaction = false;
+    bool out_of_order = false;      // allow pending versions below the highest applied one
+};
+
+int run_status(const CommonOptions& options);
+int run_up(const CommonOptions& options, const UpOptions& up);
+int run_new(const CommonOptions& options, const std::string& name);
+
+// The connection target: the option, else DATABASE_URL, else "" (PG* variables).
+std::string resolve_target(const std::string& option);
+
+}  // namespace pgm::client

@@ -1,0 +1,95 @@
+#include "connection.hpp"
+
+#include <cstdlib>
+
+#include "../extension/core/cpp_only.hpp"
+
+namespace pgm::client {
+namespace {
+
+std::string field(const PGresult* result, int code) {
+    const char* value = PQresultErrorField(result, code);
+    return value ? value : "";
+}
+
+std::string first_line(const std::string& s) {
+    const auto nl = s.find('\n');
+    return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+}  // namespace
+
+ServerError::ServerError(const PGresult* result)
+    : std::runtime_error(first_line(field(result, PG_DIAG_MESSAGE_PRIMARY))),
+      sqlstate(field(result, PG_DIAG_SQLSTATE)),
+      message(field(result, PG_DIAG_MESSAGE_PRIMARY)),
+      detail(field(result, PG_DIAG_MESSAGE_DETAIL)),
+      hint(field(result, PG_DIAG_MESSAGE_HINT)),
+      context(field(result, PG_DIAG_CONTEXT)),
+      internal_query(field(result, PG_DIAG_INTERNAL_QUERY)) {
+    internal_position = std::atoi(field(result, PG_DIAG_INTERNAL_POSITION).c_str());
+    position = std::atoi(field(result, PG_DIAG_STATEMENT_POSITION).c_str());
+}
+
+int Result::column(const char* name) const {
+    const int index = PQfnumber(result_.get(), name);
+    if (index < 0) throw std::out_of_range(std::string("no column ") + name + " in the result");
+    return index;
+}
+
+Connection::Connection(const std::string& target) : conn_(nullptr, PQfinish) {
+    // dbname is expanded as a URL or conninfo; everything not given comes
+    // from the PG* variables, as in psql.
+    const char* keywords[] = {"dbname", "fallback_application_name", nullptr};
+    const char* values[] = {target.empty() ? nullptr : target.c_str(), "pg_migrate", nullptr};
+    conn_.reset(PQconnectdbParams(keywords, values, 1));
+    if (conn_ == nullptr) throw ConnectionError("out of memory while connecting");
+    if (PQstatus(conn_.get()) != CONNECTION_OK) {
+        std::string message = PQerrorMessage(conn_.get());
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        throw ConnectionError(message);
+    }
+    PQsetNoticeReceiver(conn_.get(), &Connection::on_notice, this);
+}
+
+void Connection::on_notice(void* self, const PGresult* result) {
+    auto* connection = static_cast<Connection*>(self);
+    std::string text = field(result, PG_DIAG_SEVERITY) + ":  " + field(result, PG_DIAG_MESSAGE_PRIMARY);
+    const std::string detail = field(result, PG_DIAG_MESSAGE_DETAIL);
+    if (!detail.empty()) text += "\nDETAIL:  " + detail;
+    connection->notices_.push_back(text);
+}
+
+std::vector<std::string> Connection::take_notices() {
+    std::vector<std::string> out;
+    out.swap(notices_);
+    return out;
+}
+
+Result Connection::exec(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    PGresult* raw = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                 values.data(), nullptr, nullptr, 0);
+    Result result(raw);
+    if (raw == nullptr || PQstatus(conn_.get()) == CONNECTION_BAD) {
+        std::string message = PQerrorMessage(conn_.get());
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        throw ConnectionError(message.empty() ? "the connection to the server was lost" : message);
+    }
+    const ExecStatusType status = PQresultStatus(raw);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw ServerError(raw);
+    return result;
+}
+
+std::string Connection::describe() const {
+    const char* host = PQhost(conn_.get());
+    const char* port = PQport(conn_.get());
+    std::string where = std::string("database \"") + PQdb(conn_.get()) + "\"";
+    if (host && *host) where += std::string(" on ") + (host[0] == '/' ? "socket " : "") + host;
+    if (port && *port) where += std::string(":") + port;
+    return where;
+}
+
+}  // namespace pgm::client

@@ -1,0 +1,76 @@
+// A libpq connection, and the server's errors as data.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pgm::client {
+
+// An error reported by the server, with PostgreSQL's fields.
+struct ServerError : std::runtime_error {
+    explicit ServerError(const PGresult* result);
+    std::string sqlstate;
+    std::string message;
+    std::string detail;
+    std::string hint;
+    std::string context;
+    std::string internal_query;
+    int internal_position = 0;
+    int position = 0;
+};
+
+// Could not connect, or the connection broke.
+struct ConnectionError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Result {
+public:
+    explicit Result(PGresult* result) : result_(result, PQclear) {}
+    int rows() const { return PQntuples(result_.get()); }
+    int columns() const { return PQnfields(result_.get()); }
+    bool is_null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+    std::string get(int row, int col) const { return PQgetvalue(result_.get(), row, col); }
+    std::optional<std::string> get_optional(int row, int col) const {
+        if (is_null(row, col)) return std::nullopt;
+        return get(row, col);
+    }
+    int column(const char* name) const;  // throws std::out_of_range
+
+private:
+    std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
+};
+
+class Connection {
+public:
+    // `target` is a URL or a conninfo string; empty means libpq's defaults
+    // (the PG* environment variables).
+    explicit Connection(const std::string& target);
+    Connection(const Connection&) = delete;  // the notice receiver points at this object
+    Connection& operator=(const Connection&) = delete;
+
+    // Runs one statement with text parameters over the extended protocol (no
+    // quoting, one round trip).  Throws ServerError.
+    Result exec(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+
+    // Runs a statement that returns no rows (BEGIN, COMMIT, ...).
+    void run(const std::string& sql) { exec(sql); }
+
+    std::string database() const { return PQdb(conn_.get()); }
+    std::string describe() const;  // "db on host:port" for messages
+
+    // Server notices (NOTICE, WARNING) are collected here while a call runs.
+    std::vector<std::string> take_notices();
+
+private:
+    static void on_notice(void* self, const PGresult* result);
+    std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
+    std::vector<std::string> notices_;
+};
+
+}  // namespace pgm::client

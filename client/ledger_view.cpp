@@ -1,0 +1,94 @@
+#include "ledger_view.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "../extension/core/version.hpp"
+#include "../extension/core/cpp_only.hpp"
+
+namespace pgm::client {
+
+bool extension_installed(Connection& db) {
+    Result r = db.exec("SELECT pg_catalog.to_regprocedure('pg_catalog.migrate_status(jsonb)') IS NOT NULL");
+    return r.get(0, 0) == "t";
+}
+
+std::string known_versions_json(const ScanResult& scan) {
+    nlohmann::json known = nlohmann::json::object();
+    for (const auto& m : scan.migrations)
+        if (!m.repeatable) known[m.version] = m.checksum;
+    return known.dump();
+}
+
+namespace {
+
+// Asks the server whether the new script of an applied version differs only
+// cosmetically: a dry run of an applied version never executes anything and
+// answers "skipped" for a cosmetic change, MG001 for a real one.
+bool change_is_cosmetic(Connection& db, const VersionState& s) {
+    const MigrationScripts scripts = load_scripts(*s.file);
+    bool cosmetic = false;
+    db.run("BEGIN");
+    try {
+        Result r = db.exec("SELECT status FROM pg_catalog.migrate_apply($1, $2, dry_run => true)",
+                           {s.version, scripts.up});
+        cosmetic = r.get(0, 0) == "skipped";
+    } catch (const ServerError& e) {
+        db.run("ROLLBACK");
+        if (e.sqlstate != "MG001") throw;
+        return false;
+    }
+    db.run("ROLLBACK");
+    db.take_notices();
+    return cosmetic;
+}
+
+}  // namespace
+
+std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan) {
+    std::map<std::string, const Migration*> files;  // by version sort key
+    for (const auto& m : scan.migrations)
+        if (!m.repeatable) files[core::version_sort_key(m.version)] = &m;
+
+    std::vector<VersionState> states;
+    if (!extension_installed(db)) {
+        for (const auto& m : scan.migrations) {
+            if (m.repeatable) continue;
+            states.push_back({m.version, m.name, "pending", std::nullopt, m.checksum, std::nullopt,
+                              std::nullopt, &m});
+        }
+        return states;
+    }
+    Result r = db.exec(
+        "SELECT version, name, state, checksum, file_checksum, "
+        "pg_catalog.to_char(applied_at, 'YYYY-MM-DD HH24:MI:SSOF'), applied_by "
+        "FROM pg_catalog.migrate_status($1::pg_catalog.jsonb)",
+        {known_versions_json(scan)});
+    for (int i = 0; i < r.rows(); ++i) {
+        VersionState s;
+        s.version = r.get(i, 0);
+        s.name = r.get_optional(i, 1).value_or("");
+        s.state = r.get(i, 2);
+        s.checksum = r.get_optional(i, 3);
+        s.file_checksum = r.get_optional(i, 4);
+        s.applied_at = r.get_optional(i, 5);
+        s.applied_by = r.get_optional(i, 6);
+        if (core::version_problem(s.version) == std::nullopt) {
+            auto it = files.find(core::version_sort_key(s.version));
+            if (it != files.end()) {
+                s.file = it->second;
+                if (s.name.empty()) s.name = it->second->name;
+            }
+        }
+        if (s.state == "changed" && s.file != nullptr && change_is_cosmetic(db, s)) {
+            s.state = "applied";
+            s.cosmetic_change = true;
+        }
+        states.push_back(std::move(s));
+    }
+    return states;
+}
+
+
+}  // namespace pgm::client

@@ -1,0 +1,37 @@
+// The database's view of a migration directory: one call to
+// migrate_status(known) returns every version with its state.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connection.hpp"
+#include "migration_dir.hpp"
+
+namespace pgm::client {
+
+struct VersionState {
+    std::string version;
+    std::string name;
+    std::string state;  // applied, pending, changed, missing (or the ledger status)
+    std::optional<std::string> checksum;       // applied checksum
+    std::optional<std::string> file_checksum;  // checksum on disk
+    std::optional<std::string> applied_at;
+    std::optional<std::string> applied_by;
+    const Migration* file = nullptr;            // the file on disk, when there is one
+    bool cosmetic_change = false;               // the file differs only in comments, case, whitespace
+};
+
+bool extension_installed(Connection& db);
+
+// {"<version>": "<checksum>", ...} for the versioned migrations on disk.
+std::string known_versions_json(const ScanResult& scan);
+
+// Every version, in natural order.  Without the extension installed, every
+// migration on disk is pending.  A "changed" file whose change is only
+// cosmetic (the server compares token fingerprints) is reported as "applied"
+// with cosmetic_change set.
+std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan);
+
+}  // namespace pgm::client

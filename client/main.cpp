@@ -1,0 +1,85 @@
+// pg_migrate: applies a directory of migrations through the pg_migrate extension.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "connection.hpp"
+#include "exit_codes.hpp"
+#include "report.hpp"
+#include "../extension/core/cpp_only.hpp"
+
+namespace {
+
+constexpr const char* kFooter = R"(Connection: -d/--dbname (a postgres:// URL or a conninfo string), else
+DATABASE_URL, else the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE, ...
+
+Exit codes:
+  0  success
+  1  a migration, the connection or the migration directory failed
+  2  usage error
+  3  verification problems, or applied migrations missing from the directory
+  4  a file changed after its migration was applied
+
+Layouts detected: plain/dbmate (001_name.sql, -- migrate:up/down), golang-migrate
+(001_name.up.sql/.down.sql), Flyway (V1__name.sql), Diesel (<ts>_name/up.sql),
+Prisma (<ts>_name/migration.sql).)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace pgm::client;
+    CLI::App app{"pg_migrate: schema migrations applied and recorded inside PostgreSQL"};
+    app.footer(kFooter);
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "pg_migrate 0.1");
+
+    CommonOptions common;
+    auto add_common = [&](CLI::App* cmd) {
+        cmd->add_option("-d,--dbname", common.target, "database URL or conninfo string");
+        cmd->add_option("--dir", common.dir, "migration directory")->capture_default_str();
+        cmd->add_flag("--json", common.json, "print one JSON document on stdout");
+        cmd->footer(kFooter);
+    };
+
+    UpOptions up;
+    CLI::App* up_cmd = app.add_subcommand("up", "apply every pending migration");
+    add_common(up_cmd);
+    up_cmd->add_option("--to", up.to, "apply up to and including this version");
+    up_cmd->add_flag("--dry-run", up.dry_run, "run the pending migrations in one transaction, then roll it back");
+    up_cmd->add_flag("--single-transaction", up.single_transaction, "apply all pending migrations in one transaction");
+    up_cmd->add_flag("--out-of-order", up.out_of_order,
+                     "apply pending versions lower than the highest applied one");
+
+    CLI::App* status_cmd = app.add_subcommand("status", "show applied, pending, changed and missing migrations");
+    add_common(status_cmd);
+
+    std::string new_name;
+    CLI::App* new_cmd = app.add_subcommand("new", "create the next migration file");
+    add_common(new_cmd);
+    new_cmd->add_option("name", new_name, "what the migration does, e.g. add_orders")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? exit_code::kSuccess : exit_code::kUsage;
+    }
+
+    try {
+        if (*up_cmd) return run_up(common, up);
+        if (*status_cmd) return run_status(common);
+        if (*new_cmd) return run_new(common, new_name);
+    } catch (const ConnectionError& e) {
+        std::cerr << "pg_migrate: could not connect: " << e.what() << '\n';
+        return exit_code::kFailed;
+    } catch (const ServerError& e) {
+        std::cerr << "pg_migrate: the server reported an error\n";
+        print_server_error(e, Terminal(common.json));
+        return exit_code::kFailed;
+    } catch (const std::exception& e) {
+        std::cerr << "pg_migrate: " << e.what() << '\n';
+        return exit_code::kFailed;
+    }
+    return exit_code::kUsage;
+}

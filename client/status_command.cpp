@@ -1,0 +1,111 @@
+// pg_migrate status: applied / pending / changed / missing, in one round trip.
+#include <cstdlib>
+#include <iostream>
+#include <map>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "ledger_view.hpp"
+#include "report.hpp"
+#include "../extension/core/cpp_only.hpp"
+
+namespace pgm::client {
+
+std::string resolve_target(const std::string& option) {
+    if (!option.empty()) return option;
+    if (const char* url = std::getenv("DATABASE_URL"); url != nullptr && *url != '\0') return url;
+    return "";
+}
+
+namespace {
+
+std::string file_of(const VersionState& s) { return s.file ? s.file->up_file.string() : ""; }
+
+int exit_code_for(const std::map<std::string, int>& counts) {
+    if (counts.count("changed")) return exit_code::kChanged;
+    if (counts.count("missing")) return exit_code::kVerification;
+    return exit_code::kSuccess;
+}
+
+}  // namespace
+
+int run_status(const CommonOptions& options) {
+    Terminal term(options.json);
+    const ScanResult scan = scan_directory(options.dir);
+    if (!scan.problems.empty()) {
+        if (options.json)
+            std::cout << nlohmann::json{{"command", "status"}, {"ok", false},
+                                        {"directory", options.dir.string()},
+                                        {"problems", problems_json(scan.problems)},
+                                        {"exit_code", exit_code::kFailed}}.dump(2)
+                      << '\n';
+        else
+            print_problems(scan.problems, term);
+        return exit_code::kFailed;
+    }
+
+    Connection db(resolve_target(options.target));
+    const bool installed = extension_installed(db);
+    const std::vector<VersionState> states = fetch_states(db, scan);
+    std::map<std::string, int> counts;
+    for (const auto& s : states) ++counts[s.state];
+    const int code = exit_code_for(counts);
+
+    if (options.json) {
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& s : states) {
+            rows.push_back({{"version", s.version},
+                            {"name", s.name},
+                            {"state", s.state},
+                            {"file", s.file ? nlohmann::json(file_of(s)) : nlohmann::json()},
+                            {"checksum", s.checksum ? nlohmann::json(*s.checksum) : nlohmann::json()},
+                            {"file_checksum", s.file_checksum ? nlohmann::json(*s.file_checksum) : nlohmann::json()},
+                            {"applied_at", s.applied_at ? nlohmann::json(*s.applied_at) : nlohmann::json()},
+                            {"applied_by", s.applied_by ? nlohmann::json(*s.applied_by) : nlohmann::json()},
+                            {"cosmetic_change", s.cosmetic_change}});
+        }
+        nlohmann::json summary = nlohmann::json::object();
+        for (const char* state : {"applied", "pending", "changed", "missing"})
+            summary[state] = counts.count(state) ? counts[state] : 0;
+        std::cout << nlohmann::json{{"command", "status"},
+                                    {"ok", code == exit_code::kSuccess},
+                                    {"database", db.database()},
+                                    {"directory", options.dir.string()},
+                                    {"layout", layout_name(scan.layout)},
+                                    {"extension_installed", installed},
+                                    {"migrations", rows},
+                                    {"summary", summary},
+                                    {"exit_code", code}}
+                         .dump(2)
+                  << '\n';
+        return code;
+    }
+
+    std::cout << "Directory " << options.dir.string() << " (" << layout_name(scan.layout) << ", "
+              << scan.migrations.size() << " migrations), " << db.describe() << '\n';
+    if (!installed) std::cout << term.yellow("pg_migrate is not installed in this database yet; "
+                                             "\"pg_migrate up\" installs it.") << '\n';
+    std::vector<std::vector<std::string>> table{{"version", "name", "state", "applied at", "file"}};
+    for (const auto& s : states) {
+        std::string state = s.state;
+        if (state == "applied") state = term.green(state);
+        else if (state == "pending") state = term.yellow(state);
+        else if (state == "changed" || state == "missing") state = term.red(state);
+        table.push_back({s.version, s.name, state, s.applied_at.value_or(""),
+                         file_of(s) + (s.cosmetic_change ? "  (cosmetic edit since applied)" : "")});
+    }
+    print_table(table);
+    std::string summary;
+    for (const char* state : {"applied", "pending", "changed", "missing"})
+        if (counts.count(state))
+            summary += (summary.empty() ? "" : ", ") + std::to_string(counts[state]) + " " + state;
+    std::cout << (summary.empty() ? "no migrations" : summary) << '\n';
+    if (counts.count("changed"))
+        std::cout << term.red("Applied migrations were changed on disk: restore them, or put the "
+                              "change in a new migration.") << '\n';
+    if (counts.count("missing"))
+        std::cout << term.red("Applied migrations are missing from the directory.") << '\n';
+    return code;
+}
+
+}  // namespace pgm::client

@@ -1,0 +1,221 @@
+// pg_migrate up: apply what is pending, each migration in its own
+// transaction (or all in one), stopping at the first failure.
+#include <chrono>
+#include <iostream>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "ledger_view.hpp"
+#include "report.hpp"
+#include "../extension/core/version.hpp"
+#include "../extension/core/cpp_only.hpp"
+
+namespace pgm::client {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string format_seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", s);
+    return buf;
+}
+
+struct Outcome {
+    std::string version, name, file, status;
+    int statements = 0;
+    long duration_ms = 0;
+};
+
+nlohmann::json outcome_json(const Outcome& o) {
+    return {{"version", o.version}, {"name", o.name},         {"file", o.file},
+            {"status", o.status},   {"statements", o.statements}, {"duration_ms", o.duration_ms}};
+}
+
+// Everything a run produced, printed once at the end in --json mode.
+struct RunReport {
+    nlohmann::json doc;
+    std::vector<Outcome> outcomes;
+    nlohmann::json error;
+
+    int finish(const CommonOptions& options, int code) {
+        if (!options.json) return code;
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& o : outcomes) list.push_back(outcome_json(o));
+        doc["migrations"] = list;
+        doc["error"] = error;
+        doc["ok"] = code == exit_code::kSuccess;
+        doc["exit_code"] = code;
+        std::cout << doc.dump(2) << '\n';
+        return code;
+    }
+};
+
+}  // namespace
+
+int run_up(const CommonOptions& options, const UpOptions& up) {
+    Terminal term(options.json);
+    RunReport report;
+    report.doc = {{"command", "up"}, {"directory", options.dir.string()}, {"dry_run", up.dry_run},
+                  {"single_transaction", up.single_transaction}};
+
+    std::optional<std::string> to_key;
+    if (up.to) {
+        if (auto problem = core::version_problem(*up.to)) {
+            std::cerr << "pg_migrate: invalid --to version \"" << *up.to << "\": " << *problem << '\n';
+            return exit_code::kUsage;
+        }
+        to_key = core::version_sort_key(*up.to);
+    }
+
+    const ScanResult scan = scan_directory(options.dir);
+    report.doc["layout"] = layout_name(scan.layout);
+    if (!scan.problems.empty()) {
+        report.doc["problems"] = problems_json(scan.problems);
+        if (!options.json) print_problems(scan.problems, term);
+        return report.finish(options, exit_code::kFailed);
+    }
+
+    Connection db(resolve_target(options.target));
+    report.doc["database"] = db.database();
+    if (!extension_installed(db)) {
+        db.run("CREATE EXTENSION IF NOT EXISTS pg_migrate");
+        if (!options.json) std::cout << "installed the pg_migrate extension in " << db.describe() << '\n';
+    }
+    const std::vector<VersionState> states = fetch_states(db, scan);
+
+    // 1. Nothing runs while an applied migration's file really changed
+    //    (cosmetic changes were already told apart by fetch_states).
+    std::vector<const VersionState*> changed;
+    for (const auto& s : states)
+        if (s.state == "changed" && s.file != nullptr) changed.push_back(&s);
+    if (!changed.empty()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto* s : changed) {
+            list.push_back({{"version", s->version}, {"file", s->file->up_file.string()},
+                            {"applied_checksum", *s->checksum}, {"file_checksum", *s->file_checksum}});
+            if (!options.json)
+                std::cerr << term.red("pg_migrate: ") << s->file->up_file.string() << " was changed after migration "
+                          << s->version << " was applied (applied checksum " << *s->checksum
+                          << ", file now " << *s->file_checksum << ")\n";
+        }
+        if (!options.json)
+            std::cerr << "HINT:  Restore the applied files and put changes in new migrations. Nothing was applied.\n";
+        report.doc["changed"] = list;
+        return report.finish(options, exit_code::kChanged);
+    }
+
+    // 2. What to apply.
+    std::vector<const VersionState*> pending;
+    for (const auto& s : states) {
+        if (s.state == "missing" && !options.json)
+            std::cerr << term.yellow("warning: ") << "migration " << s.version
+                      << " is applied but missing from " << options.dir.string() << '\n';
+        if (s.state != "pending" || s.file == nullptr) continue;
+        if (to_key && core::version_sort_key(s.version) > *to_key) continue;
+        pending.push_back(&s);
+    }
+    for (const auto* s : pending) {
+        if (s->file->no_transaction) {
+            const std::string message = s->file->up_file.string() +
+                " must run outside a transaction (no-transaction); this version of the client "
+                "cannot apply such migrations yet. Nothing was applied.";
+            report.error = {{"message", message}, {"version", s->version}};
+            if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
+            return report.finish(options, exit_code::kFailed);
+        }
+    }
+    for (const auto& m : scan.migrations) {
+        if (!m.repeatable) continue;
+        const std::string message = m.up_file.string() +
+            " is a repeatable (R__) migration; this version of the client cannot apply them yet. "
+            "Nothing was applied.";
+        report.error = {{"message", message}};
+        if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
+        return report.finish(options, exit_code::kFailed);
+    }
+
+    // 3. Apply, in natural version order.
+    const bool one_transaction = up.single_transaction || up.dry_run;
+    if (one_transaction) db.run("BEGIN");
+    const auto run_start = Clock::now();
+    std::size_t done = 0;
+    for (const auto* s : pending) {
+        const Migration& m = *s->file;
+        term.progress("[" + std::to_string(done + 1) + "/" + std::to_string(pending.size()) + "] " +
+                      m.up_file.filename().string() + "  " + format_seconds(seconds_since(run_start)));
+        MigrationScripts scripts;
+        try {
+            scripts = load_scripts(m);
+        } catch (const std::exception& e) {
+            term.end_progress();
+            if (one_transaction) db.run("ROLLBACK");
+            report.error = {{"message", e.what()}, {"version", m.version}, {"file", m.up_file.string()}};
+            if (!options.json) std::cerr << term.red("pg_migrate: ") << e.what() << '\n';
+            return report.finish(options, exit_code::kFailed);
+        }
+        const auto start = Clock::now();
+        try {
+            Result r = db.exec(
+                "SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool)",
+                {m.version, scripts.up, m.name.empty() ? std::nullopt : std::optional<std::string>(m.name),
+                 scripts.down, scripts.verify, std::string(up.out_of_order ? "true" : "false")});
+            Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
+                      static_cast<long>(seconds_since(start) * 1000)};
+            if (up.dry_run && o.status == "applied") o.status = "dry_run";
+            report.outcomes.push_back(o);
+            term.end_progress();
+            if (!options.json) {
+                for (const auto& notice : db.take_notices()) std::cerr << notice << '\n';
+                const std::string label = o.status == "skipped" ? term.yellow(o.status) : term.green(o.status);
+                std::cout << label << "  " << o.file << "  (" << o.statements << " statement"
+                          << (o.statements == 1 ? "" : "s") << ", " << o.duration_ms << " ms)\n";
+            }
+        } catch (const ServerError& e) {
+            term.end_progress();
+            if (one_transaction) db.run("ROLLBACK");
+            const FailurePoint at = locate_failure(e, scripts.up_first_line);
+            nlohmann::json err = server_error_json(e);
+            err["version"] = m.version;
+            err["file"] = m.up_file.string();
+            err["line"] = at.line > 0 ? nlohmann::json(at.line) : nlohmann::json();
+            err["statement"] = at.statement > 0 ? nlohmann::json(at.statement) : nlohmann::json();
+            report.error = err;
+            if (!options.json) {
+                std::cerr << term.red("pg_migrate: migration " + m.version + " failed") << " in "
+                          << m.up_file.string();
+                if (at.line > 0) std::cerr << ", line " << at.line;
+                if (at.statement > 0) std::cerr << ", statement " << at.statement;
+                if (!at.command.empty()) std::cerr << " (" << at.command << ")";
+                std::cerr << '\n';
+                print_server_error(e, term);
+                if (one_transaction)
+                    std::cerr << "Nothing was applied: the whole run was one transaction.\n";
+                else if (done > 0)
+                    std::cerr << done << " migration" << (done == 1 ? " was" : "s were")
+                              << " applied before it; migration " << m.version << " left no trace.\n";
+            }
+            return report.finish(options, exit_code::kFailed);
+        }
+        ++done;
+    }
+    if (up.dry_run) db.run("ROLLBACK");
+    else if (one_transaction) db.run("COMMIT");
+    term.end_progress();
+
+    if (!options.json) {
+        if (pending.empty()) std::cout << "nothing to apply: " << db.describe() << " is up to date\n";
+        else
+            std::cout << (up.dry_run ? "dry run: " : "") << done << " migration" << (done == 1 ? "" : "s")
+                      << (up.dry_run ? " ran and were rolled back" : " applied") << " in "
+                      << format_seconds(seconds_since(run_start)) << '\n';
+    }
+    return report.finish(options, exit_code::kSuccess);
+}
+
+}  // namespace pgm::client
