@@ -10,7 +10,12 @@
 namespace pgm::client {
 
 bool extension_installed(Connection& db) {
-    Result r = db.exec("SELECT pg_catalog.to_regprocedure('pg_catalog.migrate_status(jsonb)') IS NOT NULL");
+    // A query on pg_extension, not a syscache lookup such as to_regprocedure:
+    // after waiting for an advisory lock the caches may not have seen a
+    // concurrent CREATE EXTENSION yet, a fresh snapshot has.
+    Result r = db.exec(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_extension "
+        "WHERE extname OPERATOR(pg_catalog.=) 'pg_migrate')");
     return r.get(0, 0) == "t";
 }
 

@@ -15,6 +15,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The extension's ledger lock (pg/ledger.cpp): "pg_migra" as a bigint.
+constexpr const char* kLedgerLockKey = "x'70675f6d69677261'::pg_catalog.int8";
+
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -83,8 +86,16 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     Connection db(resolve_target(options.target));
     report.doc["database"] = db.database();
     if (!extension_installed(db)) {
-        db.run("CREATE EXTENSION IF NOT EXISTS pg_migrate");
-        if (!options.json) std::cout << "installed the pg_migrate extension in " << db.describe() << '\n';
+        // CREATE EXTENSION IF NOT EXISTS is not safe against a concurrent
+        // CREATE EXTENSION (unique violation on pg_extension): two deployers
+        // starting on a new database take the ledger's advisory lock first.
+        db.run("BEGIN");
+        db.exec("SELECT pg_catalog.pg_advisory_xact_lock(" + std::string(kLedgerLockKey) + ")");
+        const bool created = !extension_installed(db);
+        if (created) db.run("CREATE EXTENSION pg_migrate");
+        db.run("COMMIT");
+        if (created && !options.json)
+            std::cout << "installed the pg_migrate extension in " << db.describe() << '\n';
     }
     const std::vector<VersionState> states = fetch_states(db, scan);
 

@@ -49,6 +49,9 @@ case "$suite" in
   pg_dump)
     bash "$src/tests/pg_dump_test.sh" "$out"
     ;;
+  client)
+    bash "$src/tests/client/client_test.sh" "$PGM_CLIENT" "$src"
+    ;;
   *)
     echo "unknown suite $suite" >&2; exit 2 ;;
 esac

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# The pg_migrate client against a real server (the ctest cluster, PG* set).
+#   tests/client/client_test.sh PG_MIGRATE_BINARY SOURCE_DIR
+# Each case runs on a fresh database and a scratch migration directory.
+# Prints "ok - ..." / "not ok - ..." and a final "N passed, N failed".
+set -uo pipefail
+PGM="$1"
+SRC="$2"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+export PGDATABASE=pgm_client_test
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'; }
+check() {  # description, expected, actual
+  if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$2]"$'\n'"got      [$3]"; fi
+}
+contains() {  # description, needle, haystack
+  if [[ "$3" == *"$2"* ]]; then ok "$1"; else not_ok "$1" "missing [$2] in:"$'\n'"$3"; fi
+}
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+fresh() {  # a fresh database and an empty directory $dir
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE WITH (FORCE)" -c "CREATE DATABASE $PGDATABASE" 2>/dev/null
+  dir="$work/$1"
+  rm -rf "$dir" && mkdir -p "$dir"
+}
+put() { mkdir -p "$(dirname "$dir/$1")"; printf '%b' "$2" >"$dir/$1"; }
+run() { out="$("$PGM" "$@" 2>&1)"; rc=$?; }
+ledger() { q "SELECT coalesce(string_agg(version || ':' || status, ',' ORDER BY id), '') FROM migrate.ledger" 2>/dev/null || echo "no ledger"; }
+json_field() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{const j=JSON.parse(d);console.log(eval("j."+process.argv[1]))})' "$1"; }
+
+# --- fresh apply, re-run, status -------------------------------------------
+fresh examples
+cp "$SRC"/examples/migrations/*.sql "$dir/"
+run up --dir "$dir"
+check "fresh apply exits 0" 0 "$rc"
+check "fresh apply records the five examples" "001:applied,002:applied,003:applied,004:applied,005:applied" "$(ledger)"
+contains "fresh apply installs the extension" "installed the pg_migrate extension" "$out"
+run up --dir "$dir"
+check "re-run exits 0" 0 "$rc"
+contains "re-run applies nothing" "is up to date" "$out"
+check "re-run adds no ledger row" 5 "$(q 'SELECT count(*) FROM migrate.ledger')"
+run status --dir "$dir"
+check "status exits 0 when all applied" 0 "$rc"
+contains "status names the layout" "(plain, 5 migrations)" "$out"
+run status --dir "$dir" --json
+check "status --json is one JSON document" "5" "$(echo "$out" | json_field 'summary.applied')"
+
+# --- a failure in the middle ------------------------------------------------
+fresh middle
+put 001_a.sql 'CREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n'
+put 002_b.sql 'CREATE TABLE b (id int);\n'
+put 003_c.sql 'CREATE TABLE c (id int);\n\nINSERT INTO a VALUES (1);\n'
+put 004_d.sql 'CREATE TABLE d (id int);\n'
+run up --dir "$dir"
+check "a failing migration exits 1" 1 "$rc"
+contains "the failure names file, line and statement" "003_c.sql, line 3, statement 2 (INSERT)" "$out"
+contains "the failure shows the server's message" 'duplicate key value violates unique constraint "a_pkey"' "$out"
+contains "the failure shows the server's detail" "Key (id)=(1) already exists." "$out"
+check "earlier migrations stay applied, the failed one left nothing" "001:applied,002:applied" "$(ledger)"
+check "the failed migration's table does not exist" "" "$(q "SELECT to_regclass('c')")"
+run up --dir "$dir" --json
+check "--json failure: exit code in the document" 1 "$(echo "$out" | json_field 'exit_code')"
+check "--json failure: line" 3 "$(echo "$out" | json_field 'error.line')"
+check "--json failure: sqlstate" 23505 "$(echo "$out" | json_field 'error.sqlstate')"
+
+# --- edited and cosmetically edited files -----------------------------------
+fresh edits
+put 001_a.sql 'CREATE TABLE a (id int);\n'
+put 002_b.sql 'CREATE TABLE b (id int);\n'
+run up --dir "$dir"
+put 001_a.sql '-- a comment now\ncreate table A (ID INT)\n'
+put 003_c.sql 'CREATE TABLE c (id int);\n'
+run status --dir "$dir"
+check "status accepts a cosmetic edit" 0 "$rc"
+contains "status says the edit is cosmetic" "cosmetic edit since applied" "$out"
+run up --dir "$dir"
+check "up accepts a cosmetic edit" 0 "$rc"
+put 002_b.sql 'CREATE TABLE b (id bigint);\n'
+put 004_d.sql 'CREATE TABLE d (id int);\n'
+run up --dir "$dir"
+check "up refuses a real edit with exit 4" 4 "$rc"
+contains "the refusal names the file" "002_b.sql was changed after migration 002 was applied" "$out"
+check "nothing was applied after the refusal" "" "$(q "SELECT to_regclass('d')")"
+run status --dir "$dir"
+check "status exits 4 for a real edit" 4 "$rc"
+
+# --- missing files -----------------------------------------------------------
+rm "$dir/002_b.sql" "$dir/004_d.sql"
+run status --dir "$dir"
+check "status exits 3 when an applied migration is missing" 3 "$rc"
+contains "status lists it as missing" "missing" "$out"
+
+# --- single transaction, dry run, --to --------------------------------------
+fresh single
+put 001_a.sql 'CREATE TABLE a (id int);\n'
+put 002_b.sql 'SELECT 1/0;\n'
+run up --dir "$dir" --single-transaction
+check "--single-transaction failure exits 1" 1 "$rc"
+contains "--single-transaction says nothing was applied" "Nothing was applied" "$out"
+check "--single-transaction left no ledger rows" "" "$(ledger)"
+check "--single-transaction left no table" "" "$(q "SELECT to_regclass('a')")"
+put 002_b.sql 'CREATE TABLE b (id int);\n'
+put 003_c.sql 'CREATE TABLE c (id int);\n'
+run up --dir "$dir" --dry-run
+check "--dry-run exits 0" 0 "$rc"
+contains "--dry-run reports dry_run" "dry_run" "$out"
+check "--dry-run left no ledger rows" "" "$(ledger)"
+run up --dir "$dir" --to 002
+check "--to stops at the version" "001:applied,002:applied" "$(ledger)"
+run up --dir "$dir" --single-transaction
+check "--single-transaction applies the rest" "001:applied,002:applied,003:applied" "$(ledger)"
+
+# --- every directory layout ---------------------------------------------------
+fresh dbmate
+put 20240101120000_a.sql '-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n'
+put 20240102120000_b.sql '-- migrate:up\nCREATE TABLE b (id int);\n-- migrate:down\nDROP TABLE b;\n'
+run up --dir "$dir"
+check "dbmate: applied" "20240101120000:applied,20240102120000:applied" "$(ledger)"
+check "dbmate: down section stored" "DROP TABLE a;" "$(q "SELECT trim(down, E'\\n') FROM migrate.ledger WHERE version = '20240101120000'")"
+check "dbmate: only the up section ran" "t" "$(q "SELECT to_regclass('a') IS NOT NULL")"
+
+fresh golang
+put 1_a.up.sql 'CREATE TABLE a (id int);'
+put 1_a.down.sql 'DROP TABLE a;'
+put 2_b.up.sql 'CREATE TABLE b (id int);'
+put 2_b.down.sql ''
+run up --dir "$dir"
+check "golang-migrate: applied" "1:applied,2:applied" "$(ledger)"
+check "golang-migrate: down file stored" "DROP TABLE a;" "$(q "SELECT down FROM migrate.ledger WHERE version = '1'")"
+contains "golang-migrate: layout detected" "golang-migrate" "$("$PGM" status --dir "$dir")"
+
+fresh flyway
+put V1__init.sql 'CREATE TABLE a (id int);'
+put V1_1__more.sql 'ALTER TABLE a ADD COLUMN b int;'
+put V2__next.sql 'CREATE TABLE c (id int);'
+put U2__next.sql 'DROP TABLE c;'
+run up --dir "$dir"
+check "flyway: applied in version order" "1:applied,1.1:applied,2:applied" "$(ledger)"
+check "flyway: undo stored as down" "DROP TABLE c;" "$(q "SELECT down FROM migrate.ledger WHERE version = '2'")"
+
+fresh diesel
+put 00000000000000_diesel_initial_setup/up.sql 'CREATE TABLE setup (id int);'
+put 00000000000000_diesel_initial_setup/down.sql 'DROP TABLE setup;'
+put 2017-08-31-230457_x/up.sql 'CREATE TABLE x (id int);'
+put 2017-08-31-230457_x/down.sql 'DROP TABLE x;'
+put 20170102131034_y/up.sql 'CREATE TABLE y (id int);'
+put 20170102131034_y/down.sql 'DROP TABLE y;'
+run up --dir "$dir"
+check "diesel: dashes removed, natural order" "00000000000000:applied,20170102131034:applied,20170831230457:applied" "$(ledger)"
+
+fresh prisma
+put 20210101120000_init/migration.sql 'CREATE TABLE a (id int);'
+put 20210202120000_more/migration.sql 'CREATE TABLE b (id int);'
+put migration_lock.toml 'provider = "postgresql"'
+run up --dir "$dir"
+check "prisma: applied" "20210101120000:applied,20210202120000:applied" "$(ledger)"
+
+# --- bad input: reported by file, nothing applied --------------------------
+for case in duplicate empty utf8 unfit; do
+  fresh "bad_$case"
+  put 001_a.sql 'CREATE TABLE a (id int);'
+  case $case in
+    duplicate) put 1_again.sql 'CREATE TABLE b (id int);'; expect="1_again.sql: version 1 is also used by" ;;
+    empty) put 002_empty.sql '\n  \n'; expect="002_empty.sql: the migration is empty" ;;
+    utf8) put 002_latin1.sql "SELECT 'caf\\xe9';"; expect="002_latin1.sql: not valid UTF-8" ;;
+    unfit) put notes.sql 'SELECT 1;'; expect="notes.sql: the name fits no migration layout" ;;
+  esac
+  run up --dir "$dir"
+  check "bad input ($case) exits 1" 1 "$rc"
+  contains "bad input ($case) names the file" "$expect" "$out"
+  check "bad input ($case) applied nothing" "no ledger" "$(ledger)"
+done
+
+# --- connection and usage -------------------------------------------------
+fresh url
+put 001_a.sql 'CREATE TABLE a (id int);'
+out="$(env -u PGDATABASE DATABASE_URL="postgresql:///$PGDATABASE?host=$PGHOST&port=$PGPORT&user=postgres" "$PGM" up --dir "$dir" 2>&1)"; rc=$?
+check "DATABASE_URL is used" "0:001:applied" "$rc:$(ledger)"
+run status --dir "$dir" -d "host=$PGHOST port=$PGPORT dbname=$PGDATABASE"
+check "-d takes a conninfo string" 0 "$rc"
+run status --dir "$dir" -d "postgresql://nobody@127.0.0.1:1/none"
+check "a failed connection exits 1" 1 "$rc"
+contains "a failed connection says so" "could not connect" "$out"
+run frobnicate
+check "an unknown command exits 2" 2 "$rc"
+run up --to "bad version!" --dir "$dir"
+check "an invalid --to exits 2" 2 "$rc"
+run up --help
+check "--help exits 0" 0 "$rc"
+contains "--help documents the exit codes" "4  a file changed after its migration was applied" "$out"
+
+# --- two deployers at once ----------------------------------------------------
+fresh concurrent
+for i in $(seq -w 1 30); do put "0${i}_t.sql" "CREATE TABLE t$i (id int);\nSELECT pg_sleep(0.01);\n"; done
+"$PGM" up --dir "$dir" >"$work/c1.log" 2>&1 & p1=$!
+"$PGM" up --dir "$dir" >"$work/c2.log" 2>&1 & p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check "two concurrent up both exit 0" "0 0" "$r1 $r2"
+check "each migration applied exactly once" "30|30" "$(q "SELECT count(*), count(DISTINCT version) FROM migrate.ledger")"
+
+# --- new ------------------------------------------------------------------
+fresh new_plain
+put 009_a.sql 'SELECT 1;'
+run new add_orders --dir "$dir"
+check "new: next number keeps the padding" "$dir/010_add_orders.sql" "$(ls "$dir"/010_*)"
+contains "new: dbmate template" "-- migrate:up" "$(cat "$dir/010_add_orders.sql")"
+fresh new_golang
+put 1_a.up.sql 'SELECT 1;'
+put 1_a.down.sql ''
+run new second --dir "$dir"
+check "new: golang pair" "2_second.down.sql 2_second.up.sql" "$(cd "$dir" && ls 2_* | tr '\n' ' ' | sed 's/ $//')"
+fresh new_empty
+rmdir "$dir"
+run new first --dir "$dir"
+check "new: creates the directory and a timestamped file" 1 "$(ls "$dir" | grep -cE '^[0-9]{14}_first\.sql$')"
+
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE WITH (FORCE)"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
