@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, from a fresh clone: install dependencies, build and install the
-# extension, start a throwaway local cluster (unprivileged user, private port
-# and socket directory), create a demo database, apply examples/migrations/,
-# show the ledger, re-run to show that nothing is applied twice, then stop.
+# extension and the client, start a throwaway local cluster (unprivileged user,
+# private port and socket directory), create a demo database, apply
+# examples/migrations/ with the pg_migrate client, show status and the ledger,
+# re-run to show that nothing is applied twice, then stop.
 #
 #   scripts/demo.sh          run the demo and stop the cluster
 #   scripts/demo.sh --keep   leave the cluster running and print how to connect
@@ -22,38 +23,32 @@ if [ "$keep" != "--keep" ]; then
 fi
 
 psql() { command psql -X -v ON_ERROR_STOP=1 "$@"; }
+pg_migrate() { "$root/build/client/pg_migrate" "$@"; }
 psql -q -d postgres -c "CREATE DATABASE portfolio"
-psql -q -d portfolio -c "CREATE EXTENSION pg_migrate"
-
-apply_all() {
-  local file base version name
-  for file in "$root"/examples/migrations/*.sql; do
-    base="$(basename "$file" .sql)"
-    version="${base%%_*}"
-    name="${base#*_}"
-    # psql variables pass the file as one bound literal (:'script'), quoting and all.
-    psql -d portfolio -At -F ' | ' -v version="$version" -v name="$name" -v script="$(cat "$file")" <<'SQL'
-SELECT version, name, status, statements || ' statements', duration FROM migrate_apply(:'version', :'script', name => :'name');
-SQL
-  done
-}
+export PGDATABASE=portfolio
 
 echo
-echo "== applying examples/migrations"
-apply_all
+echo "== pg_migrate status   (before: nothing applied)"
+pg_migrate status --dir "$root/examples/migrations"
 echo
-echo "== migrate_status()"
-psql -d portfolio -c "SELECT version, name, state, statements, applied_by, duration FROM migrate_status()"
-echo "== migrate_version(): $(psql -d portfolio -At -c 'SELECT migrate_version()')"
+echo "== pg_migrate up"
+pg_migrate up --dir "$root/examples/migrations"
+echo
+echo "== pg_migrate status"
+pg_migrate status --dir "$root/examples/migrations"
 echo
 echo "== the data after 004_tenants: every project exists for both tenants"
-psql -d portfolio -c "SELECT tenant, slug, screenshot_path FROM projects ORDER BY tenant, slug"
-psql -d portfolio -c "SELECT tenant, name, level FROM skills ORDER BY tenant, name"
-echo "== re-running the whole directory is safe: everything is skipped"
-apply_all
+psql -c "SELECT tenant, slug, screenshot_path FROM projects ORDER BY tenant, slug"
+psql -c "SELECT tenant, name, level FROM skills ORDER BY tenant, name"
+echo "== re-running is safe"
+pg_migrate up --dir "$root/examples/migrations"
+echo
+echo "== the same from SQL: migrate_status() and migrate_version()"
+psql -c "SELECT version, name, state, statements, applied_by, duration FROM migrate_status()"
+echo "migrate_version(): $(psql -At -c 'SELECT migrate_version()')"
 echo
 echo "== ledger integrity: every row chained to the previous one"
-psql -d portfolio -c "SELECT id, version, status, left(prev_hash, 12) AS prev_hash, left(hash, 12) AS hash FROM migrate.ledger ORDER BY id"
+psql -c "SELECT id, version, status, left(prev_hash, 12) AS prev_hash, left(hash, 12) AS hash FROM migrate.ledger ORDER BY id"
 
 if [ "$keep" = "--keep" ]; then
   echo "The cluster keeps running:  . $state && psql -d portfolio"
