@@ -19,6 +19,7 @@ struct UpOptions {
     bool dry_run = false;           // run everything, then roll back
     bool single_transaction = false;
     bool out_of_order = false;      // allow pending versions below the highest applied one
+    int lock_wait_seconds = 600;    // how long to wait for another deployer
 };
 
 int run_status(const CommonOptions& options);

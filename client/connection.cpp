@@ -83,6 +83,18 @@ Result Connection::exec(const std::string& sql, const std::vector<std::optional<
     return result;
 }
 
+void Connection::run_top_level(const std::string& statement) {
+    PGresult* raw = PQexec(conn_.get(), statement.c_str());
+    Result result(raw);
+    if (raw == nullptr || PQstatus(conn_.get()) == CONNECTION_BAD) {
+        std::string message = PQerrorMessage(conn_.get());
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        throw ConnectionError(message.empty() ? "the connection to the server was lost" : message);
+    }
+    const ExecStatusType status = PQresultStatus(raw);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw ServerError(raw);
+}
+
 std::string Connection::describe() const {
     const char* host = PQhost(conn_.get());
     const char* port = PQport(conn_.get());

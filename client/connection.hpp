@@ -61,6 +61,11 @@ public:
     // Runs a statement that returns no rows (BEGIN, COMMIT, ...).
     void run(const std::string& sql) { exec(sql); }
 
+    // Sends one statement over the simple query protocol, outside any
+    // transaction block: how statements such as CREATE INDEX CONCURRENTLY,
+    // which refuse to run in a transaction, must be sent.  Throws ServerError.
+    void run_top_level(const std::string& statement);
+
     std::string database() const { return PQdb(conn_.get()); }
     std::string describe() const;  // "db on host:port" for messages
 

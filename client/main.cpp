@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
     up_cmd->add_flag("--single-transaction", up.single_transaction, "apply all pending migrations in one transaction");
     up_cmd->add_flag("--out-of-order", up.out_of_order,
                      "apply pending versions lower than the highest applied one");
+    up_cmd->add_option("--lock-wait", up.lock_wait_seconds,
+                       "seconds to wait for another deployer to finish")->capture_default_str();
 
     CLI::App* status_cmd = app.add_subcommand("status", "show applied, pending, changed and missing migrations");
     add_common(status_cmd);

@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "deploy_lock.hpp"
+#include "steps_runner.hpp"
 #include "exit_codes.hpp"
 #include "ledger_view.hpp"
 #include "report.hpp"
@@ -97,6 +99,31 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         if (created && !options.json)
             std::cout << "installed the pg_migrate extension in " << db.describe() << '\n';
     }
+    // A database that has an older version of the extension gets the current one.
+    {
+        Result v = db.exec(
+            "SELECT e.extversion, a.default_version FROM pg_catalog.pg_extension AS e "
+            "JOIN pg_catalog.pg_available_extensions AS a ON a.name OPERATOR(pg_catalog.=) e.extname "
+            "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_migrate'");
+        if (v.rows() == 1 && v.get(0, 0) != v.get(0, 1)) {
+            db.run("ALTER EXTENSION pg_migrate UPDATE");
+            if (!options.json)
+                std::cout << "updated the pg_migrate extension from " << v.get(0, 0) << " to " << v.get(0, 1) << '\n';
+        }
+    }
+
+    // One deployer at a time (polling: see deploy_lock.hpp).
+    const bool locked = acquire_deploy_lock(db, std::chrono::seconds(up.lock_wait_seconds), [&](const std::string& pid) {
+        if (!options.json)
+            std::cerr << "waiting for another deployer (backend pid " << pid << ") to finish...\n";
+    });
+    if (!locked) {
+        const std::string message = "another deployer still holds the migration lock after " +
+                                    std::to_string(up.lock_wait_seconds) + " s; nothing was applied";
+        report.error = {{"message", message}};
+        if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
+        return report.finish(options, exit_code::kFailed);
+    }
     const std::vector<VersionState> states = fetch_states(db, scan);
 
     // 1. Nothing runs while an applied migration's file really changed
@@ -130,11 +157,12 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         if (to_key && core::version_sort_key(s.version) > *to_key) continue;
         pending.push_back(&s);
     }
+    const bool one_transaction = up.single_transaction || up.dry_run;
     for (const auto* s : pending) {
-        if (s->file->no_transaction) {
+        if (s->file->no_transaction && one_transaction) {
             const std::string message = s->file->up_file.string() +
-                " must run outside a transaction (no-transaction); this version of the client "
-                "cannot apply such migrations yet. Nothing was applied.";
+                " must run outside a transaction (no-transaction), so it cannot be part of " +
+                (up.dry_run ? "--dry-run" : "--single-transaction") + ". Nothing was applied.";
             report.error = {{"message", message}, {"version", s->version}};
             if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
             return report.finish(options, exit_code::kFailed);
@@ -151,7 +179,6 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     }
 
     // 3. Apply, in natural version order.
-    const bool one_transaction = up.single_transaction || up.dry_run;
     if (one_transaction) db.run("BEGIN");
     const auto run_start = Clock::now();
     std::size_t done = 0;
@@ -170,6 +197,49 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             return report.finish(options, exit_code::kFailed);
         }
         const auto start = Clock::now();
+        if (m.no_transaction) {
+            try {
+                const StepsOutcome steps = apply_outside_transaction(db, m, scripts, up.out_of_order);
+                Outcome o{m.version, m.name, m.up_file.string(), steps.status, steps.statements,
+                          static_cast<long>(seconds_since(start) * 1000)};
+                report.outcomes.push_back(o);
+                term.end_progress();
+                if (!options.json) {
+                    for (const auto& notice : db.take_notices()) std::cerr << notice << '\n';
+                    const std::string label = o.status == "skipped" ? term.yellow(o.status) : term.green(o.status);
+                    std::cout << label << "  " << o.file << "  (" << o.statements << " statement"
+                              << (o.statements == 1 ? "" : "s") << " outside a transaction";
+                    if (steps.resumed_at > 1) std::cout << ", resumed at statement " << steps.resumed_at;
+                    std::cout << ", " << o.duration_ms << " ms)\n";
+                }
+                ++done;
+                continue;
+            } catch (const StepFailure& f) {
+                term.end_progress();
+                nlohmann::json err = server_error_json(f.error);
+                err["version"] = m.version;
+                err["file"] = m.up_file.string();
+                err["line"] = f.line;
+                err["statement"] = f.statement;
+                err["statements_done"] = f.done;
+                err["statements"] = f.total;
+                err["invalid_indexes"] = f.invalid_indexes;
+                report.error = err;
+                if (!options.json) {
+                    std::cerr << term.red("pg_migrate: migration " + m.version + " stopped") << " in "
+                              << m.up_file.string() << ", line " << f.line << ", statement " << f.statement
+                              << " of " << f.total << " (" << f.command << ")\n";
+                    print_server_error(f.error, term);
+                    std::cerr << "This migration runs outside a transaction: statements 1 to " << f.done
+                              << " are applied and recorded; the next \"pg_migrate up\" resumes at statement "
+                              << f.statement << ".\n";
+                    for (const auto& index : f.invalid_indexes)
+                        std::cerr << "The failed build left index " << index
+                                  << " INVALID; drop it before retrying:  DROP INDEX CONCURRENTLY " << index << ";\n";
+                }
+                return report.finish(options, exit_code::kFailed);
+            }
+        }
         try {
             Result r = db.exec(
                 "SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "

@@ -49,6 +49,9 @@ case "$suite" in
   pg_dump)
     bash "$src/tests/pg_dump_test.sh" "$out"
     ;;
+  upgrade)
+    bash "$src/tests/upgrade_test.sh"
+    ;;
   client)
     bash "$src/tests/client/client_test.sh" "$PGM_CLIENT" "$src"
     ;;

@@ -11,68 +11,32 @@
 #include "../pg/ledger.hpp"
 #include "../pg/script_parser.hpp"
 #include "errors.hpp"
+#include "rules.hpp"
 #include "script.hpp"
 
 namespace pgm {
 namespace {
 
-struct ApplyArguments {
-    std::string version;
-    std::string script;
-    std::optional<std::string> name;
-    std::optional<std::string> down;
-    std::optional<std::string> verify;
+struct ApplyArguments : MigrationText {
     bool dry_run = false;
     bool out_of_order = false;
 };
 
-std::optional<std::string> optional_text(FunctionCallInfo fcinfo, int n) {
-    const char* value = pg_call(pg::text_arg, fcinfo, n);
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-}
-
-std::string required_text(FunctionCallInfo fcinfo, int n, const char* what) {
-    auto value = optional_text(fcinfo, n);
-    if (!value)
-        throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
-                        std::string("the migration ") + what + " must not be null");
-    return *value;
-}
-
 ApplyArguments read_arguments(FunctionCallInfo fcinfo) {
     ApplyArguments args;
-    args.version = required_text(fcinfo, 0, "version");
-    args.script = required_text(fcinfo, 1, "script");
-    args.name = optional_text(fcinfo, 2);
-    args.down = optional_text(fcinfo, 3);
-    args.verify = optional_text(fcinfo, 4);
+    args.version = required_text_arg(fcinfo, 0, "version");
+    args.script = required_text_arg(fcinfo, 1, "script");
+    args.name = optional_text_arg(fcinfo, 2);
+    args.down = optional_text_arg(fcinfo, 3);
+    args.verify = optional_text_arg(fcinfo, 4);
     args.dry_run = pg_call(pg::bool_arg, fcinfo, 5, false);
     args.out_of_order = pg_call(pg::bool_arg, fcinfo, 6, false);
     return args;
 }
 
-void validate_version(const std::string& version) {
-    if (auto problem = core::version_problem(version))
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                        "invalid migration version \"" + version.substr(0, 200) + "\"", *problem,
-                        "Use a number or a timestamp such as \"001\" or \"20240101120000\"; "
-                        "\".\", \"_\" and \"-\" may separate parts, as in \"1.2.3\".");
-}
-
-std::string statement_context(const std::string& version, const pg::ScriptStatement& st) {
-    return "migration " + version + ", statement " + std::to_string(st.number) + ", line " +
-           std::to_string(st.line) + ": " + st.command;
-}
-
 // The statements that make up the migration: all of them, or the inside of a
 // single top-level BEGIN; ... COMMIT; wrapper.  Anything that cannot run in
 // the caller's transaction is refused here, before anything runs.
-struct StatementRange {
-    int first;
-    int last;
-};
-
 StatementRange plan_statements(const ApplyArguments& args, const pg::ParsedScript& parsed) {
     if (parsed.count == 0)
         throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
@@ -126,44 +90,6 @@ StatementRange plan_statements(const ApplyArguments& args, const pg::ParsedScrip
     return range;
 }
 
-std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range) {
-    const char* tokens = pg_call(pg::token_stream, &parsed, range.first, range.last);
-    return core::sha256_hex(tokens);
-}
-
-pg::LedgerRow* find_version(const std::string& key) {
-    return pg_call(pg::find_version, key.data(), static_cast<int>(key.size()));
-}
-
-void refuse_version_conflict(const ApplyArguments& args, const pg::LedgerRow& existing) {
-    throw UserError(sqlstate::kVersionConflict,
-                    "migration version \"" + args.version + "\" conflicts with applied version \"" +
-                        existing.version + "\"",
-                    "Both spell the same version number; the ledger already holds \"" +
-                        std::string(existing.version) + "\".",
-                    "Rename the migration to use the spelling \"" + std::string(existing.version) + "\".");
-}
-
-[[noreturn]] void refuse_changed_script(const ApplyArguments& args, const pg::LedgerRow& existing,
-                                        const std::string& checksum) {
-    throw UserError(sqlstate::kChecksumMismatch,
-                    "migration " + args.version + " was already applied with a different script",
-                    "Applied checksum " + std::string(existing.checksum) + " at " +
-                        existing.applied_at + "; the script given now has checksum " + checksum +
-                        ".",
-                    "Restore the original script and put the change in a new migration.");
-}
-
-void refuse_out_of_order(const ApplyArguments& args, const pg::LedgerRow& higher) {
-    throw UserError(sqlstate::kOutOfOrder,
-                    "migration " + args.version + " is older than applied migration " +
-                        higher.version,
-                    "Applying it now would run it out of order: version " +
-                        std::string(higher.version) + " is already applied.",
-                    std::string("Give the migration a version above ") + higher.version +
-                        ", or call migrate_apply with out_of_order => true to apply it anyway.");
-}
-
 pg::ApplyOutcome outcome_of(const ApplyArguments& args, const char* status,
                             const std::string& checksum) {
     pg::ApplyOutcome outcome{};
@@ -172,59 +98,6 @@ pg::ApplyOutcome outcome_of(const ApplyArguments& args, const char* status,
     outcome.status = status;
     outcome.checksum = checksum.c_str();
     return outcome;
-}
-
-const char* c_str_or_null(const std::optional<std::string>& s) {
-    return s ? s->c_str() : nullptr;
-}
-
-void record_in_ledger(const ApplyArguments& args, const std::string& key,
-                      const std::string& checksum, const std::string& fingerprint,
-                      const pg::SessionFacts& facts, int statements, int64 duration_us,
-                      bool out_of_order) {
-    core::LedgerRowFields row;
-    row.version = args.version;
-    row.name = args.name;
-    row.status = "applied";
-    row.checksum = checksum;
-    row.fingerprint = fingerprint;
-    row.script = args.script;
-    row.down = args.down;
-    row.verify = args.verify;
-    row.out_of_order = out_of_order;
-    row.statements = statements;
-    row.applied_at_us = facts.now;
-    row.applied_by = facts.role;
-    if (facts.application_name) row.application_name = std::string(facts.application_name);
-    if (facts.client_addr) row.client_addr = std::string(facts.client_addr);
-    row.duration_us = duration_us;
-
-    const char* prev = pg_call(pg::last_hash);
-    std::optional<std::string> prev_hash;
-    if (prev) prev_hash = std::string(prev);
-    const std::string hash = core::ledger_row_hash(prev_hash, row);
-
-    pg::LedgerInsert insert{};
-    insert.version = args.version.c_str();
-    insert.version_key = key.data();
-    insert.version_key_len = static_cast<int>(key.size());
-    insert.name = c_str_or_null(args.name);
-    insert.status = "applied";
-    insert.checksum = checksum.c_str();
-    insert.fingerprint = fingerprint.c_str();
-    insert.script = args.script.c_str();
-    insert.down = c_str_or_null(args.down);
-    insert.verify = c_str_or_null(args.verify);
-    insert.out_of_order = out_of_order;
-    insert.statements = statements;
-    insert.applied_at = facts.now;
-    insert.applied_by = facts.role;
-    insert.application_name = facts.application_name;
-    insert.client_addr = facts.client_addr;
-    insert.duration_us = duration_us;
-    insert.prev_hash = prev;
-    insert.hash = hash.c_str();
-    pg_call(pg::insert_row, const_cast<const pg::LedgerInsert*>(&insert));
 }
 
 }  // namespace
@@ -242,7 +115,7 @@ PGM_FUNCTION(migrate_apply) {
     const pg::LedgerRow* existing = find_version(key);
     const bool applied = existing->found && core::status_counts_as_applied(existing->status);
     if (existing->found && args.version != existing->version)
-        refuse_version_conflict(args, *existing);
+        refuse_version_conflict(args.version, *existing);
     if (applied && checksum == existing->checksum) {
         pg::ApplyOutcome outcome = outcome_of(args, "skipped", checksum);
         return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
@@ -253,15 +126,8 @@ PGM_FUNCTION(migrate_apply) {
     const std::string fingerprint = fingerprint_of(*parsed, range);
     if (applied) {
         if (existing->fingerprint == nullptr || fingerprint != existing->fingerprint)
-            refuse_changed_script(args, *existing, checksum);
-        const std::string detail = "Only comments, whitespace or letter case differ from the "
-                                   "applied script (checksum " + std::string(existing->checksum) +
-                                   ").";
-        pg_call(pg::report_notice,
-                static_cast<const char*>(
-                    ("migration " + args.version + " is already applied; the change to its "
-                     "script is cosmetic").c_str()),
-                detail.c_str());
+            refuse_changed_script(args.version, *existing, checksum);
+        notice_cosmetic_change(args.version, *existing);
         pg::ApplyOutcome outcome = outcome_of(args, "skipped", checksum);
         return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
     }
@@ -270,7 +136,7 @@ PGM_FUNCTION(migrate_apply) {
     const pg::LedgerRow* higher =
         pg_call(pg::highest_applied_above, key.data(), static_cast<int>(key.size()), true);
     if (higher->found) {
-        if (!args.out_of_order) refuse_out_of_order(args, *higher);
+        if (!args.out_of_order) refuse_out_of_order(args.version, *higher);
         out_of_order = true;
     }
 
@@ -286,8 +152,8 @@ PGM_FUNCTION(migrate_apply) {
     const int statements = range.last - range.first + 1;
 
     if (!args.dry_run)
-        record_in_ledger(args, key, checksum, fingerprint, *facts, statements, duration_us,
-                         out_of_order);
+        record_in_ledger(args, key, checksum, fingerprint, *facts, facts->now, statements,
+                         duration_us, out_of_order);
 
     pg::ApplyOutcome outcome = outcome_of(args, args.dry_run ? "dry_run" : "applied", checksum);
     outcome.statements = statements;

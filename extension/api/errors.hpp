@@ -12,4 +12,9 @@ inline const int kVersionConflict = MAKE_SQLSTATE('M', 'G', '0', '0', '2');
 // A version lower than the highest applied one, without out_of_order.
 inline const int kOutOfOrder = MAKE_SQLSTATE('M', 'G', '0', '0', '3');
 
+// A non-transactional migration under way was given a different script.
+inline const int kProgressMismatch = MAKE_SQLSTATE('M', 'G', '0', '0', '5');
+// A step of a non-transactional migration out of sequence, or none under way.
+inline const int kStepOutOfSequence = MAKE_SQLSTATE('M', 'G', '0', '0', '6');
+
 }  // namespace pgm::sqlstate

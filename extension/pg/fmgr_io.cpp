@@ -32,6 +32,25 @@ bool bool_arg(FunctionCallInfo fcinfo, int n, bool if_null) {
 
 Datum datum_arg(FunctionCallInfo fcinfo, int n) { return PG_GETARG_DATUM(n); }
 
+int int_arg(FunctionCallInfo fcinfo, int n) {
+    if (arg_is_null(fcinfo, n))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the statement number must not be null")));
+    return PG_GETARG_INT32(n);
+}
+
+Datum void_result() { PG_RETURN_VOID(); }
+
+Datum steps_begin_result(FunctionCallInfo fcinfo, const StepsBeginResult* result) {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE || desc->natts != 3)
+        elog(ERROR, "migrate_steps_begin: unexpected result type");
+    desc = BlessTupleDesc(desc);
+    Datum values[3] = {CStringGetTextDatum(result->status), Int32GetDatum(result->done),
+                       Int32GetDatum(result->statements)};
+    bool nulls[3] = {false, false, false};
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
 Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome) {
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)

@@ -9,6 +9,7 @@ namespace pgm::pg {
 const char* text_arg(FunctionCallInfo fcinfo, int n);
 bool bool_arg(FunctionCallInfo fcinfo, int n, bool if_null);
 bool arg_is_null(FunctionCallInfo fcinfo, int n);
+int int_arg(FunctionCallInfo fcinfo, int n);  // raises on NULL
 Datum datum_arg(FunctionCallInfo fcinfo, int n);
 
 struct ApplyOutcome {
@@ -37,6 +38,15 @@ struct ParsedScript;
 void split_result(FunctionCallInfo fcinfo, const ParsedScript* parsed);
 
 Datum text_result(const char* text);
+Datum void_result();
+
+// The one-row result of migrate_steps_begin.
+struct StepsBeginResult {
+    const char* status;
+    int done;
+    int statements;
+};
+Datum steps_begin_result(FunctionCallInfo fcinfo, const StepsBeginResult* result);
 Datum bytea_result(const char* bytes, int len);
 
 // A NOTICE to the client.

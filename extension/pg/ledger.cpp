@@ -27,7 +27,7 @@ namespace {
 // is recognisable in pg_locks (classid 1885300589, objid 1634887527).
 constexpr int64 kLedgerLockKey = 0x70675f6d69677261LL;
 
-Oid ledger_owner() {
+Oid ledger_owner_oid() {
     Oid schema = get_namespace_oid("migrate", true);
     Oid relid = OidIsValid(schema) ? get_relname_relid("ledger", schema) : InvalidOid;
     if (!OidIsValid(relid))
@@ -40,49 +40,6 @@ Oid ledger_owner() {
     Oid owner = ((Form_pg_class)GETSTRUCT(tuple))->relowner;
     ReleaseSysCache(tuple);
     return owner;
-}
-
-// Runs as the ledger owner with a pinned search_path, inside SPI.
-struct OwnerScope {
-    Oid saved_user;
-    int saved_security_context;
-    int guc_nest_level;
-};
-
-void enter_owner_scope(OwnerScope* scope) {
-    Oid owner = ledger_owner();
-    GetUserIdAndSecContext(&scope->saved_user, &scope->saved_security_context);
-    SetUserIdAndSecContext(owner, scope->saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
-                                      SECURITY_RESTRICTED_OPERATION);
-    scope->guc_nest_level = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                      GUC_ACTION_SAVE, true, 0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-}
-
-void leave_owner_scope(const OwnerScope* scope) {
-    SPI_finish();
-    // false: nothing set while running as the ledger owner outlives the scope.
-    AtEOXact_GUC(false, scope->guc_nest_level);
-    SetUserIdAndSecContext(scope->saved_user, scope->saved_security_context);
-}
-
-// A plan prepared once per backend and kept across transactions.
-SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
-    if (*slot != nullptr) return *slot;
-    SPIPlanPtr plan = SPI_prepare(sql, nargs, argtypes);
-    if (plan == nullptr)
-        elog(ERROR, "could not prepare ledger query: %s", SPI_result_code_string(SPI_result));
-    SPI_keepplan(plan);
-    *slot = plan;
-    return plan;
-}
-
-Datum bytea_datum(const char* bytes, int len) {
-    bytea* value = static_cast<bytea*>(palloc(VARHDRSZ + len));
-    SET_VARSIZE(value, VARHDRSZ + len);
-    memcpy(VARDATA(value), bytes, len);
-    return PointerGetDatum(value);
 }
 
 // Copies column `col` of the current SPI row out of SPI memory (into `cxt`).
@@ -126,6 +83,41 @@ char* cached_client_addr;
 bool client_addr_known;
 
 }  // namespace
+
+void enter_owner_scope(OwnerScope* scope) {
+    Oid owner = ledger_owner_oid();
+    GetUserIdAndSecContext(&scope->saved_user, &scope->saved_security_context);
+    SetUserIdAndSecContext(owner, scope->saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
+                                      SECURITY_RESTRICTED_OPERATION);
+    scope->guc_nest_level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                      GUC_ACTION_SAVE, true, 0, false);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+}
+
+void leave_owner_scope(const OwnerScope* scope) {
+    SPI_finish();
+    // false: nothing set while running as the ledger owner outlives the scope.
+    AtEOXact_GUC(false, scope->guc_nest_level);
+    SetUserIdAndSecContext(scope->saved_user, scope->saved_security_context);
+}
+
+SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
+    if (*slot != nullptr) return *slot;
+    SPIPlanPtr plan = SPI_prepare(sql, nargs, argtypes);
+    if (plan == nullptr)
+        elog(ERROR, "could not prepare ledger query: %s", SPI_result_code_string(SPI_result));
+    SPI_keepplan(plan);
+    *slot = plan;
+    return plan;
+}
+
+Datum bytea_datum(const char* bytes, int len) {
+    bytea* value = static_cast<bytea*>(palloc(VARHDRSZ + len));
+    SET_VARSIZE(value, VARHDRSZ + len);
+    memcpy(VARDATA(value), bytes, len);
+    return PointerGetDatum(value);
+}
 
 void lock_ledger() { DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(kLedgerLockKey)); }
 

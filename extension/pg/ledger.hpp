@@ -9,7 +9,27 @@
 
 #include "../bridge/pg_headers.hpp"
 
+extern "C" {
+#include "executor/spi.h"
+}
+
 namespace pgm::pg {
+
+// Runs the enclosed SPI work as the ledger's owner with search_path pinned to
+// "pg_catalog, pg_temp" (enter connects SPI, leave disconnects and restores
+// user and settings).  Errors in between are cleaned up by the abort.
+struct OwnerScope {
+    Oid saved_user;
+    int saved_security_context;
+    int guc_nest_level;
+};
+void enter_owner_scope(OwnerScope* scope);
+void leave_owner_scope(const OwnerScope* scope);
+
+// A plan prepared once per backend and kept across transactions (call inside
+// an owner scope).
+SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes);
+Datum bytea_datum(const char* bytes, int len);
 
 // Serialises ledger writers of this database: a transaction-level advisory
 // lock, so it is released at commit or rollback.  Waiting for it honours

@@ -113,6 +113,36 @@ check "--to stops at the version" "001:applied,002:applied" "$(ledger)"
 run up --dir "$dir" --single-transaction
 check "--single-transaction applies the rest" "001:applied,002:applied,003:applied" "$(ledger)"
 
+# --- migrations outside a transaction: stop, report, resume ----------------
+fresh notx
+put 001_t.sql 'CREATE TABLE t (id int, email text);\nINSERT INTO t VALUES (1, $$a$$), (2, $$a$$);\n'
+put 002_idx.sql '-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n\nCREATE UNIQUE INDEX CONCURRENTLY t_email ON t (email);\nCREATE INDEX CONCURRENTLY t_both ON t (id, email);\n'
+put 003_after.sql 'CREATE TABLE after_idx (id int);\n'
+run up --dir "$dir" --single-transaction
+check "no-transaction: refused inside --single-transaction" 1 "$rc"
+contains "no-transaction: the refusal says why" "cannot be part of --single-transaction" "$out"
+check "no-transaction: the refusal applied nothing" "" "$(ledger)"
+run up --dir "$dir"
+check "no-transaction: a failing statement exits 1" 1 "$rc"
+contains "no-transaction: says where it stopped" "002_idx.sql, line 4, statement 2 of 3 (CREATE INDEX)" "$out"
+contains "no-transaction: says where it resumes" "resumes at statement 2" "$out"
+contains "no-transaction: names the INVALID index and the fix" "DROP INDEX CONCURRENTLY t_email;" "$out"
+check "no-transaction: progress recorded" "002|1|3" "$(q 'SELECT version, done, statements FROM migrate.progress')"
+check "no-transaction: later migrations did not run" "" "$(q "SELECT to_regclass('after_idx')")"
+q "UPDATE t SET email = 'b' WHERE id = 2" >/dev/null
+psql -X -q -c "DROP INDEX CONCURRENTLY t_email"
+run up --dir "$dir" --json
+check "no-transaction: resumes and completes" 0 "$rc"
+check "no-transaction: all applied" "001:applied,002:applied,003:applied" "$(ledger)"
+check "no-transaction: indexes built once and valid" "t_both:true,t_email:true,t_id:true" "$(q "SELECT string_agg(indexrelid::regclass || ':' || indisvalid, ',' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 't'::regclass")"
+check "no-transaction: progress cleared" 0 "$(q 'SELECT count(*) FROM migrate.progress')"
+fresh notx_diesel
+put 20240101000000_t/up.sql 'CREATE TABLE t (id int);'
+put 20240102000000_idx/up.sql 'CREATE INDEX CONCURRENTLY t_id ON t (id);'
+put 20240102000000_idx/metadata.toml 'run_in_transaction = false'
+run up --dir "$dir"
+check "diesel run_in_transaction = false runs CREATE INDEX CONCURRENTLY" "0:20240101000000:applied,20240102000000:applied" "$rc:$(ledger)"
+
 # --- every directory layout ---------------------------------------------------
 fresh dbmate
 put 20240101120000_a.sql '-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n'

@@ -1,0 +1,80 @@
+#include "steps_runner.hpp"
+
+#include <cstdlib>
+
+#include "../extension/core/cpp_only.hpp"
+
+namespace pgm::client {
+namespace {
+
+std::optional<std::string> name_or_null(const Migration& m) {
+    if (m.name.empty()) return std::nullopt;
+    return m.name;
+}
+
+// Line of the file where an error inside statement `sql` (starting at script
+// line `statement_line`) was reported.
+int error_line(const ServerError& e, const std::string& sql, int statement_line, int up_first_line) {
+    int line = statement_line;
+    if (e.position > 0) {
+        int chars = 1;
+        for (std::size_t i = 0; i < sql.size() && chars < e.position; ++i) {
+            if ((static_cast<unsigned char>(sql[i]) & 0xC0) == 0x80) continue;
+            if (sql[i] == '\n') ++line;
+            ++chars;
+        }
+    }
+    return up_first_line + line - 1;
+}
+
+std::vector<std::string> invalid_indexes(Connection& db) {
+    Result r = db.exec(
+        "SELECT i.indexrelid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_index AS i "
+        "WHERE NOT i.indisvalid ORDER BY 1");
+    std::vector<std::string> out;
+    for (int row = 0; row < r.rows(); ++row) out.push_back(r.get(row, 0));
+    return out;
+}
+
+}  // namespace
+
+StepsOutcome apply_outside_transaction(Connection& db, const Migration& m, const MigrationScripts& scripts,
+                                       bool out_of_order) {
+    Result begin = db.exec(
+        "SELECT status, done, statements FROM pg_catalog.migrate_steps_begin($1, $2, $3, $4::pg_catalog.bool)",
+        {m.version, scripts.up, name_or_null(m), std::string(out_of_order ? "true" : "false")});
+    StepsOutcome outcome;
+    if (begin.get(0, 0) == "skipped") {
+        outcome.status = "skipped";
+        return outcome;
+    }
+    const int done = std::atoi(begin.get(0, 1).c_str());
+    const int total = std::atoi(begin.get(0, 2).c_str());
+
+    Result split = db.exec("SELECT statement, line, command, sql FROM pg_catalog.migrate_split($1)", {scripts.up});
+    if (split.rows() != total)
+        throw std::runtime_error("the server split migration " + m.version + " into " +
+                                 std::to_string(split.rows()) + " statements, expected " + std::to_string(total));
+    for (int i = done; i < total; ++i) {
+        const std::string sql = split.get(i, 3);
+        const int number = i + 1;
+        if (outcome.resumed_at == 0) outcome.resumed_at = number;
+        try {
+            db.run_top_level(sql);
+        } catch (const ServerError& e) {
+            db.exec("SELECT pg_catalog.migrate_step_failed($1, $2::pg_catalog.int4, $3)",
+                    {m.version, std::to_string(number), e.message});
+            throw StepFailure{e, number, error_line(e, sql, std::atoi(split.get(i, 1).c_str()), scripts.up_first_line),
+                              split.get(i, 2), i, total, invalid_indexes(db)};
+        }
+        db.exec("SELECT pg_catalog.migrate_step_done($1, $2::pg_catalog.int4)", {m.version, std::to_string(number)});
+    }
+    Result finish = db.exec(
+        "SELECT status, statements FROM pg_catalog.migrate_steps_finish($1, $2, $3, $4, $5)",
+        {m.version, scripts.up, name_or_null(m), scripts.down, scripts.verify});
+    outcome.status = finish.get(0, 0);
+    outcome.statements = std::atoi(finish.get(0, 1).c_str());
+    return outcome;
+}
+
+}  // namespace pgm::client

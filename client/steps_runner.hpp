@@ -1,0 +1,38 @@
+// Applying a migration that cannot run inside a transaction: statement by
+// statement at top level, each recorded in migrate.progress as it completes,
+// so that a failure says exactly where it stopped and the next run resumes
+// there.  The statements come from migrate_split: the server's parser, the
+// same split migrate_apply uses.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "connection.hpp"
+#include "migration_dir.hpp"
+
+namespace pgm::client {
+
+struct StepsOutcome {
+    std::string status;  // applied, skipped
+    int statements = 0;
+    int resumed_at = 0;  // first statement run by this call (1-based), 0 when none
+};
+
+// A statement failed.  Statements before it stay applied (and recorded).
+struct StepFailure {
+    ServerError error;
+    int statement;                        // 1-based
+    int line;                             // line in the file
+    std::string command;
+    int done;                             // statements completed before it
+    int total;
+    std::vector<std::string> invalid_indexes;  // left INVALID by a failed concurrent build
+};
+
+// Throws StepFailure when a statement fails, ServerError when the server
+// refuses the migration as a whole (changed script, out of order, ...).
+StepsOutcome apply_outside_transaction(Connection& db, const Migration& migration,
+                                       const MigrationScripts& scripts, bool out_of_order);
+
+}  // namespace pgm::client

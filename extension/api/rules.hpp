@@ -1,0 +1,59 @@
+// Rules shared by every way of applying a migration: migrate_apply (one
+// transaction) and the migrate_steps_* functions (outside a transaction).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "../bridge/entry.hpp"
+#include "../pg/ledger.hpp"
+#include "../pg/script_parser.hpp"
+
+namespace pgm {
+
+// What a migration is made of, as given to the SQL functions.
+struct MigrationText {
+    std::string version;
+    std::string script;
+    std::optional<std::string> name;
+    std::optional<std::string> down;
+    std::optional<std::string> verify;
+};
+
+std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int n);
+std::string required_text_arg(FunctionCallInfo fcinfo, int n, const char* what);
+
+// Raises 22023 with the reason when `version` is not a valid version.
+void validate_version(const std::string& version);
+
+// "migration V, statement N, line L: TAG", the context line of our errors.
+std::string statement_context(const std::string& version, const pg::ScriptStatement& st);
+
+// The statements of a script that make up the migration (0-based, inclusive).
+struct StatementRange {
+    int first;
+    int last;
+};
+
+// SHA-256 of the statements' tokens: equal for scripts that differ only in
+// comments, whitespace and case.
+std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range);
+
+// The newest ledger row of the version with sort key `key`.
+pg::LedgerRow* find_version(const std::string& key);
+
+[[noreturn]] void refuse_version_conflict(const std::string& version, const pg::LedgerRow& existing);
+[[noreturn]] void refuse_changed_script(const std::string& version, const pg::LedgerRow& existing,
+                                        const std::string& checksum);
+[[noreturn]] void refuse_out_of_order(const std::string& version, const pg::LedgerRow& higher);
+void notice_cosmetic_change(const std::string& version, const pg::LedgerRow& existing);
+
+const char* c_str_or_null(const std::optional<std::string>& s);
+
+// Appends the "applied" row to the ledger, chained to the previous row.
+void record_in_ledger(const MigrationText& migration, const std::string& key,
+                      const std::string& checksum, const std::string& fingerprint,
+                      const pg::SessionFacts& facts, int64 applied_at, int statements,
+                      int64 duration_us, bool out_of_order);
+
+}  // namespace pgm
