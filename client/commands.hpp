@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pgm::client {
 
@@ -20,9 +21,12 @@ struct UpOptions {
     bool single_transaction = false;
     bool out_of_order = false;      // allow pending versions below the highest applied one
     int lock_wait_seconds = 600;    // how long to wait for another deployer
+    std::string backup_file;        // pg_dump here before applying anything
 };
 
 int run_status(const CommonOptions& options);
+// status --db A --db B ...: which migrations are applied where, side by side.
+int run_status_compare(const CommonOptions& options, const std::vector<std::string>& targets);
 int run_up(const CommonOptions& options, const UpOptions& up);
 int run_new(const CommonOptions& options, const std::string& name);
 

@@ -50,11 +50,16 @@ int main(int argc, char** argv) {
     up_cmd->add_flag("--single-transaction", up.single_transaction, "apply all pending migrations in one transaction");
     up_cmd->add_flag("--out-of-order", up.out_of_order,
                      "apply pending versions lower than the highest applied one");
+    up_cmd->add_option("--backup", up.backup_file,
+                       "run pg_dump into this file before applying anything (abort if it fails)");
     up_cmd->add_option("--lock-wait", up.lock_wait_seconds,
                        "seconds to wait for another deployer to finish")->capture_default_str();
 
+    std::vector<std::string> compare_targets;
     CLI::App* status_cmd = app.add_subcommand("status", "show applied, pending, changed and missing migrations");
     add_common(status_cmd);
+    status_cmd->add_option("--db", compare_targets,
+                           "compare databases side by side (repeat: --db URL --db URL2)");
 
     std::string new_name;
     CLI::App* new_cmd = app.add_subcommand("new", "create the next migration file");
@@ -70,7 +75,8 @@ int main(int argc, char** argv) {
 
     try {
         if (*up_cmd) return run_up(common, up);
-        if (*status_cmd) return run_status(common);
+        if (*status_cmd)
+            return compare_targets.empty() ? run_status(common) : run_status_compare(common, compare_targets);
         if (*new_cmd) return run_new(common, new_name);
     } catch (const ConnectionError& e) {
         std::cerr << "pg_migrate: could not connect: " << e.what() << '\n';

@@ -1,12 +1,14 @@
 // pg_migrate status: applied / pending / changed / missing, in one round trip.
 #include <cstdlib>
 #include <iostream>
+#include <algorithm>
 #include <map>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "ledger_view.hpp"
 #include "report.hpp"
+#include "../extension/core/version.hpp"
 #include "../extension/core/cpp_only.hpp"
 
 namespace pgm::client {
@@ -105,6 +107,75 @@ int run_status(const CommonOptions& options) {
                               "change in a new migration.") << '\n';
     if (counts.count("missing"))
         std::cout << term.red("Applied migrations are missing from the directory.") << '\n';
+    return code;
+}
+
+int run_status_compare(const CommonOptions& options, const std::vector<std::string>& targets) {
+    Terminal term(options.json);
+    const ScanResult scan = scan_directory(options.dir);
+    if (!scan.problems.empty()) {
+        if (options.json)
+            std::cout << nlohmann::json{{"command", "status"}, {"ok", false},
+                                        {"problems", problems_json(scan.problems)},
+                                        {"exit_code", exit_code::kFailed}}.dump(2) << '\n';
+        else
+            print_problems(scan.problems, term);
+        return exit_code::kFailed;
+    }
+    // version sort key -> (version, name, state per database)
+    struct Row {
+        std::string version, name;
+        std::vector<std::string> states;
+    };
+    std::map<std::string, Row> rows;
+    std::vector<std::string> labels;
+    std::vector<std::string> descriptions;
+    int code = exit_code::kSuccess;
+    for (std::size_t d = 0; d < targets.size(); ++d) {
+        Connection db(targets[d]);
+        labels.push_back(db.database() + " #" + std::to_string(d + 1));
+        descriptions.push_back(db.describe());
+        std::map<std::string, int> counts;
+        for (const auto& st : fetch_states(db, scan)) {
+            Row& row = rows[core::version_sort_key(st.version)];
+            if (row.version.empty()) row.version = st.version;
+            if (row.name.empty()) row.name = st.name;
+            row.states.resize(targets.size(), "-");
+            row.states[d] = st.state;
+            ++counts[st.state];
+        }
+        code = std::max(code, exit_code_for(counts));
+    }
+    for (auto& [key, row] : rows) row.states.resize(targets.size(), "-");
+
+    if (options.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& [key, row] : rows) {
+            nlohmann::json states = nlohmann::json::array();
+            for (const auto& st : row.states) states.push_back(st == "-" ? nlohmann::json() : nlohmann::json(st));
+            list.push_back({{"version", row.version}, {"name", row.name}, {"states", states}});
+        }
+        std::cout << nlohmann::json{{"command", "status"}, {"ok", code == exit_code::kSuccess},
+                                    {"directory", options.dir.string()}, {"layout", layout_name(scan.layout)},
+                                    {"databases", labels}, {"migrations", list}, {"exit_code", code}}.dump(2)
+                  << '\n';
+        return code;
+    }
+    std::vector<std::vector<std::string>> table;
+    std::vector<std::string> header{"version", "name"};
+    for (const auto& l : labels) header.push_back(l);
+    table.push_back(header);
+    for (const auto& [key, row] : rows) {
+        std::vector<std::string> line{row.version, row.name};
+        bool differs = false;
+        for (const auto& st : row.states) differs = differs || st != row.states[0];
+        for (const auto& st : row.states) line.push_back(differs ? term.yellow(st) : st);
+        table.push_back(line);
+    }
+    std::cout << "Directory " << options.dir.string() << " (" << layout_name(scan.layout) << ")\n";
+    for (std::size_t d = 0; d < labels.size(); ++d)
+        std::cout << "  #" << (d + 1) << ": " << descriptions[d] << '\n';
+    print_table(table);
     return code;
 }
 

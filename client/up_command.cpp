@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "backup.hpp"
 #include "deploy_lock.hpp"
 #include "steps_runner.hpp"
 #include "exit_codes.hpp"
@@ -178,7 +179,20 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         return report.finish(options, exit_code::kFailed);
     }
 
-    // 3. Apply, in natural version order.
+    // 3. A backup first, when asked and there is something to apply.
+    if (!up.backup_file.empty() && !pending.empty() && !up.dry_run) {
+        try {
+            run_pg_dump(resolve_target(options.target), up.backup_file);
+        } catch (const std::exception& e) {
+            report.error = {{"message", e.what()}};
+            if (!options.json) std::cerr << term.red("pg_migrate: ") << e.what() << '\n';
+            return report.finish(options, exit_code::kFailed);
+        }
+        report.doc["backup"] = up.backup_file;
+        if (!options.json) std::cout << "backup written to " << up.backup_file << " (pg_dump)\n";
+    }
+
+    // 4. Apply, in natural version order.
     if (one_transaction) db.run("BEGIN");
     const auto run_start = Clock::now();
     std::size_t done = 0;

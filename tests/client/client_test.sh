@@ -222,6 +222,28 @@ run up --help
 check "--help exits 0" 0 "$rc"
 contains "--help documents the exit codes" "4  a file changed after its migration was applied" "$out"
 
+# --- backup and side-by-side status ------------------------------------------
+fresh backup
+put 001_a.sql 'CREATE TABLE a (id int);\nINSERT INTO a VALUES (42);\n'
+put 002_b.sql 'CREATE TABLE b (id int);\n'
+run up --dir "$dir" --to 001
+run up --dir "$dir" --backup "/nonexistent/dir/backup.dump"
+check "--backup: a failing pg_dump exits 1" 1 "$rc"
+contains "--backup: says pg_dump failed" "pg_dump failed" "$out"
+check "--backup: nothing applied after a failed dump" "001:applied" "$(ledger)"
+run up --dir "$dir" --backup "$work/backup.dump"
+check "--backup: applies after the dump" "0:001:applied,002:applied" "$rc:$(ledger)"
+check "--backup: the dump is a real custom-format archive" "t" "$(pg_restore -l "$work/backup.dump" | grep -q 'TABLE DATA public a' && echo t)"
+check "--backup: the dump was taken before applying" "" "$(pg_restore -l "$work/backup.dump" | grep 'TABLE public b' || true)"
+psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS pgm_client_other" -c "CREATE DATABASE pgm_client_other"
+PGDATABASE=pgm_client_other "$PGM" up --dir "$dir" --to 001 >/dev/null 2>&1
+run status --dir "$dir" --db "dbname=$PGDATABASE" --db "dbname=pgm_client_other"
+check "status --db --db exits 0" 0 "$rc"
+contains "status --db --db: one column per database" "002      b     applied             pending" "$out"
+run status --dir "$dir" --db "dbname=$PGDATABASE" --db "dbname=pgm_client_other" --json
+check "status --db --db --json: states side by side" "applied,pending" "$(echo "$out" | json_field 'migrations[1].states.join(",")')"
+psql -X -q -d postgres -c "DROP DATABASE pgm_client_other"
+
 # --- two deployers at once ----------------------------------------------------
 fresh concurrent
 for i in $(seq -w 1 30); do put "0${i}_t.sql" "CREATE TABLE t$i (id int);\nSELECT pg_sleep(0.01);\n"; done

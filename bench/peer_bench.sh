@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# pg_migrate beside the peer migration tools, in one run of ../shared/bench.
+#
+#   bash bench/peer_bench.sh [-n N] [peer ...]      default: -n 1000, peers below
+#
+# Copies ../shared/bench into a scratch directory (shared/ stays untouched),
+# adds pg_migrate as a peer in define_peer() (the harness's documented way),
+# installs the peers (setup-peers.sh, idempotent, under /tmp/peerbench),
+# starts the harness's cluster, runs run-bench.sh and prints its summary.
+# pg_migrate applies the dbmate-layout copy of the synthetic history (same
+# files, same sections) through its client; the extension must be installed.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+shared="$root/../shared/bench"
+n=1000
+peers=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) n="$2"; shift 2 ;;
+    *) peers+=("$1"); shift ;;
+  esac
+done
+[ ${#peers[@]} -eq 0 ] && peers=(psql-1tx psql-session pg_migrate dbmate sql-migrate postgres-migrations node-pg-migrate)
+
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+work="$(mktemp -d)"
+chmod 755 "$work"   # the harness runs PostgreSQL as "postgres" from here
+cp -r "$shared/." "$work/"
+# The pg_migrate case, inserted before dbmate's in define_peer().
+python3 - "$work/run-bench.sh" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+case = '''    pg_migrate)
+        NEED=PEER_PG_MIGRATE
+        APPLY="${PEER_PG_MIGRATE:-} up -d '$url' --dir $m/dbmate"
+        NOOP=$APPLY
+        STATUS="${PEER_PG_MIGRATE:-} status -d '$url' --dir $m/dbmate"
+        LEDGER_SQL="SELECT count(*) FROM migrate.ledger"
+        EDIT_GLOB="$m/dbmate/0001_*.sql" ;;
+    dbmate)
+'''
+assert s.count('    dbmate)\n') == 1, 'the harness changed: no single dbmate case'
+s = s.replace('    dbmate)\n', case, 1)
+open(p, 'w').write(s)
+PY
+[ -x "$root/build/client/pg_migrate" ] || { echo "build the client first (scripts/build.sh)" >&2; exit 1; }
+cp "$root/build/client/pg_migrate" "$work/pg_migrate"   # unaffected by rebuilds during the run
+export PEER_PG_MIGRATE="$work/pg_migrate"
+cd "$work"
+bash setup-peers.sh >/dev/null
+bash start-pg.sh >/dev/null
+trap 'cd "$work" && bash stop-pg.sh >/dev/null; rm -rf "$work"' EXIT
+bash run-bench.sh -n "$n" --no-drift "${peers[@]}"
+python3 summarize.py "${PEERBENCH:-/tmp/peerbench}/results/n$n"
