@@ -19,10 +19,24 @@ bool extension_installed(Connection& db) {
     return r.get(0, 0) == "t";
 }
 
+ExtensionState extension_state(Connection& db) {
+    // pg_extension through a query (fresh snapshot), not the syscache: see extension_installed.
+    Result r = db.exec(
+        "SELECT e.extversion, a.default_version FROM pg_catalog.pg_available_extensions AS a "
+        "LEFT JOIN pg_catalog.pg_extension AS e ON e.extname OPERATOR(pg_catalog.=) a.name "
+        "WHERE a.name OPERATOR(pg_catalog.=) 'pg_migrate'");
+    ExtensionState state;
+    if (r.rows() == 1) {
+        state.installed = !r.is_null(0, 0);
+        state.installed_version = r.get_optional(0, 0).value_or("");
+        state.default_version = r.get(0, 1);
+    }
+    return state;
+}
+
 std::string known_versions_json(const ScanResult& scan) {
     nlohmann::json known = nlohmann::json::object();
-    for (const auto& m : scan.migrations)
-        if (!m.repeatable) known[m.version] = m.checksum;
+    for (const auto& m : scan.migrations) known[m.version] = m.checksum;  // R__name for repeatables
     return known.dump();
 }
 
@@ -51,15 +65,13 @@ bool change_is_cosmetic(Connection& db, const VersionState& s) {
 
 }  // namespace
 
-std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan) {
+std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan, bool installed) {
     std::map<std::string, const Migration*> files;  // by version sort key
-    for (const auto& m : scan.migrations)
-        if (!m.repeatable) files[core::version_sort_key(m.version)] = &m;
+    for (const auto& m : scan.migrations) files[core::version_sort_key(m.version)] = &m;
 
     std::vector<VersionState> states;
-    if (!extension_installed(db)) {
+    if (!installed) {
         for (const auto& m : scan.migrations) {
-            if (m.repeatable) continue;
             states.push_back({m.version, m.name, "pending", std::nullopt, m.checksum, std::nullopt,
                               std::nullopt, &m});
         }

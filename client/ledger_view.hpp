@@ -25,6 +25,15 @@ struct VersionState {
 
 bool extension_installed(Connection& db);
 
+// Whether the extension is installed, and its installed and available versions,
+// in one query.
+struct ExtensionState {
+    bool installed = false;
+    std::string installed_version;
+    std::string default_version;
+};
+ExtensionState extension_state(Connection& db);
+
 // {"<version>": "<checksum>", ...} for the versioned migrations on disk.
 std::string known_versions_json(const ScanResult& scan);
 
@@ -32,6 +41,6 @@ std::string known_versions_json(const ScanResult& scan);
 // migration on disk is pending.  A "changed" file whose change is only
 // cosmetic (the server compares token fingerprints) is reported as "applied"
 // with cosmetic_change set.
-std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan);
+std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan, bool installed);
 
 }  // namespace pgm::client

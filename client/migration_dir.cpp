@@ -27,10 +27,13 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 }
 
 std::string read_file(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
     if (!in) throw std::runtime_error("cannot read " + file.string());
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw std::runtime_error("cannot read " + file.string());
+    const std::streamoff size = in.tellg();
+    if (size < 0) throw std::runtime_error("cannot read " + file.string());
+    std::string content(static_cast<std::size_t>(size), '\0');
+    in.seekg(0);
+    if (size > 0 && !in.read(content.data(), size)) throw std::runtime_error("cannot read " + file.string());
     return content;
 }
 
@@ -289,6 +292,8 @@ ScanResult scan_directory(const fs::path& dir) {
         check_down(&m, &result.problems);
         result.migrations.push_back(std::move(m));
     }
+    std::sort(repeatables.begin(), repeatables.end(),
+              [](const Migration& a, const Migration& b) { return a.name < b.name; });
     for (auto& m : repeatables) {
         inspect_up(&m, &result.problems);
         result.migrations.push_back(std::move(m));

@@ -50,6 +50,10 @@ bool is_blank(std::string_view text) {
 
 MigrationSource parse_migration_source(std::string_view text) {
     MigrationSource result;
+    if (text.find(kMarker) == std::string_view::npos) {  // the common case: one plain script
+        result.up = std::string(text);
+        return result;
+    }
     std::string sections[4];
     bool seen[4] = {false, false, false, false};
     bool any_marker = false;

@@ -48,7 +48,7 @@ int run_status(const CommonOptions& options) {
 
     Connection db(resolve_target(options.target));
     const bool installed = extension_installed(db);
-    const std::vector<VersionState> states = fetch_states(db, scan);
+    const std::vector<VersionState> states = fetch_states(db, scan, installed);
     std::map<std::string, int> counts;
     for (const auto& s : states) ++counts[s.state];
     const int code = exit_code_for(counts);
@@ -136,7 +136,7 @@ int run_status_compare(const CommonOptions& options, const std::vector<std::stri
         labels.push_back(db.database() + " #" + std::to_string(d + 1));
         descriptions.push_back(db.describe());
         std::map<std::string, int> counts;
-        for (const auto& st : fetch_states(db, scan)) {
+        for (const auto& st : fetch_states(db, scan, extension_installed(db))) {
             Row& row = rows[core::version_sort_key(st.version)];
             if (row.version.empty()) row.version = st.version;
             if (row.name.empty()) row.name = st.name;

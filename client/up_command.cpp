@@ -1,5 +1,6 @@
 // pg_migrate up: apply what is pending, each migration in its own
 // transaction (or all in one), stopping at the first failure.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -61,6 +62,29 @@ struct RunReport {
     }
 };
 
+// Installs the extension, or brings an older installed version up to date.
+// Two deployers starting at once must not both try (CREATE EXTENSION IF NOT
+// EXISTS and ALTER EXTENSION UPDATE fail against a concurrent one): the
+// change is made under the ledger's transaction-level advisory lock, after
+// looking again.  In the usual case this is one query.
+void ensure_current_extension(Connection& db, bool json) {
+    ExtensionState ext = extension_state(db);
+    if (ext.installed && ext.installed_version == ext.default_version) return;
+    db.run("BEGIN");
+    db.exec("SELECT pg_catalog.pg_advisory_xact_lock(" + std::string(kLedgerLockKey) + ")");
+    ext = extension_state(db);
+    std::string done;
+    if (!ext.installed) {
+        db.run("CREATE EXTENSION pg_migrate");
+        done = "installed the pg_migrate extension";
+    } else if (ext.installed_version != ext.default_version) {
+        db.run("ALTER EXTENSION pg_migrate UPDATE");
+        done = "updated the pg_migrate extension from " + ext.installed_version + " to " + ext.default_version;
+    }
+    db.run("COMMIT");
+    if (!done.empty() && !json) std::cout << done << " in " << db.describe() << '\n';
+}
+
 }  // namespace
 
 int run_up(const CommonOptions& options, const UpOptions& up) {
@@ -88,44 +112,32 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
 
     Connection db(resolve_target(options.target));
     report.doc["database"] = db.database();
-    if (!extension_installed(db)) {
-        // CREATE EXTENSION IF NOT EXISTS is not safe against a concurrent
-        // CREATE EXTENSION (unique violation on pg_extension): two deployers
-        // starting on a new database take the ledger's advisory lock first.
-        db.run("BEGIN");
-        db.exec("SELECT pg_catalog.pg_advisory_xact_lock(" + std::string(kLedgerLockKey) + ")");
-        const bool created = !extension_installed(db);
-        if (created) db.run("CREATE EXTENSION pg_migrate");
-        db.run("COMMIT");
-        if (created && !options.json)
-            std::cout << "installed the pg_migrate extension in " << db.describe() << '\n';
-    }
-    // A database that has an older version of the extension gets the current one.
-    {
-        Result v = db.exec(
-            "SELECT e.extversion, a.default_version FROM pg_catalog.pg_extension AS e "
-            "JOIN pg_catalog.pg_available_extensions AS a ON a.name OPERATOR(pg_catalog.=) e.extname "
-            "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_migrate'");
-        if (v.rows() == 1 && v.get(0, 0) != v.get(0, 1)) {
-            db.run("ALTER EXTENSION pg_migrate UPDATE");
-            if (!options.json)
-                std::cout << "updated the pg_migrate extension from " << v.get(0, 0) << " to " << v.get(0, 1) << '\n';
-        }
-    }
+    ensure_current_extension(db, options.json);
+    std::vector<VersionState> states = fetch_states(db, scan, true);
 
-    // One deployer at a time (polling: see deploy_lock.hpp).
-    const bool locked = acquire_deploy_lock(db, std::chrono::seconds(up.lock_wait_seconds), [&](const std::string& pid) {
-        if (!options.json)
-            std::cerr << "waiting for another deployer (backend pid " << pid << ") to finish...\n";
+    // One deployer at a time (polling: see deploy_lock.hpp), but only when there
+    // is something to do: a no-op run is two round trips, no lock.  After
+    // waiting for the lock the state is read again: the other deployer may
+    // have applied what we were about to.
+    const bool work_to_do = std::any_of(states.begin(), states.end(), [](const VersionState& s) {
+        return s.state == "pending" && s.file != nullptr;
     });
-    if (!locked) {
-        const std::string message = "another deployer still holds the migration lock after " +
-                                    std::to_string(up.lock_wait_seconds) + " s; nothing was applied";
-        report.error = {{"message", message}};
-        if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
-        return report.finish(options, exit_code::kFailed);
+    if (work_to_do) {
+        bool waited = false;
+        const bool locked = acquire_deploy_lock(db, std::chrono::seconds(up.lock_wait_seconds), [&](const std::string& pid) {
+            waited = true;
+            if (!options.json)
+                std::cerr << "waiting for another deployer (backend pid " << pid << ") to finish...\n";
+        });
+        if (!locked) {
+            const std::string message = "another deployer still holds the migration lock after " +
+                                        std::to_string(up.lock_wait_seconds) + " s; nothing was applied";
+            report.error = {{"message", message}};
+            if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
+            return report.finish(options, exit_code::kFailed);
+        }
+        if (waited) states = fetch_states(db, scan, true);
     }
-    const std::vector<VersionState> states = fetch_states(db, scan);
 
     // 1. Nothing runs while an applied migration's file really changed
     //    (cosmetic changes were already told apart by fetch_states).
@@ -155,11 +167,20 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             std::cerr << term.yellow("warning: ") << "migration " << s.version
                       << " is applied but missing from " << options.dir.string() << '\n';
         if (s.state != "pending" || s.file == nullptr) continue;
-        if (to_key && core::version_sort_key(s.version) > *to_key) continue;
+        // --to stops among the versions; repeatables run only in a full run.
+        if (to_key && (s.file->repeatable || core::version_sort_key(s.version) > *to_key)) continue;
         pending.push_back(&s);
     }
     const bool one_transaction = up.single_transaction || up.dry_run;
     for (const auto* s : pending) {
+        if (s->file->no_transaction && s->file->repeatable) {
+            const std::string message = s->file->up_file.string() +
+                " is a repeatable migration marked no-transaction; repeatable migrations are re-applied "
+                "as a whole and must run in a transaction. Nothing was applied.";
+            report.error = {{"message", message}, {"version", s->version}};
+            if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
+            return report.finish(options, exit_code::kFailed);
+        }
         if (s->file->no_transaction && one_transaction) {
             const std::string message = s->file->up_file.string() +
                 " must run outside a transaction (no-transaction), so it cannot be part of " +
@@ -169,16 +190,6 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             return report.finish(options, exit_code::kFailed);
         }
     }
-    for (const auto& m : scan.migrations) {
-        if (!m.repeatable) continue;
-        const std::string message = m.up_file.string() +
-            " is a repeatable (R__) migration; this version of the client cannot apply them yet. "
-            "Nothing was applied.";
-        report.error = {{"message", message}};
-        if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
-        return report.finish(options, exit_code::kFailed);
-    }
-
     // 3. A backup first, when asked and there is something to apply.
     if (!up.backup_file.empty() && !pending.empty() && !up.dry_run) {
         try {
@@ -255,11 +266,15 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             }
         }
         try {
-            Result r = db.exec(
-                "SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
-                "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool)",
-                {m.version, scripts.up, m.name.empty() ? std::nullopt : std::optional<std::string>(m.name),
-                 scripts.down, scripts.verify, std::string(up.out_of_order ? "true" : "false")});
+            Result r = m.repeatable
+                ? db.exec("SELECT status, statements FROM pg_catalog.migrate_apply_repeatable($1, $2, "
+                          "down => $3, verify => $4)",
+                          {m.name, scripts.up, scripts.down, scripts.verify})
+                : db.exec("SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                          "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool)",
+                          {m.version, scripts.up,
+                           m.name.empty() ? std::nullopt : std::optional<std::string>(m.name),
+                           scripts.down, scripts.verify, std::string(up.out_of_order ? "true" : "false")});
             Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
                       static_cast<long>(seconds_since(start) * 1000)};
             if (up.dry_run && o.status == "applied") o.status = "dry_run";

@@ -69,6 +69,28 @@ CREATE FUNCTION migrate_steps_finish(
 COMMENT ON FUNCTION migrate_steps_finish(text, text, text, text, text) IS
     'pg_migrate: record a completed non-transactional migration in the ledger';
 
+-- Repeatable migrations (Flyway's R__name.sql): version "R__" || name, sorted
+-- after every versioned migration, applied again whenever the script changes.
+CREATE FUNCTION migrate_apply_repeatable(
+    name text,
+    script text,
+    down text DEFAULT NULL,
+    verify text DEFAULT NULL,
+    dry_run boolean DEFAULT false,
+    OUT version text,
+    OUT name text,
+    OUT status text,
+    OUT checksum text,
+    OUT statements integer,
+    OUT duration interval,
+    OUT out_of_order boolean)
+    RETURNS record
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'migrate_apply_repeatable';
+COMMENT ON FUNCTION migrate_apply_repeatable(text, text, text, text, boolean) IS
+    'pg_migrate: apply a repeatable migration (version R__<name>) when its script is new or changed';
+
+REVOKE ALL ON FUNCTION migrate_apply_repeatable(text, text, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate_steps_begin(text, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate_step_done(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate_step_failed(text, integer, text) FROM PUBLIC;

@@ -103,16 +103,27 @@ pg::ApplyOutcome outcome_of(const ApplyArguments& args, const char* status,
 }  // namespace
 }  // namespace pgm
 
-PGM_FUNCTION(migrate_apply) {
-    using namespace pgm;
-    const ApplyArguments args = read_arguments(fcinfo);
+namespace pgm {
+namespace {
+
+// The one path of both migrate_apply and migrate_apply_repeatable.  A
+// repeatable migration is re-applied when its script changed (instead of the
+// change being refused) and is never "out of order".
+Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool repeatable) {
     validate_version(args.version);
+    if (!repeatable && core::is_repeatable_version(args.version))
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                        "version \"" + args.version + "\" names a repeatable migration",
+                        "Versions starting with \"R__\" are kept for repeatable migrations.",
+                        "Apply it with migrate_apply_repeatable(name, script), or choose another version.");
     const std::string key = core::version_sort_key(args.version);
     const std::string checksum = core::script_checksum(args.script);
 
     pg_call(pg::lock_ledger);
     pg_call(pg::check_ledger_snapshot);
-    const pg::LedgerRow* existing = find_version(key);
+    const pg::VersionLookup* lookup =
+        pg_call(pg::lookup_version, key.data(), static_cast<int>(key.size()));
+    const pg::LedgerRow* existing = &lookup->existing;
     const bool applied = existing->found && core::status_counts_as_applied(existing->status);
     if (existing->found && args.version != existing->version)
         refuse_version_conflict(args.version, *existing);
@@ -125,19 +136,22 @@ PGM_FUNCTION(migrate_apply) {
     const StatementRange range = plan_statements(args, *parsed);
     const std::string fingerprint = fingerprint_of(*parsed, range);
     if (applied) {
-        if (existing->fingerprint == nullptr || fingerprint != existing->fingerprint)
-            refuse_changed_script(args.version, *existing, checksum);
-        notice_cosmetic_change(args.version, *existing);
-        pg::ApplyOutcome outcome = outcome_of(args, "skipped", checksum);
-        return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
+        const bool cosmetic = existing->fingerprint != nullptr && fingerprint == existing->fingerprint;
+        if (!cosmetic && !repeatable) refuse_changed_script(args.version, *existing, checksum);
+        if (cosmetic) {
+            notice_cosmetic_change(args.version, *existing);
+            pg::ApplyOutcome outcome = outcome_of(args, "skipped", checksum);
+            return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
+        }
     }
 
     bool out_of_order = false;
-    const pg::LedgerRow* higher =
-        pg_call(pg::highest_applied_above, key.data(), static_cast<int>(key.size()), true);
-    if (higher->found) {
-        if (!args.out_of_order) refuse_out_of_order(args.version, *higher);
-        out_of_order = true;
+    if (!repeatable) {
+        const pg::LedgerRow* higher = &lookup->higher;
+        if (higher->found) {
+            if (!args.out_of_order) refuse_out_of_order(args.version, *higher);
+            out_of_order = true;
+        }
     }
 
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
@@ -160,4 +174,26 @@ PGM_FUNCTION(migrate_apply) {
     outcome.duration_us = duration_us;
     outcome.out_of_order = out_of_order;
     return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
+}
+
+}  // namespace
+}  // namespace pgm
+
+PGM_FUNCTION(migrate_apply) {
+    return pgm::apply_migration(fcinfo, pgm::read_arguments(fcinfo), false);
+}
+
+// migrate_apply_repeatable(name, script, down, verify, dry_run): the version is
+// "R__" || name.
+PGM_FUNCTION(migrate_apply_repeatable) {
+    using namespace pgm;
+    ApplyArguments args;
+    const std::string name = required_text_arg(fcinfo, 0, "name");
+    args.version = std::string(core::kRepeatablePrefix) + name;
+    args.name = name;
+    args.script = required_text_arg(fcinfo, 1, "script");
+    args.down = optional_text_arg(fcinfo, 2);
+    args.verify = optional_text_arg(fcinfo, 3);
+    args.dry_run = pg_call(pg::bool_arg, fcinfo, 4, false);
+    return apply_migration(fcinfo, args, true);
 }

@@ -18,7 +18,8 @@ namespace {
 // state is the ledger's status.  With `known` (the versions a client has on
 // disk with their checksums) the state is applied, changed (applied with
 // another checksum), pending (on disk, not applied) or missing (applied, not on
-// disk).  Reverted versions absent from disk are left out.
+// disk).  Reverted versions absent from disk are left out.  A repeatable
+// migration (R__name) whose script changed is pending: it is applied again.
 constexpr const char* kStatusQuery = R"SQL(
 WITH newest AS (
     SELECT DISTINCT ON (l.version_key)
@@ -45,6 +46,8 @@ SELECT COALESCE(j.version, j.known_version) AS version,
            WHEN $1 IS NULL THEN j.status
            WHEN j.known_version IS NULL THEN 'missing'
            WHEN j.is_applied IS NOT TRUE THEN 'pending'
+           WHEN j.known_checksum IS DISTINCT FROM j.checksum
+                AND pg_catalog.get_byte(j.version_key, 0) = 255 THEN 'pending'
            WHEN j.known_checksum IS DISTINCT FROM j.checksum THEN 'changed'
            ELSE 'applied'
        END AS state,

@@ -16,8 +16,15 @@ bool is_version_char(char c) {
 
 }  // namespace
 
+bool is_repeatable_version(std::string_view version) {
+    return version.size() > kRepeatablePrefix.size() &&
+           version.substr(0, kRepeatablePrefix.size()) == kRepeatablePrefix;
+}
+
 std::optional<std::string> version_problem(std::string_view version) {
     if (version.empty()) return std::string("a version must not be empty");
+    if (version == kRepeatablePrefix)
+        return std::string("a repeatable migration's version needs a name after \"R__\"");
     if (version.size() > kMaxVersionLength)
         return "a version must be at most " + std::to_string(kMaxVersionLength) +
                " characters long, this one has " + std::to_string(version.size());
@@ -33,6 +40,10 @@ std::string version_sort_key(std::string_view version) {
     std::string key;
     key.reserve(version.size() + 8);
     std::size_t i = 0;
+    if (is_repeatable_version(version)) {
+        key.push_back(static_cast<char>(0xFF));
+        i = kRepeatablePrefix.size();
+    }
     while (i < version.size()) {
         if (!is_digit(version[i])) {
             key.push_back(version[i++]);

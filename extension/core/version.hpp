@@ -18,8 +18,14 @@ constexpr std::size_t kMaxVersionLength = 128;
 // Returns a human-readable reason when `version` is not a valid version.
 std::optional<std::string> version_problem(std::string_view version);
 
+// Versions starting with "R__" name repeatable migrations (Flyway's R__name):
+// applied after every versioned migration, again whenever their script changes.
+constexpr std::string_view kRepeatablePrefix = "R__";
+bool is_repeatable_version(std::string_view version);
+
 // A byte string whose plain byte order (memcmp, bytea ordering in SQL) is the
-// natural order of versions.  Digit runs are encoded as '0', the number of
+// natural order of versions.  Repeatable versions get the prefix byte 0xFF,
+// above every versioned key (those start with an ASCII byte), ordered by name.  Digit runs are encoded as '0', the number of
 // significant digits, then the digits without leading zeros; any other byte is
 // copied.  Precondition: version_problem(version) is empty.
 std::string version_sort_key(std::string_view version);

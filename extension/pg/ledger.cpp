@@ -146,11 +146,10 @@ void check_ledger_snapshot() {
                         errhint("Retry the transaction.")));
 }
 
-LedgerRow* find_version(const char* key, int key_len) {
-    MemoryContext caller = CurrentMemoryContext;
-    LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
-    OwnerScope scope;
-    enter_owner_scope(&scope);
+namespace {
+
+// Both lookups below assume an owner scope is active (SPI connected).
+void find_version_in_scope(const char* key, int key_len, MemoryContext caller, LedgerRow* row) {
     Oid types[1] = {BYTEAOID};
     Datum values[1] = {bytea_datum(key, key_len)};
     SPIPlanPtr plan = kept_plan(&find_version_plan,
@@ -174,18 +173,14 @@ LedgerRow* find_version(const char* key, int key_len) {
         row->fingerprint = copy_text_column(tuple, desc, 5, caller);
         row->applied_at = copy_text_column(tuple, desc, 6, caller);
     }
-    leave_owner_scope(&scope);
-    return row;
 }
 
-LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapshot) {
-    MemoryContext caller = CurrentMemoryContext;
-    LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
-    OwnerScope scope;
-    enter_owner_scope(&scope);
+void highest_applied_in_scope(const char* key, int key_len, bool fresh_snapshot, MemoryContext caller,
+                              LedgerRow* row) {
     Oid types[1] = {BYTEAOID};
     SPIPlanPtr top = kept_plan(&top_version_plan,
                                "SELECT version, version_key, status FROM migrate.ledger "
+                               "WHERE version_key < pg_catalog.decode('ff', 'hex') "
                                "ORDER BY version_key DESC, id DESC LIMIT 1",
                                0, nullptr);
     SPIPlanPtr lower = kept_plan(&next_lower_version_plan,
@@ -194,6 +189,7 @@ LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapsh
                                  1, types);
     // Walk down the versions, newest row of each, until one is applied.  Only
     // reverted versions are skipped, so this is one probe in the usual case.
+    // Repeatable migrations (keys from 0xFF up) are not versions: never counted.
     LedgerRow candidate;
     memset(&candidate, 0, sizeof(candidate));
     bool first = true;
@@ -224,6 +220,37 @@ LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapsh
         }
         SPI_freetuptable(SPI_tuptable);
     }
+}
+
+}  // namespace
+
+LedgerRow* find_version(const char* key, int key_len) {
+    MemoryContext caller = CurrentMemoryContext;
+    LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    find_version_in_scope(key, key_len, caller, row);
+    leave_owner_scope(&scope);
+    return row;
+}
+
+VersionLookup* lookup_version(const char* key, int key_len) {
+    MemoryContext caller = CurrentMemoryContext;
+    VersionLookup* lookup = static_cast<VersionLookup*>(palloc0(sizeof(VersionLookup)));
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    find_version_in_scope(key, key_len, caller, &lookup->existing);
+    highest_applied_in_scope(key, key_len, true, caller, &lookup->higher);
+    leave_owner_scope(&scope);
+    return lookup;
+}
+
+LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapshot) {
+    MemoryContext caller = CurrentMemoryContext;
+    LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    highest_applied_in_scope(key, key_len, fresh_snapshot, caller, row);
     leave_owner_scope(&scope);
     return row;
 }

@@ -62,6 +62,14 @@ LedgerRow* find_version(const char* key, int key_len);
 // (read-only callers such as migrate_version).
 LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapshot);
 
+// Both of the above in one go (one owner scope, fresh snapshots): the newest
+// row of `key`, and the highest applied version above it.
+struct VersionLookup {
+    LedgerRow existing;
+    LedgerRow higher;
+};
+VersionLookup* lookup_version(const char* key, int key_len);
+
 // The hash of the newest ledger row (fresh snapshot), or NULL when empty.
 const char* last_hash();
 

@@ -167,9 +167,19 @@ put V1__init.sql 'CREATE TABLE a (id int);'
 put V1_1__more.sql 'ALTER TABLE a ADD COLUMN b int;'
 put V2__next.sql 'CREATE TABLE c (id int);'
 put U2__next.sql 'DROP TABLE c;'
+put R__views.sql 'CREATE OR REPLACE VIEW va AS SELECT id FROM a;'
 run up --dir "$dir"
-check "flyway: applied in version order" "1:applied,1.1:applied,2:applied" "$(ledger)"
+check "flyway: applied in version order, repeatables last" "1:applied,1.1:applied,2:applied,R__views:applied" "$(ledger)"
 check "flyway: undo stored as down" "DROP TABLE c;" "$(q "SELECT down FROM migrate.ledger WHERE version = '2'")"
+put R__views.sql 'CREATE OR REPLACE VIEW va AS SELECT id, b FROM a;'
+put V3__more.sql 'CREATE TABLE d (id int);'
+run status --dir "$dir"
+contains "flyway: a changed repeatable is pending" "R__views  views  pending" "$out"
+run up --dir "$dir"
+check "flyway: versioned first, then the changed repeatable again" "1:applied,1.1:applied,2:applied,R__views:applied,3:applied,R__views:applied" "$(ledger)"
+check "flyway: the repeatable's new definition is live" "2" "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'va'")"
+run up --dir "$dir"
+contains "flyway: an unchanged repeatable is not applied again" "is up to date" "$out"
 
 fresh diesel
 put 00000000000000_diesel_initial_setup/up.sql 'CREATE TABLE setup (id int);'

@@ -61,3 +61,15 @@ TEST(VersionOrder, LongNumbersBeyondSixtyFourBitsStillOrder) {
     const std::string bigger = "1" + std::string(40, '0');
     EXPECT_LT(compare_versions(big, bigger), 0);
 }
+
+TEST(RepeatableVersions, SortAfterEveryVersionByName) {
+    EXPECT_TRUE(pgm::core::is_repeatable_version("R__views"));
+    EXPECT_FALSE(pgm::core::is_repeatable_version("R__"));
+    EXPECT_FALSE(pgm::core::is_repeatable_version("R_1"));
+    EXPECT_TRUE(version_problem("R__").has_value());
+    EXPECT_FALSE(version_problem("R__create_views").has_value());
+    EXPECT_GT(compare_versions("R__a", "99999999999999999999"), 0);
+    EXPECT_GT(compare_versions("R__a", "zzz"), 0);
+    EXPECT_LT(compare_versions("R__a_views", "R__b_functions"), 0);
+    EXPECT_EQ(static_cast<unsigned char>(version_sort_key("R__x")[0]), 0xFFu);
+}
