@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include <cstdlib>
+#include <future>
 
 #include "../extension/core/cpp_only.hpp"
 
@@ -70,8 +71,15 @@ Result Connection::exec(const std::string& sql, const std::vector<std::optional<
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-    PGresult* raw = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 0);
+    return checked(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                values.data(), nullptr, nullptr, 0));
+}
+
+void Connection::run_top_level(const std::string& statement) {
+    checked(PQexec(conn_.get(), statement.c_str()));
+}
+
+Result Connection::checked(PGresult* raw) {
     Result result(raw);
     if (raw == nullptr || PQstatus(conn_.get()) == CONNECTION_BAD) {
         std::string message = PQerrorMessage(conn_.get());
@@ -83,18 +91,6 @@ Result Connection::exec(const std::string& sql, const std::vector<std::optional<
     return result;
 }
 
-void Connection::run_top_level(const std::string& statement) {
-    PGresult* raw = PQexec(conn_.get(), statement.c_str());
-    Result result(raw);
-    if (raw == nullptr || PQstatus(conn_.get()) == CONNECTION_BAD) {
-        std::string message = PQerrorMessage(conn_.get());
-        while (!message.empty() && message.back() == '\n') message.pop_back();
-        throw ConnectionError(message.empty() ? "the connection to the server was lost" : message);
-    }
-    const ExecStatusType status = PQresultStatus(raw);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw ServerError(raw);
-}
-
 std::string Connection::describe() const {
     const char* host = PQhost(conn_.get());
     const char* port = PQport(conn_.get());
@@ -102,6 +98,45 @@ std::string Connection::describe() const {
     if (host && *host) where += std::string(" on ") + (host[0] == '/' ? "socket " : "") + host;
     if (port && *port) where += std::string(":") + port;
     return where;
+}
+
+struct PendingConnection::State {
+    std::future<std::unique_ptr<Connection>> future;
+    std::unique_ptr<Connection> connection;
+    std::unique_ptr<Result> first;
+};
+
+PendingConnection::PendingConnection(std::string target, std::string first_query)
+    : state_(std::make_unique<State>()) {
+    State* state = state_.get();
+    state_->future = std::async(std::launch::async, [state, target = std::move(target),
+                                                     query = std::move(first_query)] {
+        auto connection = std::make_unique<Connection>(target);
+        if (!query.empty()) state->first = std::make_unique<Result>(connection->exec(query));
+        return connection;
+    });
+}
+
+Result& PendingConnection::first_result() {
+    get();
+    if (!state_->first) throw std::logic_error("no first query was given");
+    return *state_->first;
+}
+
+// Waits for the background connection (std::future's destructor would too);
+// its error, if any, is dropped: nobody asked for the connection.
+PendingConnection::~PendingConnection() {
+    if (state_->future.valid()) {
+        try {
+            state_->future.get();
+        } catch (...) {
+        }
+    }
+}
+
+Connection& PendingConnection::get() {
+    if (!state_->connection) state_->connection = state_->future.get();
+    return *state_->connection;
 }
 
 }  // namespace pgm::client

@@ -73,9 +73,30 @@ public:
     std::vector<std::string> take_notices();
 
 private:
+    // Takes ownership of `raw`; throws ConnectionError or ServerError for a failed one.
+    Result checked(PGresult* raw);
     static void on_notice(void* self, const PGresult* result);
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
     std::vector<std::string> notices_;
+};
+
+// Starts connecting in the background, so the connection is being set up while
+// the client reads the migration directory; get() waits for it (and throws
+// the connection's error, if any).
+class PendingConnection {
+public:
+    // `first_query`, if given, runs on the new connection in the background too
+    // (its result is kept for first_result()).
+    explicit PendingConnection(std::string target, std::string first_query = {});
+    Result& first_result();
+    ~PendingConnection();
+    PendingConnection(const PendingConnection&) = delete;
+    PendingConnection& operator=(const PendingConnection&) = delete;
+    Connection& get();
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
 };
 
 }  // namespace pgm::client

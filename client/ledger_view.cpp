@@ -19,12 +19,13 @@ bool extension_installed(Connection& db) {
     return r.get(0, 0) == "t";
 }
 
-ExtensionState extension_state(Connection& db) {
-    // pg_extension through a query (fresh snapshot), not the syscache: see extension_installed.
-    Result r = db.exec(
-        "SELECT e.extversion, a.default_version FROM pg_catalog.pg_available_extensions AS a "
-        "LEFT JOIN pg_catalog.pg_extension AS e ON e.extname OPERATOR(pg_catalog.=) a.name "
-        "WHERE a.name OPERATOR(pg_catalog.=) 'pg_migrate'");
+// pg_extension through a query (fresh snapshot), not the syscache: see extension_installed.
+const char* const kExtensionStateQuery =
+    "SELECT e.extversion, a.default_version FROM pg_catalog.pg_available_extensions AS a "
+    "LEFT JOIN pg_catalog.pg_extension AS e ON e.extname OPERATOR(pg_catalog.=) a.name "
+    "WHERE a.name OPERATOR(pg_catalog.=) 'pg_migrate'";
+
+ExtensionState extension_state_from(const Result& r) {
     ExtensionState state;
     if (r.rows() == 1) {
         state.installed = !r.is_null(0, 0);
@@ -33,6 +34,8 @@ ExtensionState extension_state(Connection& db) {
     }
     return state;
 }
+
+ExtensionState extension_state(Connection& db) { return extension_state_from(db.exec(kExtensionStateQuery)); }
 
 std::string known_versions_json(const ScanResult& scan) {
     nlohmann::json known = nlohmann::json::object();

@@ -33,6 +33,9 @@ struct ExtensionState {
     std::string default_version;
 };
 ExtensionState extension_state(Connection& db);
+// The query behind extension_state, and reading its result (to run it early).
+extern const char* const kExtensionStateQuery;
+ExtensionState extension_state_from(const Result& r);
 
 // {"<version>": "<checksum>", ...} for the versioned migrations on disk.
 std::string known_versions_json(const ScanResult& scan);

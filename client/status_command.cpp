@@ -33,6 +33,7 @@ int exit_code_for(const std::map<std::string, int>& counts) {
 
 int run_status(const CommonOptions& options) {
     Terminal term(options.json);
+    PendingConnection pending_db(resolve_target(options.target));  // connects while we scan
     const ScanResult scan = scan_directory(options.dir);
     if (!scan.problems.empty()) {
         if (options.json)
@@ -46,7 +47,7 @@ int run_status(const CommonOptions& options) {
         return exit_code::kFailed;
     }
 
-    Connection db(resolve_target(options.target));
+    Connection& db = pending_db.get();
     const bool installed = extension_installed(db);
     const std::vector<VersionState> states = fetch_states(db, scan, installed);
     std::map<std::string, int> counts;

@@ -38,6 +38,16 @@ struct Outcome {
     long duration_ms = 0;
 };
 
+// "applied  migrations/003_x.sql  (2 statements, 12 ms)", after the server's notices.
+void print_outcome(Connection& db, Terminal& term, const Outcome& o, bool outside_transaction, int resumed_at) {
+    for (const auto& notice : db.take_notices()) std::cerr << notice << '\n';
+    const std::string label = o.status == "skipped" ? term.yellow(o.status) : term.green(o.status);
+    std::cout << label << "  " << o.file << "  (" << o.statements << " statement" << (o.statements == 1 ? "" : "s");
+    if (outside_transaction) std::cout << " outside a transaction";
+    if (resumed_at > 1) std::cout << ", resumed at statement " << resumed_at;
+    std::cout << ", " << o.duration_ms << " ms)\n";
+}
+
 nlohmann::json outcome_json(const Outcome& o) {
     return {{"version", o.version}, {"name", o.name},         {"file", o.file},
             {"status", o.status},   {"statements", o.statements}, {"duration_ms", o.duration_ms}};
@@ -67,8 +77,7 @@ struct RunReport {
 // EXISTS and ALTER EXTENSION UPDATE fail against a concurrent one): the
 // change is made under the ledger's transaction-level advisory lock, after
 // looking again.  In the usual case this is one query.
-void ensure_current_extension(Connection& db, bool json) {
-    ExtensionState ext = extension_state(db);
+void ensure_current_extension(Connection& db, ExtensionState ext, bool json) {
     if (ext.installed && ext.installed_version == ext.default_version) return;
     db.run("BEGIN");
     db.exec("SELECT pg_catalog.pg_advisory_xact_lock(" + std::string(kLedgerLockKey) + ")");
@@ -102,6 +111,8 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         to_key = core::version_sort_key(*up.to);
     }
 
+    // Connects, and asks about the extension, while we scan.
+    PendingConnection pending_db(resolve_target(options.target), kExtensionStateQuery);
     const ScanResult scan = scan_directory(options.dir);
     report.doc["layout"] = layout_name(scan.layout);
     if (!scan.problems.empty()) {
@@ -110,9 +121,9 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         return report.finish(options, exit_code::kFailed);
     }
 
-    Connection db(resolve_target(options.target));
+    Connection& db = pending_db.get();
     report.doc["database"] = db.database();
-    ensure_current_extension(db, options.json);
+    ensure_current_extension(db, extension_state_from(pending_db.first_result()), options.json);
     std::vector<VersionState> states = fetch_states(db, scan, true);
 
     // One deployer at a time (polling: see deploy_lock.hpp), but only when there
@@ -229,14 +240,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                           static_cast<long>(seconds_since(start) * 1000)};
                 report.outcomes.push_back(o);
                 term.end_progress();
-                if (!options.json) {
-                    for (const auto& notice : db.take_notices()) std::cerr << notice << '\n';
-                    const std::string label = o.status == "skipped" ? term.yellow(o.status) : term.green(o.status);
-                    std::cout << label << "  " << o.file << "  (" << o.statements << " statement"
-                              << (o.statements == 1 ? "" : "s") << " outside a transaction";
-                    if (steps.resumed_at > 1) std::cout << ", resumed at statement " << steps.resumed_at;
-                    std::cout << ", " << o.duration_ms << " ms)\n";
-                }
+                if (!options.json) print_outcome(db, term, o, true, steps.resumed_at);
                 ++done;
                 continue;
             } catch (const StepFailure& f) {
@@ -280,12 +284,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             if (up.dry_run && o.status == "applied") o.status = "dry_run";
             report.outcomes.push_back(o);
             term.end_progress();
-            if (!options.json) {
-                for (const auto& notice : db.take_notices()) std::cerr << notice << '\n';
-                const std::string label = o.status == "skipped" ? term.yellow(o.status) : term.green(o.status);
-                std::cout << label << "  " << o.file << "  (" << o.statements << " statement"
-                          << (o.statements == 1 ? "" : "s") << ", " << o.duration_ms << " ms)\n";
-            }
+            if (!options.json) print_outcome(db, term, o, false, 0);
         } catch (const ServerError& e) {
             term.end_progress();
             if (one_transaction) db.run("ROLLBACK");

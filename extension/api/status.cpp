@@ -79,7 +79,8 @@ PGM_FUNCTION(migrate_status) {
                                 *problem);
         }
     }
-    pg_call(pg::query_into_srf, fcinfo, kStatusQuery, 1, static_cast<Oid*>(types),
+    static SPIPlanPtr status_plan = nullptr;  // prepared once per backend
+    pg_call(pg::query_into_srf, fcinfo, &status_plan, kStatusQuery, 1, static_cast<Oid*>(types),
             static_cast<Datum*>(values), static_cast<const char*>(nulls));
     return Datum(0);
 }

@@ -349,13 +349,14 @@ SessionFacts* session_facts() {
     return facts;
 }
 
-void query_into_srf(FunctionCallInfo fcinfo, const char* sql, int nargs, Oid* argtypes,
-                    Datum* values, const char* nulls) {
+void query_into_srf(FunctionCallInfo fcinfo, SPIPlanPtr* plan_slot, const char* sql, int nargs,
+                    Oid* argtypes, Datum* values, const char* nulls) {
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     OwnerScope scope;
     enter_owner_scope(&scope);
-    if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
+    SPIPlanPtr plan = kept_plan(plan_slot, sql, nargs, argtypes);
+    if (SPI_execute_plan(plan, values, nulls, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "could not read the ledger");
     TupleDesc result_desc = rsinfo->setDesc;
     int natts = result_desc->natts;

@@ -109,7 +109,8 @@ int64 clock_now();
 
 // Runs a read-only query against the ledger as its owner and returns the rows
 // through a materialised SRF result (used by migrate_status).
-void query_into_srf(FunctionCallInfo fcinfo, const char* sql, int nargs, Oid* argtypes,
-                    Datum* values, const char* nulls);
+// `plan_slot` keeps the prepared plan for the backend's lifetime.
+void query_into_srf(FunctionCallInfo fcinfo, SPIPlanPtr* plan_slot, const char* sql, int nargs,
+                    Oid* argtypes, Datum* values, const char* nulls);
 
 }  // namespace pgm::pg
