@@ -75,6 +75,14 @@ Result Connection::exec(const std::string& sql, const std::vector<std::optional<
                                 values.data(), nullptr, nullptr, 0));
 }
 
+Result Connection::exec_refs(const std::string& sql, const std::vector<const std::string*>& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto* p : params) values.push_back(p ? p->c_str() : nullptr);
+    return checked(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                values.data(), nullptr, nullptr, 0));
+}
+
 void Connection::run_top_level(const std::string& statement) {
     checked(PQexec(conn_.get(), statement.c_str()));
 }

@@ -58,6 +58,10 @@ public:
     // quoting, one round trip).  Throws ServerError.
     Result exec(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
 
+    // The same with parameters by pointer (nullptr = NULL): no copy of large
+    // scripts on their way into libpq.
+    Result exec_refs(const std::string& sql, const std::vector<const std::string*>& params);
+
     // Runs a statement that returns no rows (BEGIN, COMMIT, ...).
     void run(const std::string& sql) { exec(sql); }
 

@@ -191,9 +191,10 @@ void inspect_up(Migration* m, std::vector<Problem>* problems) {
         problems->push_back({m->up_file, "not valid UTF-8 (byte offset " + std::to_string(bad) + ")"});
         return;
     }
+    const std::size_t file_size = text.size();
     MigrationSource source;
     try {
-        source = parse_migration_source(text);
+        source = parse_migration_source(std::move(text));
     } catch (const std::invalid_argument& e) {
         problems->push_back({m->up_file, e.what()});
         return;
@@ -202,7 +203,7 @@ void inspect_up(Migration* m, std::vector<Problem>* problems) {
         problems->push_back({m->up_file, "the migration is empty"});
         return;
     }
-    m->sections = source.up.size() != text.size();
+    m->sections = source.up.size() != file_size;
     m->no_transaction = m->no_transaction || source.no_transaction;
     m->has_down = m->has_down || source.down.has_value();
     m->checksum = core::script_checksum(source.up);
@@ -346,8 +347,7 @@ ScanResult scan_directory(const fs::path& dir) {
 }
 
 MigrationScripts load_scripts(const Migration& migration) {
-    const std::string text = read_file(migration.up_file);
-    MigrationSource source = parse_migration_source(text);
+    MigrationSource source = parse_migration_source(read_file(migration.up_file));
     if (core::script_checksum(source.up) != migration.checksum)
         throw std::runtime_error(migration.up_file.string() + " changed while pg_migrate was running");
     MigrationScripts scripts;

@@ -48,12 +48,13 @@ bool is_blank(std::string_view text) {
     return true;
 }
 
-MigrationSource parse_migration_source(std::string_view text) {
+MigrationSource parse_migration_source(std::string owned_text) {
     MigrationSource result;
-    if (text.find(kMarker) == std::string_view::npos) {  // the common case: one plain script
-        result.up = std::string(text);
+    if (owned_text.find(kMarker) == std::string::npos) {  // the common case: one plain script
+        result.up = std::move(owned_text);
         return result;
     }
+    const std::string_view text = owned_text;
     std::string sections[4];
     bool seen[4] = {false, false, false, false};
     bool any_marker = false;

@@ -26,7 +26,9 @@ struct MigrationSource {
 // Splits `text` into sections.  Throws std::invalid_argument with a message
 // naming the line for a malformed file (a section given twice, an unknown
 // section or option, text before the first marker other than comments).
-MigrationSource parse_migration_source(std::string_view text);
+// Takes the text by value: a file without markers becomes the up script
+// without a copy (data migrations can be hundreds of megabytes).
+MigrationSource parse_migration_source(std::string text);
 
 // True when `text` is valid UTF-8 (and holds no NUL byte, which PostgreSQL
 // text cannot store).  `bad_offset` receives the first offending byte offset.

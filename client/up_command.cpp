@@ -270,15 +270,18 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             }
         }
         try {
+            // Parameters by pointer: a data migration can be hundreds of megabytes.
+            const std::string out_of_order = up.out_of_order ? "true" : "false";
+            const std::string* down = scripts.down ? &*scripts.down : nullptr;
+            const std::string* verify = scripts.verify ? &*scripts.verify : nullptr;
             Result r = m.repeatable
-                ? db.exec("SELECT status, statements FROM pg_catalog.migrate_apply_repeatable($1, $2, "
-                          "down => $3, verify => $4)",
-                          {m.name, scripts.up, scripts.down, scripts.verify})
-                : db.exec("SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
-                          "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool)",
-                          {m.version, scripts.up,
-                           m.name.empty() ? std::nullopt : std::optional<std::string>(m.name),
-                           scripts.down, scripts.verify, std::string(up.out_of_order ? "true" : "false")});
+                ? db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply_repeatable($1, $2, "
+                               "down => $3, verify => $4)",
+                               {&m.name, &scripts.up, down, verify})
+                : db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                               "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool)",
+                               {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down, verify,
+                                &out_of_order});
             Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
                       static_cast<long>(seconds_since(start) * 1000)};
             if (up.dry_run && o.status == "applied") o.status = "dry_run";

@@ -37,8 +37,15 @@ std::string statement_context(const std::string& version, const pg::ScriptStatem
 }
 
 std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range) {
-    const char* tokens = pg_call(pg::token_stream, &parsed, range.first, range.last);
-    return core::sha256_hex(tokens);
+    // Statement by statement, so the token text of a huge data migration is
+    // never held whole; the digest is that of the concatenated streams.
+    core::Sha256Stream stream;
+    for (int i = range.first; i <= range.last; ++i) {
+        const char* tokens = pg_call(pg::token_stream, &parsed, i, i);
+        stream.update(tokens);
+        pg_call(pg::release, tokens);
+    }
+    return stream.hex_digest();
 }
 
 pg::LedgerRow* find_version(const std::string& key) {

@@ -79,6 +79,29 @@ std::string FieldHasher::hex_digest() {
     return to_hex(digest, size);
 }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+    if (ctx_ == nullptr) throw std::bad_alloc();
+    if (EVP_DigestInit_ex(as_ctx(ctx_), sha256_md(), nullptr) != 1) {
+        EVP_MD_CTX_free(as_ctx(ctx_));
+        throw std::runtime_error("could not initialise SHA-256");
+    }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(as_ctx(ctx_)); }
+
+void Sha256Stream::update(std::string_view piece) {
+    if (EVP_DigestUpdate(as_ctx(ctx_), piece.data(), piece.size()) != 1)
+        throw std::runtime_error("SHA-256 update failed");
+}
+
+std::string Sha256Stream::hex_digest() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_DigestFinal_ex(as_ctx(ctx_), digest, &size) != 1)
+        throw std::runtime_error("SHA-256 final failed");
+    return to_hex(digest, size);
+}
+
 std::string sha256_hex(std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;

@@ -23,6 +23,21 @@ std::string normalize_line_endings(std::string_view script);
 // line endings normalised.
 std::string script_checksum(std::string_view script);
 
+// Plain incremental SHA-256: update() with consecutive pieces gives the digest
+// of their concatenation.
+class Sha256Stream {
+public:
+    Sha256Stream();
+    ~Sha256Stream();
+    Sha256Stream(const Sha256Stream&) = delete;
+    Sha256Stream& operator=(const Sha256Stream&) = delete;
+    void update(std::string_view piece);
+    std::string hex_digest();  // ends the stream
+
+private:
+    void* ctx_;  // EVP_MD_CTX*
+};
+
 // Incremental SHA-256 over an unambiguous encoding of a sequence of fields:
 // each field is a tag byte ('n' null, 's' string, 'i' integer), the length in
 // decimal, ':' and the bytes.  Used for the ledger's row hashes and for the

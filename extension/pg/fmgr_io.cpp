@@ -108,6 +108,8 @@ void split_result(FunctionCallInfo fcinfo, const ParsedScript* parsed) {
     }
 }
 
+void release(const char* buffer) { pfree(const_cast<char*>(buffer)); }
+
 Datum text_result(const char* text) { return CStringGetTextDatum(text); }
 
 Datum bytea_result(const char* bytes, int len) {

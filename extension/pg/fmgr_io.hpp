@@ -38,6 +38,7 @@ struct ParsedScript;
 void split_result(FunctionCallInfo fcinfo, const ParsedScript* parsed);
 
 Datum text_result(const char* text);
+void release(const char* buffer);  // pfree
 Datum void_result();
 
 // The one-row result of migrate_steps_begin.

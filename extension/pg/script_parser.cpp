@@ -208,7 +208,14 @@ ParsedScript* parse_script(const char* script, int* error_position) {
     callback.arg = error_position;
     callback.previous = error_context_stack;
     error_context_stack = &callback;
+    // The raw parse trees are only needed until each statement's facts are
+    // extracted; for a data migration they are many times the script's size,
+    // so they live in a context of their own, dropped before anything runs.
+    MemoryContext caller = CurrentMemoryContext;
+    MemoryContext trees = AllocSetContextCreate(caller, "pg_migrate parse trees", ALLOCSET_DEFAULT_SIZES);
+    MemoryContextSwitchTo(trees);
     List* raw = raw_parser(script, RAW_PARSE_DEFAULT);
+    MemoryContextSwitchTo(caller);
     error_context_stack = callback.previous;
     parsed->count = list_length(raw);
     parsed->statements =
@@ -240,6 +247,7 @@ ParsedScript* parse_script(const char* script, int* error_position) {
         st->unsupported = unsupported_reason(rs->stmt);
         i++;
     }
+    MemoryContextDelete(trees);
     return parsed;
 }
 

@@ -85,3 +85,11 @@ TEST(LedgerRowHash, FieldBoundariesAreUnambiguous) {
     b.applied_by = "bc";
     EXPECT_NE(ledger_row_hash(std::nullopt, a), ledger_row_hash(std::nullopt, b));
 }
+
+TEST(Sha256Stream, PiecesHashLikeTheWhole) {
+    Sha256Stream stream;
+    stream.update("ab");
+    stream.update("");
+    stream.update("c");
+    EXPECT_EQ(stream.hex_digest(), sha256_hex("abc"));
+}
