@@ -233,7 +233,65 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             return report.finish(options, exit_code::kFailed);
         }
         const auto start = Clock::now();
-        if (m.no_transaction) {
+        // Files marked no-transaction go outside a transaction directly.  Any
+        // other file that holds a statement which cannot run in one is refused
+        // by migrate_apply with SQLSTATE 25001 before anything runs, and then
+        // goes the same way.
+        bool outside_transaction = m.no_transaction;
+        if (!outside_transaction) {
+            try {
+                // Parameters by pointer: a data migration can be hundreds of megabytes.
+                const std::string out_of_order = up.out_of_order ? "true" : "false";
+                const std::string* down = scripts.down ? &*scripts.down : nullptr;
+                const std::string* verify = scripts.verify ? &*scripts.verify : nullptr;
+                Result r = m.repeatable
+                    ? db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply_repeatable($1, $2, "
+                                   "down => $3, verify => $4)",
+                                   {&m.name, &scripts.up, down, verify})
+                    : db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                                   "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool)",
+                                   {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down, verify,
+                                    &out_of_order});
+                Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
+                          static_cast<long>(seconds_since(start) * 1000)};
+                if (up.dry_run && o.status == "applied") o.status = "dry_run";
+                report.outcomes.push_back(o);
+                term.end_progress();
+                if (!options.json) print_outcome(db, term, o, false, 0);
+                ++done;
+                continue;
+            } catch (const ServerError& e) {
+                if (e.sqlstate == "25001" && !one_transaction && !m.repeatable) {
+                    outside_transaction = true;
+                } else {
+                    term.end_progress();
+                    if (one_transaction) db.run("ROLLBACK");
+                    const FailurePoint at = locate_failure(e, scripts.up_first_line);
+                    nlohmann::json err = server_error_json(e);
+                    err["version"] = m.version;
+                    err["file"] = m.up_file.string();
+                    err["line"] = at.line > 0 ? nlohmann::json(at.line) : nlohmann::json();
+                    err["statement"] = at.statement > 0 ? nlohmann::json(at.statement) : nlohmann::json();
+                    report.error = err;
+                    if (!options.json) {
+                        std::cerr << term.red("pg_migrate: migration " + m.version + " failed") << " in "
+                                  << m.up_file.string();
+                        if (at.line > 0) std::cerr << ", line " << at.line;
+                        if (at.statement > 0) std::cerr << ", statement " << at.statement;
+                        if (!at.command.empty()) std::cerr << " (" << at.command << ")";
+                        std::cerr << '\n';
+                        print_server_error(e, term);
+                        if (one_transaction)
+                            std::cerr << "Nothing was applied: the whole run was one transaction.\n";
+                        else if (done > 0)
+                            std::cerr << done << " migration" << (done == 1 ? " was" : "s were")
+                                      << " applied before it; migration " << m.version << " left no trace.\n";
+                    }
+                    return report.finish(options, exit_code::kFailed);
+                }
+            }
+        }
+        if (outside_transaction) {
             try {
                 const StepsOutcome steps = apply_outside_transaction(db, m, scripts, up.out_of_order);
                 Outcome o{m.version, m.name, m.up_file.string(), steps.status, steps.statements,
@@ -269,52 +327,6 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 return report.finish(options, exit_code::kFailed);
             }
         }
-        try {
-            // Parameters by pointer: a data migration can be hundreds of megabytes.
-            const std::string out_of_order = up.out_of_order ? "true" : "false";
-            const std::string* down = scripts.down ? &*scripts.down : nullptr;
-            const std::string* verify = scripts.verify ? &*scripts.verify : nullptr;
-            Result r = m.repeatable
-                ? db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply_repeatable($1, $2, "
-                               "down => $3, verify => $4)",
-                               {&m.name, &scripts.up, down, verify})
-                : db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
-                               "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool)",
-                               {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down, verify,
-                                &out_of_order});
-            Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
-                      static_cast<long>(seconds_since(start) * 1000)};
-            if (up.dry_run && o.status == "applied") o.status = "dry_run";
-            report.outcomes.push_back(o);
-            term.end_progress();
-            if (!options.json) print_outcome(db, term, o, false, 0);
-        } catch (const ServerError& e) {
-            term.end_progress();
-            if (one_transaction) db.run("ROLLBACK");
-            const FailurePoint at = locate_failure(e, scripts.up_first_line);
-            nlohmann::json err = server_error_json(e);
-            err["version"] = m.version;
-            err["file"] = m.up_file.string();
-            err["line"] = at.line > 0 ? nlohmann::json(at.line) : nlohmann::json();
-            err["statement"] = at.statement > 0 ? nlohmann::json(at.statement) : nlohmann::json();
-            report.error = err;
-            if (!options.json) {
-                std::cerr << term.red("pg_migrate: migration " + m.version + " failed") << " in "
-                          << m.up_file.string();
-                if (at.line > 0) std::cerr << ", line " << at.line;
-                if (at.statement > 0) std::cerr << ", statement " << at.statement;
-                if (!at.command.empty()) std::cerr << " (" << at.command << ")";
-                std::cerr << '\n';
-                print_server_error(e, term);
-                if (one_transaction)
-                    std::cerr << "Nothing was applied: the whole run was one transaction.\n";
-                else if (done > 0)
-                    std::cerr << done << " migration" << (done == 1 ? " was" : "s were")
-                              << " applied before it; migration " << m.version << " left no trace.\n";
-            }
-            return report.finish(options, exit_code::kFailed);
-        }
-        ++done;
     }
     if (up.dry_run) db.run("ROLLBACK");
     else if (one_transaction) db.run("COMMIT");

@@ -59,7 +59,7 @@ StatementRange plan_statements(const ApplyArguments& args, const pg::ParsedScrip
         const pg::ScriptStatement& st = parsed.statements[i];
         if (st.kind != pg::StatementKind::Plain)
             throw UserError(
-                ERRCODE_ACTIVE_SQL_TRANSACTION,
+                ERRCODE_INVALID_TRANSACTION_TERMINATION,
                 std::string(st.command) + " is not allowed in a migration",
                 "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
                     " controls the transaction; pg_migrate runs each migration in one "

@@ -44,7 +44,7 @@ int statement_count(const std::string& version, const pg::ParsedScript& parsed) 
     for (int i = 0; i < parsed.count; ++i) {
         const pg::ScriptStatement& st = parsed.statements[i];
         if (st.kind != pg::StatementKind::Plain)
-            throw UserError(ERRCODE_ACTIVE_SQL_TRANSACTION,
+            throw UserError(ERRCODE_INVALID_TRANSACTION_TERMINATION,
                             std::string(st.command) + " is not allowed in a migration",
                             "A migration that runs outside a transaction runs each statement on "
                             "its own; transaction control would leave it half done.",

@@ -136,6 +136,25 @@ check "no-transaction: resumes and completes" 0 "$rc"
 check "no-transaction: all applied" "001:applied,002:applied,003:applied" "$(ledger)"
 check "no-transaction: indexes built once and valid" "t_both:true,t_email:true,t_id:true" "$(q "SELECT string_agg(indexrelid::regclass || ':' || indisvalid, ',' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 't'::regclass")"
 check "no-transaction: progress cleared" 0 "$(q 'SELECT count(*) FROM migrate.progress')"
+fresh notx_unmarked
+put 001_t.sql 'CREATE TABLE t (id int);'
+put 002_idx.sql 'CREATE INDEX CONCURRENTLY t_id ON t (id);\n'
+put 003_wrapped.sql 'BEGIN;\nCREATE TABLE w (id int);\nCOMMIT;\n'
+run up --dir "$dir"
+check "an unmarked file holding CREATE INDEX CONCURRENTLY is applied outside a transaction" "0:001:applied,002:applied,003:applied" "$rc:$(ledger)"
+contains "... and the output says so" "002_idx.sql  (1 statement outside a transaction" "$out"
+check "... the index is valid" "t" "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id'::regclass")"
+fresh notx_concurrent
+put 001_t.sql 'CREATE TABLE t AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 200000) AS g;'
+put 002_idx.sql '-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY t_h ON t (h);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n'
+put 003_after.sql 'CREATE TABLE after_cic (id int);'
+"$PGM" up --dir "$dir" >"$work/n1.log" 2>&1 & p1=$!
+"$PGM" up --dir "$dir" >"$work/n2.log" 2>&1 & p2=$!
+"$PGM" up --dir "$dir" >"$work/n3.log" 2>&1 & p3=$!
+wait $p1; r1=$?; wait $p2; r2=$?; wait $p3; r3=$?
+check "three deployers with CREATE INDEX CONCURRENTLY in flight: no deadlock, all exit 0" "0 0 0" "$r1 $r2 $r3"
+check "... each migration applied once" "001:applied,002:applied,003:applied" "$(ledger)"
+check "... both concurrent indexes valid" "t_h:true,t_id:true" "$(q "SELECT string_agg(indexrelid::regclass || ':' || indisvalid, ',' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 't'::regclass")"
 fresh notx_diesel
 put 20240101000000_t/up.sql 'CREATE TABLE t (id int);'
 put 20240102000000_idx/up.sql 'CREATE INDEX CONCURRENTLY t_id ON t (id);'
