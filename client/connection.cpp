@@ -111,24 +111,16 @@ std::string Connection::describe() const {
 struct PendingConnection::State {
     std::future<std::unique_ptr<Connection>> future;
     std::unique_ptr<Connection> connection;
-    std::unique_ptr<Result> first;
 };
 
-PendingConnection::PendingConnection(std::string target, std::string first_query)
+PendingConnection::PendingConnection(std::string target, std::function<void(Connection&)> first_work)
     : state_(std::make_unique<State>()) {
-    State* state = state_.get();
-    state_->future = std::async(std::launch::async, [state, target = std::move(target),
-                                                     query = std::move(first_query)] {
+    state_->future = std::async(std::launch::async, [target = std::move(target),
+                                                     work = std::move(first_work)] {
         auto connection = std::make_unique<Connection>(target);
-        if (!query.empty()) state->first = std::make_unique<Result>(connection->exec(query));
+        if (work) work(*connection);
         return connection;
     });
-}
-
-Result& PendingConnection::first_result() {
-    get();
-    if (!state_->first) throw std::logic_error("no first query was given");
-    return *state_->first;
 }
 
 // Waits for the background connection (std::future's destructor would too);

@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -89,10 +90,9 @@ private:
 // the connection's error, if any).
 class PendingConnection {
 public:
-    // `first_query`, if given, runs on the new connection in the background too
-    // (its result is kept for first_result()).
-    explicit PendingConnection(std::string target, std::string first_query = {});
-    Result& first_result();
+    // `first_work`, if given, runs on the new connection in the background too,
+    // right after connecting (its errors surface in get()).
+    explicit PendingConnection(std::string target, std::function<void(Connection&)> first_work = {});
     ~PendingConnection();
     PendingConnection(const PendingConnection&) = delete;
     PendingConnection& operator=(const PendingConnection&) = delete;

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "../extension/core/ledger_status.hpp"
 #include "../extension/core/version.hpp"
 #include "../extension/core/cpp_only.hpp"
 
@@ -110,5 +111,57 @@ std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan, b
     return states;
 }
 
+
+LedgerSnapshot read_ledger(Connection& db) {
+    LedgerSnapshot snapshot;
+    snapshot.extension = extension_state(db);
+    if (!snapshot.extension.installed) return snapshot;
+    Result r = db.exec(
+        "SELECT version, name, state, checksum, "
+        "pg_catalog.to_char(applied_at, 'YYYY-MM-DD HH24:MI:SSOF'), applied_by "
+        "FROM pg_catalog.migrate_status()");
+    snapshot.rows.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i)
+        snapshot.rows.push_back({r.get(i, 0), r.get_optional(i, 1).value_or(""), r.get(i, 2), r.get(i, 3),
+                                 r.get_optional(i, 4), r.get_optional(i, 5)});
+    return snapshot;
+}
+
+std::vector<VersionState> compare_with_ledger(Connection& db, const ScanResult& scan,
+                                              const std::vector<LedgerEntry>& rows) {
+    // Keyed by the natural sort key: std::string compares bytes as unsigned,
+    // like bytea, so the map's order is the natural version order.
+    std::map<std::string, std::pair<const Migration*, const LedgerEntry*>> all;
+    for (const auto& m : scan.migrations) all[core::version_sort_key(m.version)].first = &m;
+    for (const auto& row : rows) all[core::version_sort_key(row.version)].second = &row;
+
+    std::vector<VersionState> states;
+    for (const auto& [key, pair] : all) {
+        const Migration* file = pair.first;
+        const LedgerEntry* row = pair.second;
+        const bool applied = row != nullptr && core::status_counts_as_applied(row->status);
+        VersionState s;
+        s.file = file;
+        s.version = row ? row->version : file->version;
+        s.name = row && !row->name.empty() ? row->name : (file ? file->name : "");
+        if (file) s.file_checksum = file->checksum;
+        if (row) {
+            s.checksum = row->checksum;
+            s.applied_at = row->applied_at;
+            s.applied_by = row->applied_by;
+        }
+        if (applied && !file) s.state = "missing";
+        else if (applied && file->checksum == row->checksum) s.state = "applied";
+        else if (applied) s.state = file->repeatable ? "pending" : "changed";
+        else if (file) s.state = "pending";
+        else continue;  // reverted and gone from disk
+        if (s.state == "changed" && change_is_cosmetic(db, s)) {
+            s.state = "applied";
+            s.cosmetic_change = true;
+        }
+        states.push_back(std::move(s));
+    }
+    return states;
+}
 
 }  // namespace pgm::client

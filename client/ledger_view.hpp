@@ -40,6 +40,25 @@ ExtensionState extension_state_from(const Result& r);
 // {"<version>": "<checksum>", ...} for the versioned migrations on disk.
 std::string known_versions_json(const ScanResult& scan);
 
+// The ledger's newest row per version (migrate_status() without files): what
+// a run compares the directory with.  Read on the connecting thread while the
+// directory is scanned.
+struct LedgerEntry {
+    std::string version, name, status, checksum;
+    std::optional<std::string> applied_at, applied_by;
+};
+struct LedgerSnapshot {
+    ExtensionState extension;
+    std::vector<LedgerEntry> rows;  // empty when the extension is not installed
+};
+LedgerSnapshot read_ledger(Connection& db);
+
+// The states of every version, from the scan and a snapshot, by the same rules
+// as migrate_status(known): applied, changed (a repeatable's change: pending),
+// pending, missing; then cosmetic changes are told apart by the server.
+std::vector<VersionState> compare_with_ledger(Connection& db, const ScanResult& scan,
+                                              const std::vector<LedgerEntry>& rows);
+
 // Every version, in natural order.  Without the extension installed, every
 // migration on disk is pending.  A "changed" file whose change is only
 // cosmetic (the server compares token fingerprints) is reported as "applied"

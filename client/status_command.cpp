@@ -33,7 +33,10 @@ int exit_code_for(const std::map<std::string, int>& counts) {
 
 int run_status(const CommonOptions& options) {
     Terminal term(options.json);
-    PendingConnection pending_db(resolve_target(options.target));  // connects while we scan
+    // Connects and reads the ledger while we scan the directory.
+    LedgerSnapshot snapshot;
+    PendingConnection pending_db(resolve_target(options.target),
+                                 [&snapshot](Connection& c) { snapshot = read_ledger(c); });
     const ScanResult scan = scan_directory(options.dir);
     if (!scan.problems.empty()) {
         if (options.json)
@@ -48,8 +51,8 @@ int run_status(const CommonOptions& options) {
     }
 
     Connection& db = pending_db.get();
-    const bool installed = extension_installed(db);
-    const std::vector<VersionState> states = fetch_states(db, scan, installed);
+    const bool installed = snapshot.extension.installed;
+    const std::vector<VersionState> states = compare_with_ledger(db, scan, snapshot.rows);
     std::map<std::string, int> counts;
     for (const auto& s : states) ++counts[s.state];
     const int code = exit_code_for(counts);

@@ -77,8 +77,9 @@ struct RunReport {
 // EXISTS and ALTER EXTENSION UPDATE fail against a concurrent one): the
 // change is made under the ledger's transaction-level advisory lock, after
 // looking again.  In the usual case this is one query.
-void ensure_current_extension(Connection& db, ExtensionState ext, bool json) {
-    if (ext.installed && ext.installed_version == ext.default_version) return;
+// Returns true when it installed or updated the extension.
+bool ensure_current_extension(Connection& db, ExtensionState ext, bool json) {
+    if (ext.installed && ext.installed_version == ext.default_version) return false;
     db.run("BEGIN");
     db.exec("SELECT pg_catalog.pg_advisory_xact_lock(" + std::string(kLedgerLockKey) + ")");
     ext = extension_state(db);
@@ -92,6 +93,7 @@ void ensure_current_extension(Connection& db, ExtensionState ext, bool json) {
     }
     db.run("COMMIT");
     if (!done.empty() && !json) std::cout << done << " in " << db.describe() << '\n';
+    return true;
 }
 
 }  // namespace
@@ -111,8 +113,10 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         to_key = core::version_sort_key(*up.to);
     }
 
-    // Connects, and asks about the extension, while we scan.
-    PendingConnection pending_db(resolve_target(options.target), kExtensionStateQuery);
+    // Connects and reads the ledger while we scan the directory.
+    LedgerSnapshot snapshot;
+    PendingConnection pending_db(resolve_target(options.target),
+                                 [&snapshot](Connection& c) { snapshot = read_ledger(c); });
     const ScanResult scan = scan_directory(options.dir);
     report.doc["layout"] = layout_name(scan.layout);
     if (!scan.problems.empty()) {
@@ -123,8 +127,8 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
 
     Connection& db = pending_db.get();
     report.doc["database"] = db.database();
-    ensure_current_extension(db, extension_state_from(pending_db.first_result()), options.json);
-    std::vector<VersionState> states = fetch_states(db, scan, true);
+    if (ensure_current_extension(db, snapshot.extension, options.json)) snapshot = read_ledger(db);
+    std::vector<VersionState> states = compare_with_ledger(db, scan, snapshot.rows);
 
     // One deployer at a time (polling: see deploy_lock.hpp), but only when there
     // is something to do: a no-op run is two round trips, no lock.  After
@@ -147,7 +151,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             if (!options.json) std::cerr << term.red("pg_migrate: ") << message << '\n';
             return report.finish(options, exit_code::kFailed);
         }
-        if (waited) states = fetch_states(db, scan, true);
+        if (waited) states = compare_with_ledger(db, scan, read_ledger(db).rows);
     }
 
     // 1. Nothing runs while an applied migration's file really changed
