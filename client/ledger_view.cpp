@@ -1,7 +1,5 @@
 #include "ledger_view.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 
 #include "../extension/core/ledger_status.hpp"
@@ -10,23 +8,15 @@
 
 namespace pgm::client {
 
-bool extension_installed(Connection& db) {
-    // A query on pg_extension, not a syscache lookup such as to_regprocedure:
-    // after waiting for an advisory lock the caches may not have seen a
-    // concurrent CREATE EXTENSION yet, a fresh snapshot has.
-    Result r = db.exec(
-        "SELECT EXISTS (SELECT FROM pg_catalog.pg_extension "
-        "WHERE extname OPERATOR(pg_catalog.=) 'pg_migrate')");
-    return r.get(0, 0) == "t";
-}
-
-// pg_extension through a query (fresh snapshot), not the syscache: see extension_installed.
-const char* const kExtensionStateQuery =
+// pg_extension through a query, not a syscache lookup such as to_regprocedure:
+// after waiting for an advisory lock the caches may not have seen a concurrent
+// CREATE EXTENSION yet, a fresh snapshot has.
+static const char* const kExtensionStateQuery =
     "SELECT e.extversion, a.default_version FROM pg_catalog.pg_available_extensions AS a "
     "LEFT JOIN pg_catalog.pg_extension AS e ON e.extname OPERATOR(pg_catalog.=) a.name "
     "WHERE a.name OPERATOR(pg_catalog.=) 'pg_migrate'";
 
-ExtensionState extension_state_from(const Result& r) {
+static ExtensionState extension_state_from(const Result& r) {
     ExtensionState state;
     if (r.rows() == 1) {
         state.installed = !r.is_null(0, 0);
@@ -37,12 +27,6 @@ ExtensionState extension_state_from(const Result& r) {
 }
 
 ExtensionState extension_state(Connection& db) { return extension_state_from(db.exec(kExtensionStateQuery)); }
-
-std::string known_versions_json(const ScanResult& scan) {
-    nlohmann::json known = nlohmann::json::object();
-    for (const auto& m : scan.migrations) known[m.version] = m.checksum;  // R__name for repeatables
-    return known.dump();
-}
 
 namespace {
 
@@ -68,49 +52,6 @@ bool change_is_cosmetic(Connection& db, const VersionState& s) {
 }
 
 }  // namespace
-
-std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan, bool installed) {
-    std::map<std::string, const Migration*> files;  // by version sort key
-    for (const auto& m : scan.migrations) files[core::version_sort_key(m.version)] = &m;
-
-    std::vector<VersionState> states;
-    if (!installed) {
-        for (const auto& m : scan.migrations) {
-            states.push_back({m.version, m.name, "pending", std::nullopt, m.checksum, std::nullopt,
-                              std::nullopt, &m});
-        }
-        return states;
-    }
-    Result r = db.exec(
-        "SELECT version, name, state, checksum, file_checksum, "
-        "pg_catalog.to_char(applied_at, 'YYYY-MM-DD HH24:MI:SSOF'), applied_by "
-        "FROM pg_catalog.migrate_status($1::pg_catalog.jsonb)",
-        {known_versions_json(scan)});
-    for (int i = 0; i < r.rows(); ++i) {
-        VersionState s;
-        s.version = r.get(i, 0);
-        s.name = r.get_optional(i, 1).value_or("");
-        s.state = r.get(i, 2);
-        s.checksum = r.get_optional(i, 3);
-        s.file_checksum = r.get_optional(i, 4);
-        s.applied_at = r.get_optional(i, 5);
-        s.applied_by = r.get_optional(i, 6);
-        if (core::version_problem(s.version) == std::nullopt) {
-            auto it = files.find(core::version_sort_key(s.version));
-            if (it != files.end()) {
-                s.file = it->second;
-                if (s.name.empty()) s.name = it->second->name;
-            }
-        }
-        if (s.state == "changed" && s.file != nullptr && change_is_cosmetic(db, s)) {
-            s.state = "applied";
-            s.cosmetic_change = true;
-        }
-        states.push_back(std::move(s));
-    }
-    return states;
-}
-
 
 LedgerSnapshot read_ledger(Connection& db) {
     LedgerSnapshot snapshot;

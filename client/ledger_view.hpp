@@ -1,5 +1,5 @@
-// The database's view of a migration directory: one call to
-// migrate_status(known) returns every version with its state.
+// The database's view of a migration directory: the ledger's newest state per
+// version, compared with the files on disk by the rules of migrate_status(known).
 #pragma once
 
 #include <optional>
@@ -23,8 +23,6 @@ struct VersionState {
     bool cosmetic_change = false;               // the file differs only in comments, case, whitespace
 };
 
-bool extension_installed(Connection& db);
-
 // Whether the extension is installed, and its installed and available versions,
 // in one query.
 struct ExtensionState {
@@ -33,12 +31,7 @@ struct ExtensionState {
     std::string default_version;
 };
 ExtensionState extension_state(Connection& db);
-// The query behind extension_state, and reading its result (to run it early).
-extern const char* const kExtensionStateQuery;
-ExtensionState extension_state_from(const Result& r);
 
-// {"<version>": "<checksum>", ...} for the versioned migrations on disk.
-std::string known_versions_json(const ScanResult& scan);
 
 // The ledger's newest row per version (migrate_status() without files): what
 // a run compares the directory with.  Read on the connecting thread while the
@@ -59,10 +52,6 @@ LedgerSnapshot read_ledger(Connection& db);
 std::vector<VersionState> compare_with_ledger(Connection& db, const ScanResult& scan,
                                               const std::vector<LedgerEntry>& rows);
 
-// Every version, in natural order.  Without the extension installed, every
-// migration on disk is pending.  A "changed" file whose change is only
-// cosmetic (the server compares token fingerprints) is reported as "applied"
-// with cosmetic_change set.
-std::vector<VersionState> fetch_states(Connection& db, const ScanResult& scan, bool installed);
+
 
 }  // namespace pgm::client

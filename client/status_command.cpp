@@ -140,7 +140,7 @@ int run_status_compare(const CommonOptions& options, const std::vector<std::stri
         labels.push_back(db.database() + " #" + std::to_string(d + 1));
         descriptions.push_back(db.describe());
         std::map<std::string, int> counts;
-        for (const auto& st : fetch_states(db, scan, extension_installed(db))) {
+        for (const auto& st : compare_with_ledger(db, scan, read_ledger(db).rows)) {
             Row& row = rows[core::version_sort_key(st.version)];
             if (row.version.empty()) row.version = st.version;
             if (row.name.empty()) row.name = st.name;

@@ -155,7 +155,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     }
 
     // 1. Nothing runs while an applied migration's file really changed
-    //    (cosmetic changes were already told apart by fetch_states).
+    //    (cosmetic changes were already told apart by compare_with_ledger).
     std::vector<const VersionState*> changed;
     for (const auto& s : states)
         if (s.state == "changed" && s.file != nullptr) changed.push_back(&s);
