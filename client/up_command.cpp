@@ -305,6 +305,20 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 if (!options.json) print_outcome(db, term, o, true, steps.resumed_at);
                 ++done;
                 continue;
+            } catch (const ServerError& e) {
+                // The server refused the migration as a whole (e.g. MG005: it
+                // stopped half-way with another script): nothing of it ran now.
+                term.end_progress();
+                nlohmann::json err = server_error_json(e);
+                err["version"] = m.version;
+                err["file"] = m.up_file.string();
+                report.error = err;
+                if (!options.json) {
+                    std::cerr << term.red("pg_migrate: migration " + m.version + " refused") << " in "
+                              << m.up_file.string() << '\n';
+                    print_server_error(e, term);
+                }
+                return report.finish(options, exit_code::kFailed);
             } catch (const StepFailure& f) {
                 term.end_progress();
                 nlohmann::json err = server_error_json(f.error);

@@ -129,6 +129,12 @@ contains "no-transaction: says where it resumes" "resumes at statement 2" "$out"
 contains "no-transaction: names the INVALID index and the fix" "DROP INDEX CONCURRENTLY t_email;" "$out"
 check "no-transaction: progress recorded" "002|1|3" "$(q 'SELECT version, done, statements FROM migrate.progress')"
 check "no-transaction: later migrations did not run" "" "$(q "SELECT to_regclass('after_idx')")"
+put 002_idx.sql '-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\nCREATE INDEX CONCURRENTLY t_other ON t (email);\n'
+run up --dir "$dir"
+check "no-transaction: another script for a half-done migration exits 1" 1 "$rc"
+contains "no-transaction: the refusal names the file" "migration 002 refused in $dir/002_idx.sql" "$out"
+contains "no-transaction: the refusal says where it stopped" "stopped at statement 2 of 3 with a different script" "$out"
+put 002_idx.sql '-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n\nCREATE UNIQUE INDEX CONCURRENTLY t_email ON t (email);\nCREATE INDEX CONCURRENTLY t_both ON t (id, email);\n'
 q "UPDATE t SET email = 'b' WHERE id = 2" >/dev/null
 psql -X -q -c "DROP INDEX CONCURRENTLY t_email"
 run up --dir "$dir" --json
