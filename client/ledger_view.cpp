@@ -1,5 +1,6 @@
 #include "ledger_view.hpp"
 
+#include <cstdlib>
 #include <map>
 
 #include "../extension/core/ledger_status.hpp"
@@ -59,13 +60,39 @@ LedgerSnapshot read_ledger(Connection& db) {
     if (!snapshot.extension.installed) return snapshot;
     Result r = db.exec(
         "SELECT version, name, state, checksum, "
-        "pg_catalog.to_char(applied_at, 'YYYY-MM-DD HH24:MI:SSOF'), applied_by "
+        "pg_catalog.to_char(applied_at, 'YYYY-MM-DD HH24:MI:SSOF'), applied_by, statements "
         "FROM pg_catalog.migrate_status()");
     snapshot.rows.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i)
+    for (int i = 0; i < r.rows(); ++i) {
+        if (r.get(i, 2) == "drift") {
+            snapshot.out_of_band = OutOfBandDdl{std::atoi(r.get(i, 6).c_str()), r.get_optional(i, 1).value_or(""),
+                                                r.get_optional(i, 4).value_or(""), r.get_optional(i, 5).value_or("")};
+            continue;
+        }
         snapshot.rows.push_back({r.get(i, 0), r.get_optional(i, 1).value_or(""), r.get(i, 2), r.get(i, 3),
                                  r.get_optional(i, 4), r.get_optional(i, 5)});
+    }
     return snapshot;
+}
+
+nlohmann::json out_of_band_objects(Connection& db) {
+    Result r = db.exec(
+        "SELECT object_type, object_identity, changes, "
+        "pg_catalog.to_char(last_at, 'YYYY-MM-DD HH24:MI:SSOF'), last_command, roles, last_statement "
+        "FROM pg_catalog.migrate_out_of_band_ddl()");
+    nlohmann::json objects = nlohmann::json::array();
+    auto optional = [&r](int row, int col) {
+        return r.is_null(row, col) ? nlohmann::json() : nlohmann::json(r.get(row, col));
+    };
+    for (int i = 0; i < r.rows(); ++i)
+        objects.push_back({{"object_type", optional(i, 0)},
+                           {"object_identity", optional(i, 1)},
+                           {"changes", std::atoi(r.get(i, 2).c_str())},
+                           {"last_at", optional(i, 3)},
+                           {"last_command", optional(i, 4)},
+                           {"roles", optional(i, 5)},
+                           {"last_statement", optional(i, 6)}});
+    return objects;
 }
 
 std::vector<VersionState> compare_with_ledger(Connection& db, const ScanResult& scan,

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "connection.hpp"
 #include "migration_dir.hpp"
 
@@ -40,11 +42,24 @@ struct LedgerEntry {
     std::string version, name, status, checksum;
     std::optional<std::string> applied_at, applied_by;
 };
+// DDL made outside migrations since the last migration (migrate_status()'s
+// "drift" row, from extension 0.3 on).
+struct OutOfBandDdl {
+    int changes = 0;
+    std::string summary;  // "out-of-band DDL: public.t, public.v"
+    std::string last_at;
+    std::string roles;
+};
 struct LedgerSnapshot {
     ExtensionState extension;
     std::vector<LedgerEntry> rows;  // empty when the extension is not installed
+    std::optional<OutOfBandDdl> out_of_band;
 };
 LedgerSnapshot read_ledger(Connection& db);
+
+// The objects changed outside migrations since the last migration
+// (migrate_out_of_band_ddl()), as JSON rows for --json output.
+nlohmann::json out_of_band_objects(Connection& db);
 
 // The states of every version, from the scan and a snapshot, by the same rules
 // as migrate_status(known): applied, changed (a repeatable's change: pending),

@@ -89,4 +89,13 @@ void print_server_error(const ServerError& error, const Terminal& term) {
     if (!error.context.empty()) std::cerr << "CONTEXT:  " << error.context << '\n';
 }
 
+void print_out_of_band(const OutOfBandDdl& drift, const Terminal& term) {
+    std::cout << term.red("Schema changed outside migrations since the last migration: " +
+                          std::to_string(drift.changes) + " change" + (drift.changes == 1 ? "" : "s") +
+                          ", the last at " + drift.last_at + " by " + drift.roles + " (" +
+                          drift.summary + ").")
+              << "\n  See them with: SELECT * FROM migrate_out_of_band_ddl();"
+                 "\n  Put the change in a migration, so that every database gets it.\n";
+}
+
 }  // namespace pgm::client

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "ledger_view.hpp"
 #include "migration_dir.hpp"
 #include "terminal.hpp"
 
@@ -31,5 +32,8 @@ FailurePoint locate_failure(const ServerError& error, int up_first_line);
 
 nlohmann::json server_error_json(const ServerError& error);
 void print_server_error(const ServerError& error, const Terminal& term);
+
+// Schema changes made outside migrations since the last one (status, up).
+void print_out_of_band(const OutOfBandDdl& drift, const Terminal& term);
 
 }  // namespace pgm::client

@@ -23,10 +23,18 @@ namespace {
 
 std::string file_of(const VersionState& s) { return s.file ? s.file->up_file.string() : ""; }
 
-int exit_code_for(const std::map<std::string, int>& counts) {
+int exit_code_for(const std::map<std::string, int>& counts, bool out_of_band_ddl) {
     if (counts.count("changed")) return exit_code::kChanged;
-    if (counts.count("missing")) return exit_code::kVerification;
+    if (counts.count("missing") || out_of_band_ddl) return exit_code::kVerification;
     return exit_code::kSuccess;
+}
+
+nlohmann::json out_of_band_json(Connection& db, const std::optional<OutOfBandDdl>& drift) {
+    if (!drift) return nlohmann::json();
+    return {{"changes", drift->changes},
+            {"last_at", drift->last_at},
+            {"roles", drift->roles},
+            {"objects", out_of_band_objects(db)}};
 }
 
 }  // namespace
@@ -55,7 +63,7 @@ int run_status(const CommonOptions& options) {
     const std::vector<VersionState> states = compare_with_ledger(db, scan, snapshot.rows);
     std::map<std::string, int> counts;
     for (const auto& s : states) ++counts[s.state];
-    const int code = exit_code_for(counts);
+    const int code = exit_code_for(counts, snapshot.out_of_band.has_value());
 
     if (options.json) {
         nlohmann::json rows = nlohmann::json::array();
@@ -81,6 +89,7 @@ int run_status(const CommonOptions& options) {
                                     {"extension_installed", installed},
                                     {"migrations", rows},
                                     {"summary", summary},
+                                    {"out_of_band_ddl", out_of_band_json(db, snapshot.out_of_band)},
                                     {"exit_code", code}}
                          .dump(2)
                   << '\n';
@@ -111,6 +120,7 @@ int run_status(const CommonOptions& options) {
                               "change in a new migration.") << '\n';
     if (counts.count("missing"))
         std::cout << term.red("Applied migrations are missing from the directory.") << '\n';
+    if (snapshot.out_of_band) print_out_of_band(*snapshot.out_of_band, term);
     return code;
 }
 
@@ -140,7 +150,8 @@ int run_status_compare(const CommonOptions& options, const std::vector<std::stri
         labels.push_back(db.database() + " #" + std::to_string(d + 1));
         descriptions.push_back(db.describe());
         std::map<std::string, int> counts;
-        for (const auto& st : compare_with_ledger(db, scan, read_ledger(db).rows)) {
+        const LedgerSnapshot snapshot = read_ledger(db);
+        for (const auto& st : compare_with_ledger(db, scan, snapshot.rows)) {
             Row& row = rows[core::version_sort_key(st.version)];
             if (row.version.empty()) row.version = st.version;
             if (row.name.empty()) row.name = st.name;
@@ -148,7 +159,7 @@ int run_status_compare(const CommonOptions& options, const std::vector<std::stri
             row.states[d] = st.state;
             ++counts[st.state];
         }
-        code = std::max(code, exit_code_for(counts));
+        code = std::max(code, exit_code_for(counts, snapshot.out_of_band.has_value()));
     }
     for (auto& [key, row] : rows) row.states.resize(targets.size(), "-");
 

@@ -175,6 +175,18 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         return report.finish(options, exit_code::kChanged);
     }
 
+    // Out-of-band DDL does not stop a run, but is worth knowing before one.
+    if (snapshot.out_of_band) {
+        const OutOfBandDdl& drift = *snapshot.out_of_band;
+        report.doc["out_of_band_ddl"] = {{"changes", drift.changes}, {"last_at", drift.last_at},
+                                         {"roles", drift.roles}};
+        if (!options.json)
+            std::cerr << term.yellow("warning: ") << "the schema was changed outside migrations since the last "
+                      << "migration (" << drift.changes << " change" << (drift.changes == 1 ? "" : "s")
+                      << ", the last at " << drift.last_at << " by " << drift.roles
+                      << "); \"pg_migrate status\" lists them\n";
+    }
+
     // 2. What to apply.
     std::vector<const VersionState*> pending;
     for (const auto& s : states) {

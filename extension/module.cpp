@@ -1,6 +1,13 @@
-// The shared library's identity.  PG zone.
+// The shared library's identity and its set-up when a backend loads it.  PG zone.
 #include "bridge/pg_headers.hpp"
+#include "pg/ddl_events.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
+
+void _PG_init(void);
 }
+
+// Settings are defined when the library is loaded, which the event triggers
+// do at a session's first DDL, before reading migrate.guard.
+void _PG_init(void) { pgm::pg::define_guard_setting(); }

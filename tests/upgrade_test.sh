@@ -40,6 +40,9 @@ UNION ALL
 SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
  WHERE c.relnamespace = 'migrate'::regnamespace AND NOT t.tgisinternal
 UNION ALL
+SELECT 'event trigger ' || evtname || ' on ' || evtevent || ' ' || evtfoid::regprocedure || ' enabled=' ||
+       evtenabled::text || ' tags=' || coalesce(evttags::text, '-') FROM pg_event_trigger
+UNION ALL
 SELECT 'acl ' || c.oid::regclass || ' ' || coalesce(c.relacl::text, '-') FROM pg_class c
  WHERE c.relnamespace = 'migrate'::regnamespace
 UNION ALL
@@ -66,6 +69,7 @@ for old in $(psql_q -d postgres -c "SELECT version FROM pg_available_extension_v
   check "$old -> $default_version: same objects and definitions as a fresh install" "$fresh" "$(psql_q -d pgm_upgraded -c "$shape")"
   check "$old -> $default_version: ledger rows kept" "$before" "$(psql_q -d pgm_upgraded -c "SELECT string_agg(concat_ws('|', id, version, name, checksum, prev_hash, hash), ',' ORDER BY id) FROM migrate.ledger")"
   check "$old -> $default_version: migrating goes on" "applied" "$(psql_q -d pgm_upgraded -c "SELECT status FROM migrate_apply('002', 'CREATE TABLE after (id int)')")"
+  check "$old -> $default_version: DDL is logged, the upgrade itself is not" "002 public.after" "$(psql_q -d pgm_upgraded -c "SELECT string_agg(coalesce(version, '-') || ' ' || object_identity, ',') FROM migrate.ddl_log")"
   check "$old -> $default_version: new functions work" "started" "$(psql_q -d pgm_upgraded -c "SELECT status FROM migrate_steps_begin('003', 'CREATE INDEX CONCURRENTLY ON after (id)')")"
 done
 for db in pgm_fresh pgm_upgraded; do psql_q -d postgres -c "DROP DATABASE IF EXISTS $db"; done

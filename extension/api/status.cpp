@@ -1,10 +1,12 @@
-// migrate_status(known jsonb DEFAULT NULL) and migrate_version().
+// migrate_status(known jsonb DEFAULT NULL), migrate_version() and
+// migrate_out_of_band_ddl().
 //
 // Both read the ledger as its owner (pg/ledger.cpp), so EXECUTE on the
 // function is all a role needs to see where the database stands.
 #include "../core/version.hpp"
 // PostgreSQL headers only after the pure C++ ones.
 #include "../bridge/entry.hpp"
+#include "../pg/ddl_events.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
 
@@ -20,7 +22,7 @@ namespace {
 // another checksum), pending (on disk, not applied) or missing (applied, not on
 // disk).  Reverted versions absent from disk are left out.  A repeatable
 // migration (R__name) whose script changed is pending: it is applied again.
-constexpr const char* kStatusQuery = R"SQL(
+constexpr const char* kVersionsCte = R"SQL(
 WITH newest AS (
     SELECT DISTINCT ON (l.version_key)
            l.version, l.version_key, l.name, l.status, l.checksum, l.applied_at,
@@ -39,25 +41,79 @@ WITH newest AS (
            k.checksum AS known_checksum,
            n.status IN ('applied', 'baseline', 'repaired', 'adopted') AS is_applied
       FROM newest AS n FULL JOIN known AS k ON n.version_key = k.version_key
+), versions AS (
+    SELECT COALESCE(j.version, j.known_version) AS version,
+           j.name,
+           CASE
+               WHEN $1 IS NULL THEN j.status
+               WHEN j.known_version IS NULL THEN 'missing'
+               WHEN j.is_applied IS NOT TRUE THEN 'pending'
+               WHEN j.known_checksum IS DISTINCT FROM j.checksum
+                    AND pg_catalog.get_byte(j.version_key, 0) = 255 THEN 'pending'
+               WHEN j.known_checksum IS DISTINCT FROM j.checksum THEN 'changed'
+               ELSE 'applied'
+           END AS state,
+           j.checksum,
+           j.known_checksum AS file_checksum,
+           j.applied_at, j.applied_by, j.statements, j.duration, j.out_of_order,
+           COALESCE(j.version_key, j.known_key) AS sort_key
+      FROM joined AS j
+     WHERE $1 IS NULL OR j.known_version IS NOT NULL OR j.is_applied
 )
-SELECT COALESCE(j.version, j.known_version) AS version,
-       j.name,
-       CASE
-           WHEN $1 IS NULL THEN j.status
-           WHEN j.known_version IS NULL THEN 'missing'
-           WHEN j.is_applied IS NOT TRUE THEN 'pending'
-           WHEN j.known_checksum IS DISTINCT FROM j.checksum
-                AND pg_catalog.get_byte(j.version_key, 0) = 255 THEN 'pending'
-           WHEN j.known_checksum IS DISTINCT FROM j.checksum THEN 'changed'
-           ELSE 'applied'
-       END AS state,
-       j.checksum,
-       j.known_checksum AS file_checksum,
-       j.applied_at, j.applied_by, j.statements, j.duration, j.out_of_order
-  FROM joined AS j
- WHERE $1 IS NULL OR j.known_version IS NOT NULL OR j.is_applied
- ORDER BY COALESCE(j.version_key, j.known_key)
 )SQL";
+
+constexpr const char* kStatusColumns =
+    "SELECT version, name, state, checksum, file_checksum, applied_at, applied_by, statements, "
+    "duration, out_of_order FROM ";
+
+// With migrate.ddl_log (0.3 on), one more row, state 'drift', when DDL was
+// made outside migrations since the last migration: name lists the objects,
+// applied_at is the last such change, applied_by the roles, statements the
+// number of changes.  migrate_out_of_band_ddl() has them object by object.
+constexpr const char* kOutOfBandCte = R"SQL(
+out_of_band AS (
+    SELECT d.*
+      FROM migrate.ddl_log AS d
+     WHERE d.version IS NULL
+       AND d.logged_at > (SELECT COALESCE(pg_catalog.max(l.applied_at), '-infinity')
+                            FROM migrate.ledger AS l)
+)
+)SQL";
+
+constexpr const char* kDriftCte = R"SQL(
+, drift AS (
+    SELECT NULL::text AS version,
+           'out-of-band DDL: ' || pg_catalog.array_to_string(
+               (pg_catalog.array_agg(DISTINCT COALESCE(o.object_identity, o.command_tag)))[1:5], ', ')
+           || CASE WHEN pg_catalog.count(DISTINCT COALESCE(o.object_identity, o.command_tag)) > 5
+                   THEN ', ...' ELSE '' END AS name,
+           'drift'::text AS state, NULL::text AS checksum, NULL::text AS file_checksum,
+           pg_catalog.max(o.logged_at) AS applied_at,
+           pg_catalog.string_agg(DISTINCT o.role, ', ') AS applied_by,
+           pg_catalog.count(*)::integer AS statements,
+           NULL::interval AS duration, NULL::boolean AS out_of_order,
+           NULL::bytea AS sort_key
+      FROM out_of_band AS o
+    HAVING pg_catalog.count(*) > 0
+)
+)SQL";
+
+constexpr const char* kOutOfBandRows = R"SQL(
+SELECT o.object_type, o.object_identity, pg_catalog.count(*)::integer,
+       pg_catalog.min(o.logged_at), pg_catalog.max(o.logged_at),
+       (pg_catalog.array_agg(o.command_tag ORDER BY o.id DESC))[1],
+       pg_catalog.string_agg(DISTINCT o.role, ', '),
+       (pg_catalog.array_agg(o.statement_text ORDER BY o.id DESC))[1]
+  FROM out_of_band AS o
+ GROUP BY o.object_type, o.object_identity
+ ORDER BY pg_catalog.max(o.logged_at), o.object_identity
+)SQL";
+
+const std::string kStatusQuery = std::string(kVersionsCte) + kStatusColumns + "versions ORDER BY sort_key";
+const std::string kStatusWithDriftQuery =
+    std::string(kVersionsCte) + ", " + kOutOfBandCte + kDriftCte + kStatusColumns +
+    "(SELECT * FROM versions UNION ALL SELECT * FROM drift) AS s ORDER BY sort_key NULLS LAST";
+const std::string kOutOfBandQuery = std::string("WITH ") + kOutOfBandCte + kOutOfBandRows;
 
 }  // namespace
 
@@ -79,9 +135,21 @@ PGM_FUNCTION(migrate_status) {
                                 *problem);
         }
     }
-    static SPIPlanPtr status_plan = nullptr;  // prepared once per backend
-    pg_call(pg::query_into_srf, fcinfo, &status_plan, kStatusQuery, 1, static_cast<Oid*>(types),
+    // Prepared once per backend; the drift row needs migrate.ddl_log (0.3 on).
+    static SPIPlanPtr status_plan = nullptr;
+    static SPIPlanPtr status_with_drift_plan = nullptr;
+    const bool drift = pg_call(pg::ddl_log_installed);
+    pg_call(pg::query_into_srf, fcinfo, drift ? &status_with_drift_plan : &status_plan,
+            (drift ? kStatusWithDriftQuery : kStatusQuery).c_str(), 1, static_cast<Oid*>(types),
             static_cast<Datum*>(values), static_cast<const char*>(nulls));
+    return Datum(0);
+}
+
+PGM_FUNCTION(migrate_out_of_band_ddl) {
+    using namespace pgm;
+    static SPIPlanPtr plan = nullptr;
+    pg_call(pg::query_into_srf, fcinfo, &plan, kOutOfBandQuery.c_str(), 0, static_cast<Oid*>(nullptr),
+            static_cast<Datum*>(nullptr), static_cast<const char*>(nullptr));
     return Datum(0);
 }
 

@@ -13,6 +13,7 @@
 #include "../core/checksum.hpp"
 #include "../core/ledger_status.hpp"
 #include "../core/version.hpp"
+#include "../pg/attribution.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
 #include "../pg/progress.hpp"
@@ -64,6 +65,12 @@ const pg::ProgressRow* progress_of(const Steps& s) {
     return pg_call(pg::find_progress, s.key.data(), static_cast<int>(s.key.size()));
 }
 
+// The client runs the statements at top level next: their DDL is attributed
+// to the migration (pg/attribution.hpp), from statement `next` on.
+void expect_statements(const Steps& s, const pg::ParsedScript* parsed, int next) {
+    pg_call(pg::expect_steps, s.version.c_str(), parsed, next);
+}
+
 Datum begin_result(FunctionCallInfo fcinfo, const char* status, int done, int statements) {
     pg::StepsBeginResult result{status, done, statements};
     return pg_call(pg::steps_begin_result, fcinfo, const_cast<const pg::StepsBeginResult*>(&result));
@@ -113,6 +120,7 @@ PGM_FUNCTION(migrate_steps_begin) {
     const pg::ProgressRow* progress = progress_of(s);
     if (progress->found) {
         if (checksum != progress->checksum) refuse_other_script(s, *progress, checksum);
+        expect_statements(s, parsed, progress->done + 1);
         return begin_result(fcinfo, progress->done > 0 ? "resumed" : "started", progress->done,
                             progress->statements);
     }
@@ -122,6 +130,7 @@ PGM_FUNCTION(migrate_steps_begin) {
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     pg_call(pg::start_progress, s.key.data(), static_cast<int>(s.key.size()), s.version.c_str(),
             c_str_or_null(name), checksum.c_str(), statements, facts->role);
+    expect_statements(s, parsed, 1);
     return begin_result(fcinfo, "started", 0, statements);
 }
 
@@ -130,8 +139,10 @@ PGM_FUNCTION(migrate_step_done) {
     const Steps s = identify(fcinfo);
     const int statement = pg_call(pg::int_arg, fcinfo, 1);
     pg_call(pg::lock_ledger);
-    if (pg_call(pg::advance_progress, s.key.data(), static_cast<int>(s.key.size()), statement))
+    if (pg_call(pg::advance_progress, s.key.data(), static_cast<int>(s.key.size()), statement)) {
+        pg_call(pg::step_completed, s.version.c_str(), statement);
         return pg_call(pg::void_result);
+    }
     const pg::ProgressRow* progress = progress_of(s);
     if (!progress->found)
         throw UserError(sqlstate::kStepOutOfSequence,
@@ -152,6 +163,7 @@ PGM_FUNCTION(migrate_step_failed) {
     const int statement = pg_call(pg::int_arg, fcinfo, 1);
     const std::string error = optional_text_arg(fcinfo, 2).value_or("");
     const std::string text = "statement " + std::to_string(statement) + ": " + error;
+    pg_call(pg::forget_steps);
     pg_call(pg::record_progress_error, s.key.data(), static_cast<int>(s.key.size()), text.c_str());
     return pg_call(pg::void_result);
 }
@@ -166,6 +178,7 @@ PGM_FUNCTION(migrate_steps_finish) {
     m.down = optional_text_arg(fcinfo, 3);
     m.verify = optional_text_arg(fcinfo, 4);
     const std::string checksum = core::script_checksum(m.script);
+    pg_call(pg::forget_steps);
 
     pg_call(pg::lock_ledger);
     pg_call(pg::check_ledger_snapshot);

@@ -1,6 +1,8 @@
 // PG zone: see executor.hpp.
 #include "executor.hpp"
 
+#include "attribution.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "executor/spi.h"
@@ -56,15 +58,28 @@ void execute_statements(const ExecutionRequest* request) {
     memset(&options, 0, sizeof(options));
     options.read_only = false;
     options.dest = None_Receiver;  // rows of a SELECT are computed, not kept
-    for (int i = request->first; i <= request->last; i++) {
-        state.current = i;
-        const ScriptStatement* st = &request->script->statements[i];
-        int rc = SPI_execute_extended(st->text, &options);
-        if (rc < 0)
-            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                            errmsg("could not run statement %d: %s", st->number,
-                                   SPI_result_code_string(rc))));
+    // DDL of each statement is attributed to it (migrate.ddl_log); whatever
+    // ran before is attributed again once the statements are done or failed.
+    Attribution saved;
+    begin_migration_attribution(request->version, &saved);
+    PG_TRY();
+    {
+        for (int i = request->first; i <= request->last; i++) {
+            state.current = i;
+            const ScriptStatement* st = &request->script->statements[i];
+            attribute_statement(st->number, st->text);
+            int rc = SPI_execute_extended(st->text, &options);
+            if (rc < 0)
+                ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                                errmsg("could not run statement %d: %s", st->number,
+                                       SPI_result_code_string(rc))));
+        }
     }
+    PG_FINALLY();
+    {
+        end_migration_attribution(&saved);
+    }
+    PG_END_TRY();
 
     SPI_finish();
     error_context_stack = callback.previous;

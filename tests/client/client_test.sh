@@ -142,6 +142,35 @@ check "no-transaction: resumes and completes" 0 "$rc"
 check "no-transaction: all applied" "001:applied,002:applied,003:applied" "$(ledger)"
 check "no-transaction: indexes built once and valid" "t_both:true,t_email:true,t_id:true" "$(q "SELECT string_agg(indexrelid::regclass || ':' || indisvalid, ',' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 't'::regclass")"
 check "no-transaction: progress cleared" 0 "$(q 'SELECT count(*) FROM migrate.progress')"
+check "no-transaction: each index attributed to its statement, the manual DROP of the INVALID one is not" \
+  "002:1:public.t_id,-:-:public.t_email,002:2:public.t_email,002:3:public.t_both" \
+  "$(q "SELECT string_agg(coalesce(version, '-') || ':' || coalesce(statement::text, '-') || ':' || object_identity, ',' ORDER BY id) FROM migrate.ddl_log WHERE object_type = 'index'")"
+
+# --- DDL outside migrations: status reports it, the guard refuses it --------
+fresh drift
+put 001_t.sql 'CREATE TABLE t (id int);
+'
+put 002_idx.sql '-- migrate:no-transaction
+CREATE INDEX CONCURRENTLY t_id ON t (id);
+'
+q "ALTER DATABASE $PGDATABASE SET migrate.guard = 'block'"
+run up --dir "$dir"
+check "guard block: migrations (transactional or not) still apply" "0:001:applied,002:applied" "$rc:$(ledger)"
+run status --dir "$dir"
+check "no drift: status exits 0" 0 "$rc"
+psql -X -q -c "CREATE TABLE sneaky (id int)" 2>"$work/guard.err"
+contains "guard block: out-of-band DDL refused" "CREATE TABLE is not allowed outside a migration" "$(cat "$work/guard.err")"
+psql -X -q -c "SET migrate.guard = off" -c "CREATE TABLE hotfix (id int)" -c "ALTER TABLE t ADD COLUMN note text"
+run status --dir "$dir"
+check "drift: status exits 3" 3 "$rc"
+contains "drift: status says so" "Schema changed outside migrations since the last migration: 2 changes" "$out"
+contains "drift: status names the objects" "public.hotfix, public.t" "$out"
+run status --dir "$dir" --json
+check "drift: --json lists the objects" "public.hotfix ALTER TABLE" "$(echo "$out" | json_field 'out_of_band_ddl.objects.map(o => o.object_identity).join(",").split(",")[0] + " " + j.out_of_band_ddl.objects[1].last_command')"
+run up --dir "$dir"
+check "drift: up still exits 0" 0 "$rc"
+contains "drift: up warns" "the schema was changed outside migrations since the last migration (2 changes" "$out"
+q "ALTER DATABASE $PGDATABASE RESET migrate.guard"
 fresh notx_unmarked
 put 001_t.sql 'CREATE TABLE t (id int);'
 put 002_idx.sql 'CREATE INDEX CONCURRENTLY t_id ON t (id);\n'

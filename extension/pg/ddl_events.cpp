@@ -1,0 +1,303 @@
+// PG zone: see ddl_events.hpp.
+#include "ddl_events.hpp"
+
+#include "attribution.hpp"
+#include "ledger.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pgm::pg {
+namespace {
+
+enum GuardMode { kGuardOff, kGuardWarn, kGuardBlock };
+
+const struct config_enum_entry kGuardOptions[] = {
+    {"off", kGuardOff, false},
+    {"warn", kGuardWarn, false},
+    {"block", kGuardBlock, false},
+    {nullptr, 0, false},
+};
+
+int guard_mode = kGuardOff;
+
+// Set while a handler runs: DDL caused by the handler itself is not handled
+// again (no recursion, whatever a future log table trigger might do).
+bool in_handler = false;
+
+// SQLSTATE of the guard's refusal (class "MG": see api/errors.hpp).
+const int kDdlOutsideMigration = MAKE_SQLSTATE('M', 'G', '0', '0', '7');
+
+// Statements shown in messages are cut after this many bytes.
+constexpr int kStatementExcerpt = 300;
+
+EventTriggerData* event_data(FunctionCallInfo fcinfo) {
+    if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("function can only be called as an event trigger")));
+    return reinterpret_cast<EventTriggerData*>(fcinfo->context);
+}
+
+Oid ddl_log_relation() {
+    Oid schema = get_namespace_oid("migrate", true);
+    return OidIsValid(schema) ? get_relname_relid("ddl_log", schema) : InvalidOid;
+}
+
+// ---------------------------------------------------------------- the log
+
+// Every log row: $1 version, $2 statement (NULL outside a migration), $3 the
+// role, $4 the statement's text, $5 the command tag; who and where from the
+// session itself.
+#define PGM_LOG_INSERT                                                                        \
+    "INSERT INTO migrate.ddl_log (event, version, statement, command_tag, object_type, "      \
+    "schema_name, object_identity, detail, role, session_role, application_name, client_addr, " \
+    "backend_pid, xid, statement_text) "
+#define PGM_LOG_SESSION                                                                       \
+    "$3, pg_catalog.session_user(), "                                                         \
+    "NULLIF(pg_catalog.current_setting('application_name'), ''), "                 \
+    "pg_catalog.inet_client_addr(), pg_catalog.pg_backend_pid(), pg_catalog.pg_current_xact_id(), $4 "
+
+constexpr const char* kLogCreatedOrAltered =
+    PGM_LOG_INSERT
+    "SELECT 'ddl_command_end', $1, $2, c.command_tag, c.object_type, c.schema_name, "
+    "c.object_identity, NULL, " PGM_LOG_SESSION
+    "FROM pg_catalog.pg_event_trigger_ddl_commands() AS c "
+    "WHERE NOT c.in_extension AND c.schema_name IS DISTINCT FROM 'pg_temp' "
+    "AND NOT (c.object_type = 'extension' AND c.object_identity = 'pg_migrate')";
+
+// Objects dropped: the ones the statement named and those dropped with them
+// by CASCADE ("normal" dependencies); not the internal parts (row types,
+// constraint triggers, a view's rule) that go with every table or view, nor
+// the members of an extension dropped with DROP EXTENSION.
+constexpr const char* kLogDropped =
+    PGM_LOG_INSERT
+    "SELECT 'sql_drop', $1, $2, $5, d.object_type, d.schema_name, d.object_identity, "
+    "CASE WHEN NOT d.original THEN 'dropped with another object (CASCADE)' END, " PGM_LOG_SESSION
+    "FROM pg_catalog.pg_event_trigger_dropped_objects() AS d "
+    "WHERE (d.original OR (d.normal AND d.object_type <> 'rule' AND $5 <> 'DROP EXTENSION')) "
+    "AND NOT d.is_temporary "
+    "AND NOT (d.object_type = 'extension' AND d.object_identity = 'pg_migrate')";
+
+constexpr const char* kLogRewritten =
+    PGM_LOG_INSERT
+    "SELECT 'table_rewrite', $1, $2, $5, o.type, o.schema, o.identity, "
+    "'table rewritten: ' || pg_catalog.concat_ws(', ', "
+    "CASE WHEN r.reason & 1 <> 0 THEN 'persistence changed' END, "
+    "CASE WHEN r.reason & 2 <> 0 THEN 'column added with a volatile default' END, "
+    "CASE WHEN r.reason & 4 <> 0 THEN 'column type changed' END, "
+    "CASE WHEN r.reason & 8 <> 0 THEN 'access method changed' END), " PGM_LOG_SESSION
+    "FROM (SELECT pg_catalog.pg_event_trigger_table_rewrite_oid() AS relid, "
+    "pg_catalog.pg_event_trigger_table_rewrite_reason() AS reason) AS r "
+    "JOIN pg_catalog.pg_class AS c ON c.oid = r.relid "
+    "CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_class'::pg_catalog.regclass, "
+    "r.relid, 0) AS o "
+    "WHERE c.relpersistence <> 't'";
+
+SPIPlanPtr created_or_altered_plan;
+SPIPlanPtr dropped_plan;
+SPIPlanPtr rewritten_plan;
+
+// Logging is skipped inside extension scripts (CREATE / ALTER EXTENSION ...
+// UPDATE run them; the command itself is logged when it ends), while a
+// handler runs, and when the log does not exist (the extension is being
+// dropped, or an older version is installed).
+bool logging_applies() {
+    return !creating_extension && !in_handler && OidIsValid(ddl_log_relation());
+}
+
+void write_log_rows(SPIPlanPtr* plan_slot, const char* sql, EventTriggerData* data) {
+    const Attribution* attribution = current_attribution();
+    const char* text = current_statement_text();
+    Oid types[5] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID};
+    Datum values[5];
+    char nulls[5] = {' ', ' ', ' ', ' ', ' '};
+    if (attribution != nullptr) {
+        values[0] = CStringGetTextDatum(attribution->version);
+        values[1] = Int32GetDatum(attribution->statement);
+    } else {
+        values[0] = values[1] = Datum(0);
+        nulls[0] = nulls[1] = 'n';
+    }
+    // The role whose rights ran the DDL: read before switching to the owner.
+    values[2] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+    values[3] = text != nullptr ? CStringGetTextDatum(text) : Datum(0);
+    nulls[3] = text != nullptr ? ' ' : 'n';
+    values[4] = CStringGetTextDatum(GetCommandTagName(data->tag));
+
+    in_handler = true;
+    PG_TRY();
+    {
+        OwnerScope scope;
+        enter_owner_scope(&scope);
+        SPIPlanPtr plan = kept_plan(plan_slot, sql, 5, types);
+        if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+            elog(ERROR, "could not write to migrate.ddl_log");
+        leave_owner_scope(&scope);
+    }
+    PG_FINALLY();
+    {
+        in_handler = false;
+    }
+    PG_END_TRY();
+}
+
+// ---------------------------------------------------------------- the guard
+
+bool names_pg_migrate(const char* name) { return name != nullptr && strcmp(name, "pg_migrate") == 0; }
+
+// CREATE / ALTER / DROP EXTENSION pg_migrate: installing, updating and
+// removing the extension itself is never refused (DROP works from any state).
+bool is_pg_migrate_command(Node* parsetree) {
+    switch (nodeTag(parsetree)) {
+        case T_CreateExtensionStmt:
+            return names_pg_migrate(castNode(CreateExtensionStmt, parsetree)->extname);
+        case T_AlterExtensionStmt:
+            return names_pg_migrate(castNode(AlterExtensionStmt, parsetree)->extname);
+        case T_DropStmt: {
+            DropStmt* drop = castNode(DropStmt, parsetree);
+            if (drop->removeType != OBJECT_EXTENSION) return false;
+            ListCell* cell;
+            foreach (cell, drop->objects) {
+                if (!IsA(lfirst(cell), String) || !names_pg_migrate(strVal(lfirst(cell)))) return false;
+            }
+            return true;
+        }
+        default:
+            return false;
+    }
+}
+
+// A relation a statement creates: temporary by TEMP or by naming pg_temp.
+bool creates_temporary(const RangeVar* rv) {
+    return rv != nullptr && (rv->relpersistence == RELPERSISTENCE_TEMP ||
+                             (rv->schemaname != nullptr && strcmp(rv->schemaname, "pg_temp") == 0));
+}
+
+// An existing relation a statement names, resolved as the statement will.
+bool names_temporary(const RangeVar* rv) {
+    if (rv == nullptr) return false;
+    if (creates_temporary(rv)) return true;
+    Oid relid = RangeVarGetRelid(rv, NoLock, true);
+    return OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
+}
+
+bool drops_only_temporary(DropStmt* drop) {
+    switch (drop->removeType) {
+        case OBJECT_TABLE:
+        case OBJECT_INDEX:
+        case OBJECT_VIEW:
+        case OBJECT_SEQUENCE:
+        case OBJECT_MATVIEW:
+            break;
+        default:
+            return false;
+    }
+    ListCell* cell;
+    foreach (cell, drop->objects) {
+        if (!names_temporary(makeRangeVarFromNameList(castNode(List, lfirst(cell))))) return false;
+    }
+    return drop->objects != NIL;
+}
+
+// Temporary objects are session scratch space, not schema: the guard lets
+// their DDL through (and the log leaves it out).
+bool touches_only_temporary(Node* parsetree) {
+    switch (nodeTag(parsetree)) {
+        case T_CreateStmt:
+            return creates_temporary(castNode(CreateStmt, parsetree)->relation);
+        case T_CreateTableAsStmt:
+            return creates_temporary(castNode(CreateTableAsStmt, parsetree)->into->rel);
+        case T_ViewStmt:
+            return creates_temporary(castNode(ViewStmt, parsetree)->view);
+        case T_CreateSeqStmt:
+            return creates_temporary(castNode(CreateSeqStmt, parsetree)->sequence);
+        case T_IndexStmt:
+            return names_temporary(castNode(IndexStmt, parsetree)->relation);
+        case T_AlterTableStmt:
+            return names_temporary(castNode(AlterTableStmt, parsetree)->relation);
+        case T_RenameStmt:
+            return names_temporary(castNode(RenameStmt, parsetree)->relation);
+        case T_DropStmt:
+            return drops_only_temporary(castNode(DropStmt, parsetree));
+        default:
+            return false;
+    }
+}
+
+char* statement_excerpt(const char* text) {
+    if (text == nullptr) return pstrdup("(unknown)");
+    int len = static_cast<int>(strlen(text));
+    if (len <= kStatementExcerpt) return pstrdup(text);
+    int cut = pg_mbcliplen(text, len, kStatementExcerpt);
+    return psprintf("%.*s...", cut, text);
+}
+
+void report_ddl_outside_migration(const char* tag, const char* statement) {
+    char* excerpt = statement_excerpt(statement);
+    const char* hint =
+        "Put the statement in a migration file and run \"pg_migrate up\", or apply it with "
+        "SELECT migrate_apply(version, script).";
+    if (guard_mode == kGuardBlock)
+        ereport(ERROR, (errcode(kDdlOutsideMigration),
+                        errmsg("%s is not allowed outside a migration", tag),
+                        errdetail("migrate.guard is \"block\": schema changes are made only by "
+                                  "migrations. The statement was: %s",
+                                  excerpt),
+                        errhint("%s A superuser may SET migrate.guard = off for one session to "
+                                "make an emergency change, which is still logged.",
+                                hint)));
+    ereport(WARNING, (errcode(kDdlOutsideMigration), errmsg("%s outside a migration", tag),
+                      errdetail("It is logged in migrate.ddl_log and reported as drift by "
+                                "migrate_status(). The statement was: %s",
+                                excerpt),
+                      errhint("%s", hint)));
+}
+
+}  // namespace
+
+bool ddl_log_installed() { return OidIsValid(ddl_log_relation()); }
+
+void guard_ddl_command_start(FunctionCallInfo fcinfo) {
+    EventTriggerData* data = event_data(fcinfo);
+    if (guard_mode == kGuardOff || creating_extension || in_handler) return;
+    if (current_attribution() != nullptr) return;
+    if (is_pg_migrate_command(data->parsetree) || touches_only_temporary(data->parsetree)) return;
+    report_ddl_outside_migration(GetCommandTagName(data->tag), current_statement_text());
+}
+
+void log_ddl_command_end(FunctionCallInfo fcinfo) {
+    EventTriggerData* data = event_data(fcinfo);
+    if (logging_applies()) write_log_rows(&created_or_altered_plan, kLogCreatedOrAltered, data);
+}
+
+void log_sql_drop(FunctionCallInfo fcinfo) {
+    EventTriggerData* data = event_data(fcinfo);
+    if (logging_applies()) write_log_rows(&dropped_plan, kLogDropped, data);
+}
+
+void log_table_rewrite(FunctionCallInfo fcinfo) {
+    EventTriggerData* data = event_data(fcinfo);
+    if (logging_applies()) write_log_rows(&rewritten_plan, kLogRewritten, data);
+}
+
+void define_guard_setting() {
+    DefineCustomEnumVariable(
+        "migrate.guard", "Whether schema changes outside a migration are allowed.",
+        "off: allowed (and logged in migrate.ddl_log); warn: allowed with a WARNING; "
+        "block: refused. Only superusers can change it.",
+        &guard_mode, kGuardOff, kGuardOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    MarkGUCPrefixReserved("migrate");
+}
+
+}  // namespace pgm::pg
