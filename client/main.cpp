@@ -18,7 +18,8 @@ Exit codes:
   0  success
   1  a migration, the connection or the migration directory failed
   2  usage error
-  3  verification problems, or applied migrations missing from the directory
+  3  applied migrations missing from the directory, or the schema changed outside
+     migrations since the last one (status)
   4  a file changed after its migration was applied
 
 Layouts detected: plain/dbmate (001_name.sql, -- migrate:up/down), golang-migrate

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Cost of DDL provenance (issue: DDL provenance).
+#
+#   bash bench/ddl_log_bench.sh [N_TABLES] [ROUNDS]      defaults: 1000 7
+#
+# One migration of N x (CREATE TABLE + CREATE INDEX) applied with a single
+# migrate_apply call, on a throwaway cluster with fsync on, each round on a
+# fresh database, alternately with pg_migrate's event triggers enabled and
+# disabled (ALTER EVENT TRIGGER ... DISABLE).  Prints the medians and the
+# ratio enabled/disabled; with the triggers on, the log must hold 2N rows.
+# The extension must be installed (scripts/build.sh).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+n="${1:-1000}"
+rounds="${2:-7}"
+work="$(mktemp -d)"
+state="$work/cluster.env"
+bash "$root/scripts/pg-cluster.sh" start "$state" >/dev/null
+trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null; rm -rf "$work"' EXIT
+# shellcheck disable=SC1090
+. "$state"
+
+{
+  echo 'SELECT status FROM migrate_apply($v$001$v$, $m$'
+  for i in $(seq 1 "$n"); do
+    printf 'CREATE TABLE bench_%d (id bigint, payload text);\n' "$i"
+    printf 'CREATE INDEX bench_%d_payload_idx ON bench_%d (payload);\n' "$i" "$i"
+  done
+  echo '$m$);'
+} >"$work/migration.sql"
+
+triggers=(pg_migrate_guard pg_migrate_log_ddl pg_migrate_log_drop pg_migrate_log_rewrite)
+now_ms() { date +%s%3N; }
+fresh_db() {  # enable|disable
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"
+  psql -X -q -d bench -c "CREATE EXTENSION pg_migrate"
+  for t in "${triggers[@]}"; do psql -X -q -d bench -c "ALTER EVENT TRIGGER $t ${1^^}"; done
+}
+time_apply() {  # enable|disable
+  fresh_db "$1"
+  local t0 t1
+  t0=$(now_ms)
+  psql -X -q -v ON_ERROR_STOP=1 -d bench -f "$work/migration.sql" >/dev/null
+  t1=$(now_ms)
+  local logged
+  logged=$(psql -X -At -d bench -c "SELECT count(*) FROM migrate.ddl_log")
+  if [ "$1" = enable ]; then test "$logged" = $((2 * n)); else test "$logged" = 0; fi
+  echo $((t1 - t0))
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+on="" off=""
+for _ in $(seq 1 "$rounds"); do
+  off+="$(time_apply disable) "
+  on+="$(time_apply enable) "
+done
+m_on=$(median <<<"$on")
+m_off=$(median <<<"$off")
+echo "one migration of $n CREATE TABLE + $n CREATE INDEX, $rounds rounds, fsync on, PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version')"
+echo "event triggers disabled: median ${m_off} ms   (runs: ${off})"
+echo "event triggers enabled:  median ${m_on} ms   (runs: ${on})"
+awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "ratio enabled/disabled: %.3f (target <= 1.15)\n", a / b }'
