@@ -7,7 +7,10 @@
 # migrate_apply call, on a throwaway cluster with fsync on, each round on a
 # fresh database, alternately with pg_migrate's event triggers enabled and
 # disabled (ALTER EVENT TRIGGER ... DISABLE).  Prints the medians and the
-# ratio enabled/disabled; with the triggers on, the log must hold 2N rows.
+# ratios enabled/disabled of the wall-clock time and of the backend's CPU time
+# (user + system, from /proc: the triggers' cost is CPU, while wall-clock time
+# on a shared machine also carries other processes' I/O); with the triggers on,
+# the log must hold 2N rows.
 # The extension must be installed (scripts/build.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,12 +24,16 @@ trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null; rm -rf "$work
 . "$state"
 
 {
+  echo 'SELECT pg_backend_pid() AS pid \gset'
+  echo '\setenv PGM_BACKEND :pid'
+  echo "\\! awk '{ print \$14 + \$15 }' /proc/\$PGM_BACKEND/stat > $work/cpu_before"
   echo 'SELECT status FROM migrate_apply($v$001$v$, $m$'
   for i in $(seq 1 "$n"); do
     printf 'CREATE TABLE bench_%d (id bigint, payload text);\n' "$i"
     printf 'CREATE INDEX bench_%d_payload_idx ON bench_%d (payload);\n' "$i" "$i"
   done
   echo '$m$);'
+  echo "\\! awk '{ print \$14 + \$15 }' /proc/\$PGM_BACKEND/stat > $work/cpu_after"
 } >"$work/migration.sql"
 
 triggers=(pg_migrate_guard pg_migrate_log_ddl pg_migrate_log_drop pg_migrate_log_rewrite)
@@ -45,18 +52,21 @@ time_apply() {  # enable|disable
   local logged
   logged=$(psql -X -At -d bench -c "SELECT count(*) FROM migrate.ddl_log")
   if [ "$1" = enable ]; then test "$logged" = $((2 * n)); else test "$logged" = 0; fi
-  echo $((t1 - t0))
+  # clock ticks of 10 ms
+  echo "$((t1 - t0)) $((($(cat "$work/cpu_after") - $(cat "$work/cpu_before")) * 10))"
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-on="" off=""
+on="" off="" on_cpu="" off_cpu=""
 for _ in $(seq 1 "$rounds"); do
-  off+="$(time_apply disable) "
-  on+="$(time_apply enable) "
+  read -r wall cpu <<<"$(time_apply disable)"; off+="$wall "; off_cpu+="$cpu "
+  read -r wall cpu <<<"$(time_apply enable)"; on+="$wall "; on_cpu+="$cpu "
 done
-m_on=$(median <<<"$on")
-m_off=$(median <<<"$off")
 echo "one migration of $n CREATE TABLE + $n CREATE INDEX, $rounds rounds, fsync on, PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version')"
-echo "event triggers disabled: median ${m_off} ms   (runs: ${off})"
-echo "event triggers enabled:  median ${m_on} ms   (runs: ${on})"
-awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "ratio enabled/disabled: %.3f (target <= 1.15)\n", a / b }'
+for kind in wall cpu; do
+  if [ $kind = wall ]; then a="$on" b="$off"; else a="$on_cpu" b="$off_cpu"; fi
+  m_on=$(median <<<"$a"); m_off=$(median <<<"$b")
+  echo "$kind ms, event triggers disabled: median ${m_off}   (runs: ${b})"
+  echo "$kind ms, event triggers enabled:  median ${m_on}   (runs: ${a})"
+  awk -v a="$m_on" -v b="$m_off" -v k="$kind" 'BEGIN { printf "%s ratio enabled/disabled: %.3f (target <= 1.15)\n", k, a / b }'
+done

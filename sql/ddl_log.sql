@@ -55,6 +55,13 @@ DROP TABLE parent_renamed CASCADE;
 SELECT event, command_tag, object_type, object_identity, detail FROM new_log();
 SELECT mark();
 
+-- Refreshing a materialized view changes data, not the schema: not logged.
+CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n FROM child;
+REFRESH MATERIALIZED VIEW totals;
+DROP MATERIALIZED VIEW totals;
+SELECT command_tag, object_identity FROM new_log();
+SELECT mark();
+
 -- Temporary objects are not logged.
 CREATE TEMP TABLE scratch (id serial PRIMARY KEY);
 CREATE INDEX ON scratch (id);
@@ -140,6 +147,9 @@ DROP TRIGGER copy_log ON migrate.ddl_log;
 DROP TABLE log_copies;
 SELECT mark();
 
+CREATE MATERIALIZED VIEW routine_refresh AS SELECT 1 AS one;
+SELECT mark();
+
 -- The guard.  migrate.guard is superuser-only.
 SET ROLE regress_ddl_user;
 SET migrate.guard = off;
@@ -165,6 +175,7 @@ CREATE INDEX ON scratch (x);
 DROP TABLE scratch;
 CREATE TEMP VIEW scratch_view AS SELECT 1 AS one;
 DROP VIEW scratch_view;
+REFRESH MATERIALIZED VIEW routine_refresh;
 ALTER EXTENSION pg_migrate UPDATE;
 SELECT version, command_tag, object_identity FROM new_log();
 SELECT mark();
@@ -200,6 +211,7 @@ RESET migrate.guard;
 SELECT count(*) FROM pg_event_trigger;
 DROP TABLE accounts, hotfix, child, orders, user_table, deployer_table, not_a_migration,
     under_hostile_path, triggers_a_copy, warned, after_drop CASCADE;
+DROP MATERIALIZED VIEW routine_refresh;
 DROP TABLE seen;
 DROP FUNCTION mark(), copy_log();
 REVOKE CREATE ON SCHEMA public FROM regress_ddl_user, regress_ddl_deployer;

@@ -108,6 +108,10 @@ SPIPlanPtr created_or_altered_plan;
 SPIPlanPtr dropped_plan;
 SPIPlanPtr rewritten_plan;
 
+// REFRESH MATERIALIZED VIEW fires the DDL events but changes data, not the
+// schema: routine maintenance (often scheduled) is neither logged nor guarded.
+bool changes_schema(const EventTriggerData* data) { return data->tag != CMDTAG_REFRESH_MATERIALIZED_VIEW; }
+
 // Logging is skipped inside extension scripts (CREATE / ALTER EXTENSION ...
 // UPDATE run them; the command itself is logged when it ends), while a
 // handler runs, and when the log does not exist (the extension is being
@@ -270,7 +274,7 @@ bool ddl_log_installed() { return OidIsValid(ddl_log_relation()); }
 
 void guard_ddl_command_start(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
-    if (guard_mode == kGuardOff || creating_extension || in_handler) return;
+    if (guard_mode == kGuardOff || creating_extension || in_handler || !changes_schema(data)) return;
     if (current_attribution() != nullptr) return;
     if (is_pg_migrate_command(data->parsetree) || touches_only_temporary(data->parsetree)) return;
     report_ddl_outside_migration(GetCommandTagName(data->tag), current_statement_text());
@@ -278,7 +282,8 @@ void guard_ddl_command_start(FunctionCallInfo fcinfo) {
 
 void log_ddl_command_end(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
-    if (logging_applies()) write_log_rows(&created_or_altered_plan, kLogCreatedOrAltered, data);
+    if (logging_applies() && changes_schema(data))
+        write_log_rows(&created_or_altered_plan, kLogCreatedOrAltered, data);
 }
 
 void log_sql_drop(FunctionCallInfo fcinfo) {
