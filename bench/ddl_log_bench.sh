@@ -10,7 +10,8 @@
 # ratios enabled/disabled of the wall-clock time and of the backend's CPU time
 # (user + system, from /proc: the triggers' cost is CPU, while wall-clock time
 # on a shared machine also carries other processes' I/O); with the triggers on,
-# the log must hold 2N rows.
+# the log must hold 2N rows.  Then the cost per DDL statement itself: 5,000
+# COMMENT ON TABLE (about the cheapest DDL there is) with the triggers on and off.
 # The extension must be installed (scripts/build.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -70,3 +71,19 @@ for kind in wall cpu; do
   echo "$kind ms, event triggers enabled:  median ${m_on}   (runs: ${a})"
   awk -v a="$m_on" -v b="$m_off" -v k="$kind" 'BEGIN { printf "%s ratio enabled/disabled: %.3f (target <= 1.15)\n", k, a / b }'
 done
+
+# Cost per statement: the cheapest DDL, logged or not.
+comments='DO $$ BEGIN FOR i IN 1..5000 LOOP EXECUTE format($c$COMMENT ON TABLE t IS %L$c$, i); END LOOP; END $$'
+per_statement() {  # enable|disable
+  fresh_db "$1"
+  psql -X -q -d bench -c "CREATE TABLE t (id int)"
+  local t0 t1
+  t0=$(date +%s%6N)
+  psql -X -q -d bench -c "$comments"
+  t1=$(date +%s%6N)
+  echo $((t1 - t0))
+}
+c_on="" c_off=""
+for _ in 1 2 3 4 5; do c_off+="$(per_statement disable) "; c_on+="$(per_statement enable) "; done
+awk -v a="$(median <<<"$c_on")" -v b="$(median <<<"$c_off")" \
+  'BEGIN { printf "5,000 COMMENT ON TABLE: %.0f ms with the triggers, %.0f ms without: %.1f us per logged statement\n", a / 1000, b / 1000, (a - b) / 5000 }'
