@@ -17,6 +17,9 @@ inline const int kProgressMismatch = MAKE_SQLSTATE('M', 'G', '0', '0', '5');
 // A step of a non-transactional migration out of sequence, or none under way.
 inline const int kStepOutOfSequence = MAKE_SQLSTATE('M', 'G', '0', '0', '6');
 
+// migrate_verify(raise => true) found a problem.
+inline const int kVerificationFailed = MAKE_SQLSTATE('M', 'G', '0', '0', '8');
+
 // MG004 (the ledger is append-only) is raised by the ledger's SQL trigger, and
 // MG007 (DDL outside a migration under migrate.guard = block) by the event
 // trigger in pg/ddl_events.cpp.

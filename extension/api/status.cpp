@@ -9,6 +9,7 @@
 #include "../pg/ddl_events.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
+#include "out_of_band.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -70,16 +71,6 @@ constexpr const char* kStatusColumns =
 // made outside migrations since the last migration: name lists the objects,
 // applied_at is the last such change, applied_by the roles, statements the
 // number of changes.  migrate_out_of_band_ddl() has them object by object.
-constexpr const char* kOutOfBandCte = R"SQL(
-out_of_band AS (
-    SELECT d.*
-      FROM migrate.ddl_log AS d
-     WHERE d.version IS NULL
-       AND d.logged_at > (SELECT COALESCE(pg_catalog.max(l.applied_at), '-infinity')
-                            FROM migrate.ledger AS l)
-)
-)SQL";
-
 constexpr const char* kDriftCte = R"SQL(
 , drift AS (
     SELECT NULL::text AS version,
@@ -111,9 +102,9 @@ SELECT o.object_type, o.object_identity, pg_catalog.count(*)::integer,
 
 const std::string kStatusQuery = std::string(kVersionsCte) + kStatusColumns + "versions ORDER BY sort_key";
 const std::string kStatusWithDriftQuery =
-    std::string(kVersionsCte) + ", " + kOutOfBandCte + kDriftCte + kStatusColumns +
+    std::string(kVersionsCte) + ", " + pgm::kOutOfBandCte + kDriftCte + kStatusColumns +
     "(SELECT * FROM versions UNION ALL SELECT * FROM drift) AS s ORDER BY sort_key NULLS LAST";
-const std::string kOutOfBandQuery = std::string("WITH ") + kOutOfBandCte + kOutOfBandRows;
+const std::string kOutOfBandQuery = std::string("WITH ") + pgm::kOutOfBandCte + kOutOfBandRows;
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 
 #include "attribution.hpp"
 #include "ledger.hpp"
+#include "settings.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -21,16 +22,6 @@ extern "C" {
 namespace pgm::pg {
 namespace {
 
-enum GuardMode { kGuardOff, kGuardWarn, kGuardBlock };
-
-const struct config_enum_entry kGuardOptions[] = {
-    {"off", kGuardOff, false},
-    {"warn", kGuardWarn, false},
-    {"block", kGuardBlock, false},
-    {nullptr, 0, false},
-};
-
-int guard_mode = kGuardOff;
 
 // Set while a handler runs: DDL caused by the handler itself is not handled
 // again (no recursion, whatever a future log table trigger might do).
@@ -252,7 +243,7 @@ void report_ddl_outside_migration(const char* tag, const char* statement) {
     const char* hint =
         "Put the statement in a migration file and run \"pg_migrate up\", or apply it with "
         "SELECT migrate_apply(version, script).";
-    if (guard_mode == kGuardBlock)
+    if (guard_setting == kGuardBlock)
         ereport(ERROR, (errcode(kDdlOutsideMigration),
                         errmsg("%s is not allowed outside a migration", tag),
                         errdetail("migrate.guard is \"block\": schema changes are made only by "
@@ -274,7 +265,7 @@ bool ddl_log_installed() { return OidIsValid(ddl_log_relation()); }
 
 void guard_ddl_command_start(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
-    if (guard_mode == kGuardOff || creating_extension || in_handler || !changes_schema(data)) return;
+    if (guard_setting == kGuardOff || creating_extension || in_handler || !changes_schema(data)) return;
     if (current_attribution() != nullptr) return;
     if (is_pg_migrate_command(data->parsetree) || touches_only_temporary(data->parsetree)) return;
     report_ddl_outside_migration(GetCommandTagName(data->tag), current_statement_text());
@@ -296,13 +287,5 @@ void log_table_rewrite(FunctionCallInfo fcinfo) {
     if (logging_applies()) write_log_rows(&rewritten_plan, kLogRewritten, data);
 }
 
-void define_guard_setting() {
-    DefineCustomEnumVariable(
-        "migrate.guard", "Whether schema changes outside a migration are allowed.",
-        "off: allowed (and logged in migrate.ddl_log); warn: allowed with a WARNING; "
-        "block: refused. Only superusers can change it.",
-        &guard_mode, kGuardOff, kGuardOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    MarkGUCPrefixReserved("migrate");
-}
 
 }  // namespace pgm::pg

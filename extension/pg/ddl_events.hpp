@@ -25,7 +25,4 @@ void log_table_rewrite(FunctionCallInfo fcinfo);
 // Whether migrate.ddl_log exists (the installed extension is 0.3 or later).
 bool ddl_log_installed();
 
-// Defines the migrate.guard setting (from _PG_init).
-void define_guard_setting();
-
 }  // namespace pgm::pg

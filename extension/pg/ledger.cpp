@@ -27,20 +27,6 @@ namespace {
 // is recognisable in pg_locks (classid 1885300589, objid 1634887527).
 constexpr int64 kLedgerLockKey = 0x70675f6d69677261LL;
 
-Oid ledger_owner_oid() {
-    Oid schema = get_namespace_oid("migrate", true);
-    Oid relid = OidIsValid(schema) ? get_relname_relid("ledger", schema) : InvalidOid;
-    if (!OidIsValid(relid))
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("the pg_migrate ledger table migrate.ledger does not exist"),
-                        errhint("Reinstall the extension with DROP EXTENSION pg_migrate and "
-                                "CREATE EXTENSION pg_migrate.")));
-    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-    if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
-    Oid owner = ((Form_pg_class)GETSTRUCT(tuple))->relowner;
-    ReleaseSysCache(tuple);
-    return owner;
-}
 
 // Copies column `col` of the current SPI row out of SPI memory (into `cxt`).
 const char* copy_text_column(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt) {
@@ -84,8 +70,23 @@ bool client_addr_known;
 
 }  // namespace
 
+Oid ledger_owner() {
+    Oid schema = get_namespace_oid("migrate", true);
+    Oid relid = OidIsValid(schema) ? get_relname_relid("ledger", schema) : InvalidOid;
+    if (!OidIsValid(relid))
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the pg_migrate ledger table migrate.ledger does not exist"),
+                        errhint("Reinstall the extension with DROP EXTENSION pg_migrate and "
+                                "CREATE EXTENSION pg_migrate.")));
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
+    Oid owner = ((Form_pg_class)GETSTRUCT(tuple))->relowner;
+    ReleaseSysCache(tuple);
+    return owner;
+}
+
 void enter_owner_scope(OwnerScope* scope) {
-    Oid owner = ledger_owner_oid();
+    Oid owner = ledger_owner();
     GetUserIdAndSecContext(&scope->saved_user, &scope->saved_security_context);
     SetUserIdAndSecContext(owner, scope->saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
                                       SECURITY_RESTRICTED_OPERATION);

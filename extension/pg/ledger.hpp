@@ -24,6 +24,8 @@ struct OwnerScope {
     int guc_nest_level;
 };
 void enter_owner_scope(OwnerScope* scope);
+// The role that owns the ledger (and the extension's other tables).
+Oid ledger_owner();
 void leave_owner_scope(const OwnerScope* scope);
 
 // A plan prepared once per backend and kept across transactions (call inside

@@ -1,0 +1,21 @@
+// The extension's settings (GUCs), all under the reserved prefix "migrate.".
+// PG zone.  Defined when a backend loads the library (_PG_init).
+#pragma once
+
+#include "../bridge/pg_headers.hpp"
+
+namespace pgm::pg {
+
+enum GuardMode { kGuardOff, kGuardWarn, kGuardBlock };
+
+// migrate.guard (superuser): whether DDL outside a migration is allowed,
+// reported (warn) or refused (block).  See ddl_events.hpp.
+extern int guard_setting;
+
+// migrate.schemas: the schemas migrate_verify covers, comma-separated; empty
+// (the default) means every schema but the system ones and "migrate".
+extern char* schemas_setting;
+
+void define_settings();
+
+}  // namespace pgm::pg
