@@ -176,7 +176,9 @@ DROP TABLE scratch;
 CREATE TEMP VIEW scratch_view AS SELECT 1 AS one;
 DROP VIEW scratch_view;
 REFRESH MATERIALIZED VIEW routine_refresh;
+SET client_min_messages = warning;  -- (the NOTICE names the current version)
 ALTER EXTENSION pg_migrate UPDATE;
+RESET client_min_messages;
 SELECT version, command_tag, object_identity FROM new_log();
 SELECT mark();
 -- A non-transactional migration's statements, run at top level by a client

@@ -77,6 +77,7 @@ SELECT COALESCE(o.object_identity, o.command_tag),
            pg_catalog.to_char(pg_catalog.max(o.logged_at), 'YYYY-MM-DD HH24:MI:SSOF'),
            (pg_catalog.array_agg(o.role ORDER BY o.id DESC))[1])
   FROM out_of_band AS o
+ WHERE o.schema_name IS NULL OR )SQL" PGM_COVERED("o.schema_name") R"SQL(
  GROUP BY o.object_type, COALESCE(o.object_identity, o.command_tag)
  ORDER BY pg_catalog.max(o.logged_at), 1
 )SQL";
@@ -139,7 +140,7 @@ CheckOutcome check_ledger_chain() {
 
 CheckOutcome check_verify_queries() {
     const pg::VerifyQueries* queries = pg_call(pg::applied_verify_queries);
-    CheckOutcome outcome{"verify_query", std::to_string(queries->count) + " verify queries returned true", {}};
+    CheckOutcome outcome{"verify_query", "every verify query returned true (" + std::to_string(queries->count) + ")", {}};
     for (int i = 0; i < queries->count; ++i) {
         const char* problem = pg_call(pg::run_verify_query, queries->queries[i], queries->roles[i]);
         if (problem != nullptr)
