@@ -29,6 +29,8 @@ int run_status(const CommonOptions& options);
 int run_status_compare(const CommonOptions& options, const std::vector<std::string>& targets);
 int run_up(const CommonOptions& options, const UpOptions& up);
 int run_new(const CommonOptions& options, const std::string& name);
+// verify: migrate_verify() in the database; exit code 3 when something is wrong.
+int run_verify(const CommonOptions& options);
 
 // The connection target: the option, else DATABASE_URL, else "" (PG* variables).
 std::string resolve_target(const std::string& option);

@@ -19,7 +19,7 @@ Exit codes:
   1  a migration, the connection or the migration directory failed
   2  usage error
   3  applied migrations missing from the directory, or the schema changed outside
-     migrations since the last one (status)
+     migrations since the last one (status); a verification problem (verify)
   4  a file changed after its migration was applied
 
 Layouts detected: plain/dbmate (001_name.sql, -- migrate:up/down), golang-migrate
@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
     add_common(new_cmd);
     new_cmd->add_option("name", new_name, "what the migration does, e.g. add_orders")->required();
 
+    CLI::App* verify_cmd =
+        app.add_subcommand("verify", "check that the database still matches its ledger (migrate_verify())");
+    add_common(verify_cmd);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -79,6 +83,7 @@ int main(int argc, char** argv) {
         if (*status_cmd)
             return compare_targets.empty() ? run_status(common) : run_status_compare(common, compare_targets);
         if (*new_cmd) return run_new(common, new_name);
+        if (*verify_cmd) return run_verify(common);
     } catch (const ConnectionError& e) {
         std::cerr << "pg_migrate: could not connect: " << e.what() << '\n';
         return exit_code::kFailed;
