@@ -3,7 +3,7 @@
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 packages=(
-  postgresql-15 postgresql-server-dev-15 libpq-dev
+  postgresql-15 postgresql-server-dev-15 libpq-dev postgresql-15-cron
   g++ make cmake pkg-config
   libssl-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev

@@ -47,6 +47,14 @@ start() {
     echo "shared_buffers = 128MB"
     echo "max_prepared_transactions = 10"
     if [ "$fast" = "--fast" ]; then echo "fsync = off"; echo "synchronous_commit = off"; echo "full_page_writes = off"; fi
+    # pg_cron (when installed) schedules migrate_verify in the tests; its jobs
+    # run in background workers, and a failing verification starts one more.
+    if [ -f "$(pg_config --sharedir)/extension/pg_cron.control" ]; then
+      echo "shared_preload_libraries = 'pg_cron'"
+      echo "cron.database_name = 'postgres'"
+      echo "cron.use_background_workers = on"
+      echo "max_worker_processes = 20"
+    fi
   } >>"$root/data/postgresql.conf"
   as_server_user "$PG_BINDIR/pg_ctl" --pgdata="$root/data" --log="$root/server.log" \
     --wait --timeout=60 start >/dev/null ||

@@ -52,6 +52,9 @@ case "$suite" in
   upgrade)
     bash "$src/tests/upgrade_test.sh"
     ;;
+  pg_cron)
+    bash "$src/tests/cron_test.sh"
+    ;;
   client)
     bash "$src/tests/client/client_test.sh" "$PGM_CLIENT" "$src"
     ;;
