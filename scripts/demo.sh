@@ -2,8 +2,8 @@
 # The main job, from a fresh clone: install dependencies, build and install the
 # extension and the client, start a throwaway local cluster (unprivileged user,
 # private port and socket directory), create a demo database, apply
-# examples/migrations/ with the pg_migrate client, show status and the ledger,
-# re-run to show that nothing is applied twice, then stop.
+# examples/migrations/ with the pg_migrate client, show status, the ledger, the
+# DDL log and verify, re-run to show that nothing is applied twice, then stop.
 #
 #   scripts/demo.sh          run the demo and stop the cluster
 #   scripts/demo.sh --keep   leave the cluster running and print how to connect
@@ -49,6 +49,14 @@ echo "migrate_version(): $(psql -At -c 'SELECT migrate_version()')"
 echo
 echo "== ledger integrity: every row chained to the previous one"
 psql -c "SELECT id, version, status, left(prev_hash, 12) AS prev_hash, left(hash, 12) AS hash FROM migrate.ledger ORDER BY id"
+echo "== who changed the schema: migrate.ddl_log (every object, with its migration and statement)"
+psql -c "SELECT version, statement, command_tag, object_identity FROM migrate.ddl_log ORDER BY id LIMIT 12"
+echo "== pg_migrate verify   (migrate_verify(): the database still matches its ledger)"
+pg_migrate verify
+echo
+echo "== a change made by hand, outside any migration, is reported"
+psql -q -c "ALTER TABLE projects ADD COLUMN hotfix text"
+pg_migrate verify || echo "(pg_migrate verify exited $?: a problem was found)"
 
 if [ "$keep" = "--keep" ]; then
   echo "The cluster keeps running:  . $state && psql -d portfolio"
