@@ -35,6 +35,7 @@ RESET migrate.schemas;
 SET migrate.schemas = 'no such schema, ';
 SELECT * FROM problems;
 RESET migrate.schemas;
+DROP SCHEMA elsewhere;
 -- Fixed by hand (which is itself out-of-band DDL) and by finishing the migration.
 DROP INDEX CONCURRENTLY accounts_email;
 UPDATE accounts SET email = 'b@example.com' WHERE id = 2;
@@ -113,6 +114,5 @@ ALTER TABLE migrate.ledger ENABLE TRIGGER ledger_no_update_delete;
 DROP VIEW problems;
 DROP EXTENSION pg_migrate;
 DROP TABLE accounts, settings, t7, t8, t9, t10;
-DROP SCHEMA elsewhere;
 REVOKE CREATE ON SCHEMA public FROM regress_verify_deployer;
 DROP ROLE regress_verify_deployer, regress_verify_nobody;

@@ -70,6 +70,7 @@ for old in $(psql_q -d postgres -c "SELECT version FROM pg_available_extension_v
   check "$old -> $default_version: ledger rows kept" "$before" "$(psql_q -d pgm_upgraded -c "SELECT string_agg(concat_ws('|', id, version, name, checksum, prev_hash, hash), ',' ORDER BY id) FROM migrate.ledger")"
   check "$old -> $default_version: migrating goes on" "applied" "$(psql_q -d pgm_upgraded -c "SELECT status FROM migrate_apply('002', 'CREATE TABLE after (id int)')")"
   check "$old -> $default_version: DDL is logged, the upgrade itself is not" "002 public.after" "$(psql_q -d pgm_upgraded -c "SELECT string_agg(coalesce(version, '-') || ' ' || object_identity, ',') FROM migrate.ddl_log WHERE version IS NULL OR version = '002'")"
+  check "$old -> $default_version: the first migration after it records the schema" "t|public.after,public.kept" "$(psql_q -d pgm_upgraded -c "SELECT bool_and(ok) FROM migrate_verify() WHERE check_name = 'schema_drift'" -c "SELECT string_agg(identity, ',' ORDER BY identity) FROM migrate.schema_objects WHERE object_type = 'table'" | paste -sd'|')"
   check "$old -> $default_version: new functions work" "started" "$(psql_q -d pgm_upgraded -c "SELECT status FROM migrate_steps_begin('003', 'CREATE INDEX CONCURRENTLY ON after (id)')")"
 done
 for db in pgm_fresh pgm_upgraded; do psql_q -d postgres -c "DROP DATABASE IF EXISTS $db"; done

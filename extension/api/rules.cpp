@@ -5,6 +5,7 @@
 #include "../core/checksum.hpp"
 #include "../core/version.hpp"
 #include "../pg/fmgr_io.hpp"
+#include "../pg/schema_snapshot.hpp"
 #include "errors.hpp"
 
 namespace pgm {
@@ -105,6 +106,9 @@ void record_in_ledger(const MigrationText& args, const std::string& key,
     if (facts.application_name) row.application_name = std::string(facts.application_name);
     if (facts.client_addr) row.client_addr = std::string(facts.client_addr);
     row.duration_us = duration_us;
+
+    // What the migration changed, as it left it (for migrate_verify's schema_drift).
+    pg_call(pg::record_migration_schema, args.version.c_str(), applied_at);
 
     const char* prev = pg_call(pg::last_hash);
     std::optional<std::string> prev_hash;

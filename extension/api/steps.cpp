@@ -17,6 +17,7 @@
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
 #include "../pg/progress.hpp"
+#include "../pg/schema_snapshot.hpp"
 #include "errors.hpp"
 #include "rules.hpp"
 #include "script.hpp"
@@ -102,6 +103,7 @@ PGM_FUNCTION(migrate_steps_begin) {
 
     pg_call(pg::lock_ledger);
     pg_call(pg::check_ledger_snapshot);
+    pg_call(pg::forget_unseen_ddl);
     const pg::LedgerRow* existing = find_version(s.key);
     if (existing->found && s.version != existing->version) refuse_version_conflict(s.version, *existing);
     const bool applied = existing->found && core::status_counts_as_applied(existing->status);
@@ -141,6 +143,7 @@ PGM_FUNCTION(migrate_step_done) {
     pg_call(pg::lock_ledger);
     if (pg_call(pg::advance_progress, s.key.data(), static_cast<int>(s.key.size()), statement)) {
         pg_call(pg::step_completed, s.version.c_str(), statement);
+        pg_call(pg::watch_for_unseen_ddl);
         return pg_call(pg::void_result);
     }
     const pg::ProgressRow* progress = progress_of(s);

@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "../core/checksum.hpp"
+#include "../core/schema_diff.hpp"
 // PostgreSQL headers only after the pure C++ ones.
 #include "../bridge/entry.hpp"
 #include "../pg/ddl_events.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
+#include "../pg/schema_snapshot.hpp"
 #include "../pg/verify.hpp"
 #include "errors.hpp"
 #include "out_of_band.hpp"
@@ -33,12 +35,6 @@ struct CheckOutcome {
     std::string ok_detail;  // shown when there is no problem
     std::vector<Problem> problems;
 };
-
-// Schemas a check covers: migrate.schemas ($1, text[]) or, when it is not
-// set, every schema but the system ones and pg_migrate's own.
-#define PGM_COVERED(nsp)                                                                         \
-    "(CASE WHEN $1 IS NULL THEN " nsp " NOT IN ('pg_catalog', 'information_schema', 'pg_toast', " \
-    "'migrate') AND " nsp " !~ '^pg_(toast_)?temp_' ELSE " nsp " = ANY ($1) END)"
 
 constexpr const char* kInvalidIndexes =
     "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), "
@@ -150,6 +146,39 @@ CheckOutcome check_verify_queries() {
     return outcome;
 }
 
+std::string recorded_by(const char* version) {
+    return version ? "migration " + std::string(version) : std::string("migrate_snapshot()");
+}
+
+// The live schema against what the migrations left (migrate.schema_objects),
+// object by object, by name.
+CheckOutcome check_schema_drift() {
+    const pg::SchemaDifferences* diff = pg_call(pg::schema_differences);
+    CheckOutcome outcome{"schema_drift", "", {}};
+    if (!diff->snapshot_taken) {
+        outcome.ok_detail = "no schema snapshot yet: the next migration records one (or SELECT migrate_snapshot())";
+        return outcome;
+    }
+    outcome.ok_detail = std::to_string(diff->objects) + " objects match what the migrations left";
+    constexpr std::size_t kExcerpt = 200;
+    for (int i = 0; i < diff->count; ++i) {
+        const pg::SchemaDifference& d = diff->rows[i];
+        const std::string object = std::string(d.object_type) + " " + d.identity;
+        std::string detail;
+        if (d.recorded == nullptr)
+            detail = "exists, but no migration recorded it: " +
+                     core::definition_excerpt(d.live, kExcerpt);
+        else if (d.live == nullptr)
+            detail = "recorded by " + recorded_by(d.version) + ", but no longer exists: " +
+                     core::definition_excerpt(d.recorded, kExcerpt);
+        else
+            detail = "differs from what " + recorded_by(d.version) + " recorded: " +
+                     core::describe_definition_change(d.recorded, d.live);
+        outcome.problems.push_back({object, detail});
+    }
+    return outcome;
+}
+
 std::vector<CheckOutcome> run_checks() {
     static SPIPlanPtr out_of_band_plan = nullptr;
     static SPIPlanPtr invalid_index_plan = nullptr;
@@ -161,6 +190,7 @@ std::vector<CheckOutcome> run_checks() {
     if (pg_call(pg::ddl_log_installed))
         checks.push_back(from_query("out_of_band_ddl", "no DDL outside migrations since the last migration",
                                     &out_of_band_plan, out_of_band_sql.c_str()));
+    if (pg_call(pg::schema_snapshot_installed)) checks.push_back(check_schema_drift());
     checks.push_back(from_query("invalid_index", "no INVALID index", &invalid_index_plan, kInvalidIndexes));
     checks.push_back(from_query("unvalidated_constraint", "no NOT VALID constraint", &unvalidated_plan,
                                 kUnvalidatedConstraints));

@@ -3,6 +3,7 @@
 
 #include "attribution.hpp"
 #include "ledger.hpp"
+#include "schema_snapshot.hpp"
 #include "settings.hpp"
 
 extern "C" {
@@ -49,55 +50,71 @@ Oid ddl_log_relation() {
 
 // Every log row: $1 version, $2 statement (NULL outside a migration), $3 the
 // role, $4 the statement's text, $5 the command tag; who and where from the
-// session itself.
-#define PGM_LOG_INSERT                                                                        \
+// session itself.  Each query comes in two forms: with the catalog address of
+// the object (classid, objid: version 0.5 on) and without it, for a library
+// that is newer than the extension's installed tables (before ALTER EXTENSION
+// ... UPDATE, DDL must keep working).
+#define PGM_LOG_INSERT(ADDRESS_COLUMNS)                                                       \
     "INSERT INTO migrate.ddl_log (event, version, statement, command_tag, object_type, "      \
     "schema_name, object_identity, detail, role, session_role, application_name, client_addr, " \
-    "backend_pid, xid, statement_text) "
+    "backend_pid, xid, statement_text" ADDRESS_COLUMNS ") "
 #define PGM_LOG_SESSION                                                                       \
     "$3, pg_catalog.session_user(), "                                                         \
     "NULLIF(pg_catalog.current_setting('application_name'), ''), "                 \
     "pg_catalog.inet_client_addr(), pg_catalog.pg_backend_pid(), pg_catalog.pg_current_xact_id(), $4 "
+#define PGM_ADDRESS_COLUMNS ", classid, objid"
 
-constexpr const char* kLogCreatedOrAltered =
-    PGM_LOG_INSERT
-    "SELECT 'ddl_command_end', $1, $2, c.command_tag, c.object_type, c.schema_name, "
-    "c.object_identity, NULL, " PGM_LOG_SESSION
-    "FROM pg_catalog.pg_event_trigger_ddl_commands() AS c "
-    "WHERE NOT c.in_extension AND c.schema_name IS DISTINCT FROM 'pg_temp' "
-    "AND NOT (c.object_type = 'extension' AND c.object_identity = 'pg_migrate')";
+#define PGM_LOG_CREATED_OR_ALTERED(ADDRESS_COLUMNS, ADDRESS)                                  \
+    PGM_LOG_INSERT(ADDRESS_COLUMNS)                                                           \
+    "SELECT 'ddl_command_end', $1, $2, c.command_tag, c.object_type, c.schema_name, "         \
+    "c.object_identity, NULL, " PGM_LOG_SESSION ADDRESS                                       \
+    " FROM pg_catalog.pg_event_trigger_ddl_commands() AS c "                                  \
+    "WHERE NOT c.in_extension AND c.schema_name IS DISTINCT FROM 'pg_temp' "                  \
+    "AND NOT (c.object_type = 'extension' AND c.object_identity = 'pg_migrate')"
 
 // Objects dropped: the ones the statement named and those dropped with them
 // by CASCADE ("normal" dependencies); not the internal parts (row types,
 // constraint triggers, a view's rule) that go with every table or view, nor
 // the members of an extension dropped with DROP EXTENSION.
-constexpr const char* kLogDropped =
-    PGM_LOG_INSERT
-    "SELECT 'sql_drop', $1, $2, $5, d.object_type, d.schema_name, d.object_identity, "
-    "CASE WHEN NOT d.original THEN 'dropped with another object (CASCADE)' END, " PGM_LOG_SESSION
-    "FROM pg_catalog.pg_event_trigger_dropped_objects() AS d "
-    "WHERE (d.original OR (d.normal AND d.object_type <> 'rule' AND $5 <> 'DROP EXTENSION')) "
-    "AND NOT d.is_temporary "
-    "AND NOT (d.object_type = 'extension' AND d.object_identity = 'pg_migrate')";
+#define PGM_LOG_DROPPED(ADDRESS_COLUMNS, ADDRESS)                                             \
+    PGM_LOG_INSERT(ADDRESS_COLUMNS)                                                           \
+    "SELECT 'sql_drop', $1, $2, $5, d.object_type, d.schema_name, d.object_identity, "       \
+    "CASE WHEN NOT d.original THEN 'dropped with another object (CASCADE)' END, "             \
+    PGM_LOG_SESSION ADDRESS                                                                   \
+    " FROM pg_catalog.pg_event_trigger_dropped_objects() AS d "                               \
+    "WHERE (d.original OR (d.normal AND d.object_type <> 'rule' AND $5 <> 'DROP EXTENSION')) " \
+    "AND NOT d.is_temporary "                                                                 \
+    "AND NOT (d.object_type = 'extension' AND d.object_identity = 'pg_migrate')"
 
-constexpr const char* kLogRewritten =
-    PGM_LOG_INSERT
-    "SELECT 'table_rewrite', $1, $2, $5, o.type, o.schema, o.identity, "
-    "'table rewritten: ' || pg_catalog.concat_ws(', ', "
-    "CASE WHEN r.reason & 1 <> 0 THEN 'persistence changed' END, "
-    "CASE WHEN r.reason & 2 <> 0 THEN 'column added with a volatile default' END, "
-    "CASE WHEN r.reason & 4 <> 0 THEN 'column type changed' END, "
-    "CASE WHEN r.reason & 8 <> 0 THEN 'access method changed' END), " PGM_LOG_SESSION
-    "FROM (SELECT pg_catalog.pg_event_trigger_table_rewrite_oid() AS relid, "
-    "pg_catalog.pg_event_trigger_table_rewrite_reason() AS reason) AS r "
-    "JOIN pg_catalog.pg_class AS c ON c.oid = r.relid "
-    "CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_class'::pg_catalog.regclass, "
-    "r.relid, 0) AS o "
-    "WHERE c.relpersistence <> 't'";
+#define PGM_LOG_REWRITTEN(ADDRESS_COLUMNS, ADDRESS)                                           \
+    PGM_LOG_INSERT(ADDRESS_COLUMNS)                                                           \
+    "SELECT 'table_rewrite', $1, $2, $5, o.type, o.schema, o.identity, "                      \
+    "'table rewritten: ' || pg_catalog.concat_ws(', ', "                                      \
+    "CASE WHEN r.reason & 1 <> 0 THEN 'persistence changed' END, "                            \
+    "CASE WHEN r.reason & 2 <> 0 THEN 'column added with a volatile default' END, "           \
+    "CASE WHEN r.reason & 4 <> 0 THEN 'column type changed' END, "                            \
+    "CASE WHEN r.reason & 8 <> 0 THEN 'access method changed' END), " PGM_LOG_SESSION ADDRESS  \
+    " FROM (SELECT pg_catalog.pg_event_trigger_table_rewrite_oid() AS relid, "                \
+    "pg_catalog.pg_event_trigger_table_rewrite_reason() AS reason) AS r "                     \
+    "JOIN pg_catalog.pg_class AS c ON c.oid = r.relid "                                       \
+    "CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_class'::pg_catalog.regclass, " \
+    "r.relid, 0) AS o "                                                                       \
+    "WHERE c.relpersistence <> 't'"
 
-SPIPlanPtr created_or_altered_plan;
-SPIPlanPtr dropped_plan;
-SPIPlanPtr rewritten_plan;
+// One log query in its two forms, each with the plan kept for it.
+struct LogQuery {
+    const char* sql;
+    const char* sql_without_address;
+    SPIPlanPtr plan;
+    SPIPlanPtr plan_without_address;
+};
+
+LogQuery created_or_altered{PGM_LOG_CREATED_OR_ALTERED(PGM_ADDRESS_COLUMNS, ", c.classid, c.objid"),
+                            PGM_LOG_CREATED_OR_ALTERED("", ""), nullptr, nullptr};
+LogQuery dropped{PGM_LOG_DROPPED(PGM_ADDRESS_COLUMNS, ", d.classid, d.objid"), PGM_LOG_DROPPED("", ""),
+                 nullptr, nullptr};
+LogQuery rewritten{PGM_LOG_REWRITTEN(PGM_ADDRESS_COLUMNS, ", 'pg_catalog.pg_class'::pg_catalog.regclass, r.relid"),
+                   PGM_LOG_REWRITTEN("", ""), nullptr, nullptr};
 
 // REFRESH MATERIALIZED VIEW fires the DDL events but changes data, not the
 // schema: routine maintenance (often scheduled) is neither logged nor guarded.
@@ -111,7 +128,13 @@ bool logging_applies() {
     return !creating_extension && !in_handler && OidIsValid(ddl_log_relation());
 }
 
-void write_log_rows(SPIPlanPtr* plan_slot, const char* sql, EventTriggerData* data) {
+// Whether migrate.ddl_log has the columns of version 0.5.
+bool log_has_address(Oid log) { return get_attnum(log, "classid") != InvalidAttrNumber; }
+
+void write_log_rows(LogQuery* query, EventTriggerData* data) {
+    const bool with_address = log_has_address(ddl_log_relation());
+    SPIPlanPtr* plan_slot = with_address ? &query->plan : &query->plan_without_address;
+    const char* sql = with_address ? query->sql : query->sql_without_address;
     const Attribution* attribution = current_attribution();
     const char* text = current_statement_text();
     Oid types[5] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID};
@@ -274,17 +297,32 @@ void guard_ddl_command_start(FunctionCallInfo fcinfo) {
 void log_ddl_command_end(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
     if (logging_applies() && changes_schema(data))
-        write_log_rows(&created_or_altered_plan, kLogCreatedOrAltered, data);
+        write_log_rows(&created_or_altered, data);
 }
 
 void log_sql_drop(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
-    if (logging_applies()) write_log_rows(&dropped_plan, kLogDropped, data);
+    if (!logging_applies()) return;
+    write_log_rows(&dropped, data);
+    // What a migration drops leaves the schema snapshot with it (what is
+    // dropped outside migrations stays there: schema_drift reports it).
+    if (current_attribution() != nullptr) {
+        in_handler = true;
+        PG_TRY();
+        {
+            forget_dropped_objects();
+        }
+        PG_FINALLY();
+        {
+            in_handler = false;
+        }
+        PG_END_TRY();
+    }
 }
 
 void log_table_rewrite(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
-    if (logging_applies()) write_log_rows(&rewritten_plan, kLogRewritten, data);
+    if (logging_applies()) write_log_rows(&rewritten, data);
 }
 
 

@@ -2,6 +2,7 @@
 #include "executor.hpp"
 
 #include "attribution.hpp"
+#include "schema_snapshot.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -62,12 +63,14 @@ void execute_statements(const ExecutionRequest* request) {
     // ran before is attributed again once the statements are done or failed.
     Attribution saved;
     begin_migration_attribution(request->version, &saved);
+    forget_unseen_ddl();
     PG_TRY();
     {
         for (int i = request->first; i <= request->last; i++) {
             state.current = i;
             const ScriptStatement* st = &request->script->statements[i];
             attribute_statement(st->number, st->text);
+            watch_for_unseen_ddl();
             int rc = SPI_execute_extended(st->text, &options);
             if (rc < 0)
                 ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),

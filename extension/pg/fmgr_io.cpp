@@ -166,4 +166,6 @@ const char* meta_command_at_error(const ErrorData* edata, const char* script) {
     return pnstrdup(script + where->offset, end_of_line(script, where->offset) - where->offset);
 }
 
+Datum int64_result(int64 value) { return Int64GetDatum(value); }
+
 }  // namespace pgm::pg

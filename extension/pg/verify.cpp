@@ -43,7 +43,8 @@ Datum text_array(const char* const* items, int count) {
     return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-// migrate.schemas as a text[] datum; *isnull when it is empty (the default).
+}  // namespace
+
 Datum covered_schemas(bool* isnull) {
     *isnull = true;
     if (schemas_setting == nullptr || schemas_setting[0] == '\0') return Datum(0);
@@ -60,6 +61,8 @@ Datum covered_schemas(bool* isnull) {
     *isnull = false;
     return text_array(items, count);
 }
+
+namespace {
 
 SPIPlanPtr chain_plan;
 SPIPlanPtr verify_queries_plan;

@@ -12,7 +12,18 @@ extern "C" {
 #include "executor/spi.h"
 }
 
+// Schemas a check covers, as an SQL condition on the schema name `nsp`:
+// migrate.schemas ($1, text[]) or, when it is not set, every schema but the
+// system ones and pg_migrate's own.
+#define PGM_COVERED(nsp)                                                                         \
+    "(CASE WHEN $1 IS NULL THEN " nsp " NOT IN ('pg_catalog', 'information_schema', 'pg_toast', " \
+    "'migrate') AND " nsp " !~ '^pg_(toast_)?temp_' ELSE " nsp " = ANY ($1) END)"
+
 namespace pgm::pg {
+
+// migrate.schemas as a text[] datum for $1 of PGM_COVERED; *isnull when it is
+// empty (the default: every schema).
+Datum covered_schemas(bool* isnull);
 
 // Objects a check found wrong: its query's rows (object text, detail text).
 struct Findings {

@@ -185,10 +185,10 @@ contains "verify: says so" "the database matches its ledger" "$out"
 psql -X -q -c "SET migrate.guard = off" -c "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0) NOT VALID"
 run verify --json
 check "verify: problems exit 3" 3 "$rc"
-check "verify --json: the failing checks" "out_of_band_ddl,unvalidated_constraint" "$(echo "$out" | json_field 'checks.filter(c => !c.ok).map(c => c.check_name).join(",")')"
+check "verify --json: the failing checks" "out_of_band_ddl,schema_drift,unvalidated_constraint" "$(echo "$out" | json_field 'checks.filter(c => !c.ok).map(c => c.check_name).join(",")')"
 notified=$(psql -X -c "LISTEN migrate_verify" -c "SELECT count(*) FROM migrate_verify()" 2>&1)
 contains "verify: a failing run sends NOTIFY migrate_verify" 'Asynchronous notification "migrate_verify" with payload' "$notified"
-contains "verify: the payload names the failing checks" '"checks": ["out_of_band_ddl", "unvalidated_constraint"]' "$notified"
+contains "verify: the payload names the failing checks" '"checks": ["out_of_band_ddl", "schema_drift", "unvalidated_constraint"]' "$notified"
 check "verify: every run is logged" "true,false,false" "$(q "SELECT string_agg(ok::text, ',' ORDER BY id) FROM migrate.verify_log")"
 fresh notx_unmarked
 put 001_t.sql 'CREATE TABLE t (id int);'

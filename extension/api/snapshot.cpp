@@ -1,0 +1,25 @@
+// migrate_snapshot(reason text DEFAULT NULL) -> bigint
+//
+// Records the whole live schema in migrate.schema_objects as what the ledger
+// expects, accepting every difference migrate_verify()'s schema_drift check
+// reported (a hand-made fix that is to stay, say).  Returns how many objects
+// were recorded.  Serialised with migrations by the ledger lock; who did it,
+// when and why is kept in migrate.schema_snapshot.
+#include "../bridge/entry.hpp"
+#include "../pg/fmgr_io.hpp"
+#include "../pg/ledger.hpp"
+#include "../pg/schema_snapshot.hpp"
+#include "errors.hpp"
+#include "rules.hpp"
+
+PGM_FUNCTION(migrate_snapshot) {
+    using namespace pgm;
+    const std::optional<std::string> reason = optional_text_arg(fcinfo, 0);
+    if (!pg_call(pg::schema_snapshot_installed))
+        throw UserError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "the schema snapshot is not installed",
+                        "migrate.schema_objects does not exist.",
+                        "ALTER EXTENSION pg_migrate UPDATE; installs it.");
+    pg_call(pg::lock_ledger);
+    const int64 objects = pg_call(pg::record_whole_schema, reason ? reason->c_str() : nullptr);
+    return pg_call(pg::int64_result, objects);
+}

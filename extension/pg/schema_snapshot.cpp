@@ -1,0 +1,357 @@
+// PG zone: see schema_snapshot.hpp.
+#include "schema_snapshot.hpp"
+
+#include "ledger.hpp"
+#include "schema_description.hpp"
+#include "verify.hpp"
+
+extern "C" {
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pgm::pg {
+namespace {
+
+// Set when a statement of the running migration may have changed the schema
+// without the event triggers seeing it.
+bool unseen_ddl = false;
+
+// What a migration touched.  The objects its commands named in
+// migrate.ddl_log are described again with everything in their scope (a
+// table with its columns, constraints, indexes, triggers, policies, rules);
+// what depends on them, three levels deep, only itself: the definitions that
+// name a touched object change with it (a view or foreign key on a renamed
+// table, a column of a renamed type, everything in a renamed schema).
+// Returns oid[] columns: the relations, functions, types, schemas and
+// extensions to describe; the scopes replaced whole (class, oid); and the
+// single objects replaced (class, oid), the logged ones among them (a dropped
+// index or function is no longer in the catalogs, only in the snapshot).
+constexpr const char* kTouchedScopes = R"SQL(
+WITH RECURSIVE logged AS (
+    SELECT DISTINCT l.classid, l.objid FROM migrate.ddl_log AS l
+     WHERE l.version = $1 AND l.logged_at >= $2 AND l.classid IS NOT NULL AND l.objid <> 0
+), touched(classid, objid, depth) AS (
+    SELECT g.classid, g.objid, 0 FROM logged AS g
+    UNION
+    SELECT d.classid, d.objid, t.depth + 1
+      FROM touched AS t JOIN pg_depend AS d ON d.refclassid = t.classid AND d.refobjid = t.objid
+     WHERE t.depth < 3 AND d.deptype IN ('n', 'a', 'i')
+), mapped(depth, own_cls, own_oid, scope_cls, scope_oid) AS (
+    SELECT t.depth, 'pg_class'::regclass::oid, c.oid, 'pg_class'::regclass::oid, COALESCE(ix.indrelid, c.oid)
+      FROM touched AS t JOIN pg_class AS c ON t.classid = 'pg_class'::regclass AND c.oid = t.objid
+      LEFT JOIN pg_index AS ix ON ix.indexrelid = c.oid
+    UNION ALL
+    SELECT t.depth, 'pg_class'::regclass::oid, ad.adrelid, 'pg_class'::regclass::oid, ad.adrelid
+      FROM touched AS t JOIN pg_attrdef AS ad ON t.classid = 'pg_attrdef'::regclass AND ad.oid = t.objid
+    UNION ALL
+    SELECT t.depth, CASE WHEN co.conrelid <> 0 THEN 'pg_constraint'::regclass::oid ELSE 'pg_type'::regclass::oid END,
+           CASE WHEN co.conrelid <> 0 THEN co.oid ELSE co.contypid END,
+           CASE WHEN co.conrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END,
+           CASE WHEN co.conrelid <> 0 THEN co.conrelid ELSE co.contypid END
+      FROM touched AS t JOIN pg_constraint AS co ON t.classid = 'pg_constraint'::regclass AND co.oid = t.objid
+    UNION ALL
+    SELECT t.depth, 'pg_trigger'::regclass::oid, tg.oid, 'pg_class'::regclass::oid, tg.tgrelid
+      FROM touched AS t JOIN pg_trigger AS tg ON t.classid = 'pg_trigger'::regclass AND tg.oid = t.objid
+    UNION ALL
+    SELECT t.depth, 'pg_policy'::regclass::oid, po.oid, 'pg_class'::regclass::oid, po.polrelid
+      FROM touched AS t JOIN pg_policy AS po ON t.classid = 'pg_policy'::regclass AND po.oid = t.objid
+    UNION ALL
+    SELECT t.depth, CASE WHEN ru.rulename = '_RETURN' THEN 'pg_class'::regclass::oid ELSE 'pg_rewrite'::regclass::oid END,
+           CASE WHEN ru.rulename = '_RETURN' THEN ru.ev_class ELSE ru.oid END, 'pg_class'::regclass::oid, ru.ev_class
+      FROM touched AS t JOIN pg_rewrite AS ru ON t.classid = 'pg_rewrite'::regclass AND ru.oid = t.objid
+    UNION ALL
+    SELECT t.depth, CASE WHEN ty.typrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END,
+           CASE WHEN ty.typrelid <> 0 THEN ty.typrelid ELSE ty.oid END,
+           CASE WHEN ty.typrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END,
+           CASE WHEN ty.typrelid <> 0 THEN ty.typrelid ELSE ty.oid END
+      FROM touched AS t JOIN pg_type AS ty ON t.classid = 'pg_type'::regclass AND ty.oid = t.objid
+    UNION ALL
+    SELECT t.depth, t.classid, t.objid, t.classid, t.objid FROM touched AS t
+     WHERE t.classid IN ('pg_proc'::regclass, 'pg_namespace'::regclass, 'pg_extension'::regclass)
+), described AS (
+    SELECT DISTINCT m.scope_cls AS cls, m.scope_oid AS oid FROM mapped AS m
+), whole(cls, oid) AS (
+    SELECT m.scope_cls, m.scope_oid FROM mapped AS m WHERE m.depth = 0
+    UNION SELECT g.classid, g.objid FROM logged AS g
+), single(cls, oid) AS (
+    SELECT m.own_cls, m.own_oid FROM mapped AS m WHERE m.depth > 0
+    UNION SELECT g.classid, g.objid FROM logged AS g
+)
+SELECT (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_class'::regclass),
+       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_proc'::regclass),
+       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_type'::regclass),
+       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_namespace'::regclass),
+       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_extension'::regclass),
+       (SELECT COALESCE(array_agg(w.cls), '{}') FROM whole AS w),
+       (SELECT COALESCE(array_agg(w.oid), '{}') FROM whole AS w),
+       (SELECT COALESCE(array_agg(o.cls), '{}') FROM single AS o),
+       (SELECT COALESCE(array_agg(o.oid), '{}') FROM single AS o)
+)SQL";
+
+constexpr const char* kDeleteScopes =
+    "DELETE FROM migrate.schema_objects AS s USING ROWS FROM (unnest($1::oid[]), unnest($2::oid[])) AS p(cls, oid) "
+    "WHERE s.scope_oid = p.oid AND s.scope_class = p.cls";
+constexpr const char* kDeleteOwn =
+    "DELETE FROM migrate.schema_objects AS s USING ROWS FROM (unnest($1::oid[]), unnest($2::oid[])) AS p(cls, oid) "
+    "WHERE s.own_oid = p.oid AND s.own_class = p.cls";
+
+#define PGM_STORE_DESCRIPTION(QUERY, VERSION, FILTER)                                                \
+    "INSERT INTO migrate.schema_objects (scope_class, scope_oid, own_class, own_oid, object_type, "  \
+    "identity, schema_name, definition, version) "                                                  \
+    "SELECT d.*, " VERSION " FROM (" QUERY ") AS d " FILTER " "                                     \
+    "ON CONFLICT (object_type, identity) DO UPDATE SET scope_class = EXCLUDED.scope_class, "         \
+    "scope_oid = EXCLUDED.scope_oid, own_class = EXCLUDED.own_class, own_oid = EXCLUDED.own_oid, "  \
+    "schema_name = EXCLUDED.schema_name, definition = EXCLUDED.definition, "                       \
+    "version = EXCLUDED.version, recorded_at = EXCLUDED.recorded_at"
+
+// $6, $7: the scopes replaced whole; $8, $9: the single objects.
+constexpr const char* kStoreTouched = PGM_STORE_DESCRIPTION(
+    PGM_DESCRIBE_SCOPES, "$10",
+    "WHERE EXISTS (SELECT FROM ROWS FROM (unnest($6::oid[]), unnest($7::oid[])) AS w(cls, oid) "
+    "WHERE w.cls = d.scope_class AND w.oid = d.scope_oid) "
+    "OR EXISTS (SELECT FROM ROWS FROM (unnest($8::oid[]), unnest($9::oid[])) AS o(cls, oid) "
+    "WHERE o.cls = d.own_class AND o.oid = d.own_oid)");
+constexpr const char* kStoreWhole = PGM_STORE_DESCRIPTION(PGM_DESCRIBE_WHOLE_SCHEMA, "$1", "");
+constexpr const char* kDeleteAll = "DELETE FROM migrate.schema_objects";
+
+// Everything a statement dropped, by own and by scope address.
+constexpr const char* kForgetDroppedOwn =
+    "DELETE FROM migrate.schema_objects AS s USING pg_event_trigger_dropped_objects() AS d "
+    "WHERE s.own_oid = d.objid AND s.own_class = d.classid";
+constexpr const char* kForgetDroppedScopes =
+    "DELETE FROM migrate.schema_objects AS s USING pg_event_trigger_dropped_objects() AS d "
+    "WHERE s.scope_oid = d.objid AND s.scope_class = d.classid";
+
+// Object identifiers are this database's when the snapshot was taken here.
+constexpr const char* kSnapshotPlace =
+    "SELECT system_identifier::text, database_oid FROM migrate.schema_snapshot";
+constexpr const char* kRecordSnapshot =
+    "INSERT INTO migrate.schema_snapshot (taken_at, taken_by, reason, system_identifier, database_oid) "
+    "VALUES (clock_timestamp(), $1, $2, $3::numeric, $4) "
+    "ON CONFLICT (one) DO UPDATE SET taken_at = EXCLUDED.taken_at, taken_by = EXCLUDED.taken_by, "
+    "reason = EXCLUDED.reason, system_identifier = EXCLUDED.system_identifier, "
+    "database_oid = EXCLUDED.database_oid";
+constexpr const char* kMoveSnapshot =
+    "UPDATE migrate.schema_snapshot SET system_identifier = $1::numeric, database_oid = $2";
+
+// After a restore or pg_upgrade: the stored identifiers are another
+// database's.  Each row is matched to the live object of the same name; rows
+// with none keep identifiers that match nothing (0), so they are reported as
+// removed and never replaced by accident.
+constexpr const char* kForgetIdentifiers =
+    "UPDATE migrate.schema_objects SET scope_oid = 0, own_oid = 0";
+constexpr const char* kMatchIdentifiers =
+    "UPDATE migrate.schema_objects AS s SET scope_class = d.scope_class, scope_oid = d.scope_oid, "
+    "own_class = d.own_class, own_oid = d.own_oid FROM (" PGM_DESCRIBE_WHOLE_SCHEMA ") AS d "
+    "WHERE d.object_type = s.object_type AND d.identity = s.identity";
+
+// The logging event triggers fire in this session (not disabled, and not
+// limited to replica or origin mode in a way that skips it now).
+constexpr const char* kLoggingTriggersFire =
+    "SELECT count(*) = 2 FROM pg_event_trigger WHERE evtname IN ('pg_migrate_log_ddl', 'pg_migrate_log_drop') "
+    "AND evtenabled IN ('O', 'A')";
+
+constexpr const char* kCountObjects = "SELECT count(*) FROM migrate.schema_objects";
+
+// Live against recorded, by name: identifiers are not compared.
+constexpr const char* kDifferences =
+    "WITH live AS (" PGM_DESCRIBE_WHOLE_SCHEMA ") "
+    "SELECT COALESCE(l.object_type, r.object_type), COALESCE(l.identity, r.identity), "
+    "r.definition, l.definition, r.version "
+    "FROM live AS l FULL JOIN migrate.schema_objects AS r "
+    "ON r.object_type = l.object_type AND r.identity = l.identity "
+    "WHERE l.definition IS DISTINCT FROM r.definition "
+    "AND (COALESCE(l.schema_name, r.schema_name) IS NULL OR " PGM_COVERED("COALESCE(l.schema_name, r.schema_name)") ") "
+    "ORDER BY 2, 1";
+
+SPIPlanPtr touched_plan, delete_scopes_plan, delete_own_plan, store_touched_plan, store_whole_plan,
+    delete_all_plan, forget_own_plan, forget_scopes_plan, place_plan, record_snapshot_plan, move_snapshot_plan, forget_ids_plan, match_ids_plan,
+    triggers_fire_plan, count_plan, differences_plan;
+
+Oid snapshot_relation() {
+    Oid schema = get_namespace_oid("migrate", true);
+    return OidIsValid(schema) ? get_relname_relid("schema_objects", schema) : InvalidOid;
+}
+
+void run(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types, Datum* values, int expected) {
+    SPIPlanPtr plan = kept_plan(slot, sql, nargs, types);
+    int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+    if (rc != expected) elog(ERROR, "could not maintain the schema snapshot: %s", SPI_result_code_string(rc));
+}
+
+Datum first_datum(int col) {
+    bool isnull;
+    Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+    return isnull ? Datum(0) : d;
+}
+
+const char* system_identifier_text() { return psprintf(UINT64_FORMAT, GetSystemIdentifier()); }
+
+// Whether the snapshot exists, and whether its identifiers are this
+// database's; both read inside an owner scope (not read-only: an earlier
+// migration of the same statement may have written it).
+struct SnapshotPlace {
+    bool taken;
+    bool here;
+};
+SnapshotPlace snapshot_place() {
+    SPIPlanPtr plan = kept_plan(&place_plan, kSnapshotPlace, 0, nullptr);
+    if (SPI_execute_plan(plan, nullptr, nullptr, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not read migrate.schema_snapshot");
+    if (SPI_processed == 0) return {false, false};
+    const char* sysid = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    bool isnull;
+    Oid db = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+    return {true, strcmp(sysid, system_identifier_text()) == 0 && db == MyDatabaseId};
+}
+
+void move_identifiers_here() {
+    run(&forget_ids_plan, kForgetIdentifiers, 0, nullptr, nullptr, SPI_OK_UPDATE);
+    run(&match_ids_plan, kMatchIdentifiers, 0, nullptr, nullptr, SPI_OK_UPDATE);
+    Oid types[2] = {TEXTOID, OIDOID};
+    Datum values[2] = {CStringGetTextDatum(system_identifier_text()), ObjectIdGetDatum(MyDatabaseId)};
+    run(&move_snapshot_plan, kMoveSnapshot, 2, types, values, SPI_OK_UPDATE);
+}
+
+bool logging_triggers_fire() {
+    SPIPlanPtr plan = kept_plan(&triggers_fire_plan, kLoggingTriggersFire, 0, nullptr);
+    if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read pg_event_trigger");
+    return DatumGetBool(first_datum(1));
+}
+
+// Replaces the snapshot with the whole live schema (owner scope).
+int64 store_whole(const char* version, const char* reason) {
+    run(&delete_all_plan, kDeleteAll, 0, nullptr, nullptr, SPI_OK_DELETE);
+    Oid store_types[1] = {TEXTOID};
+    Datum store_values[1] = {version ? CStringGetTextDatum(version) : Datum(0)};
+    SPIPlanPtr plan = kept_plan(&store_whole_plan, kStoreWhole, 1, store_types);
+    char nulls[1] = {version ? ' ' : 'n'};
+    if (SPI_execute_plan(plan, store_values, nulls, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "could not record the schema snapshot");
+    int64 objects = static_cast<int64>(SPI_processed);
+
+    Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, OIDOID};
+    Datum values[4] = {CStringGetTextDatum(GetUserNameFromId(GetUserId(), false)),
+                       reason ? CStringGetTextDatum(reason) : Datum(0),
+                       CStringGetTextDatum(system_identifier_text()), ObjectIdGetDatum(MyDatabaseId)};
+    char record_nulls[4] = {' ', reason ? ' ' : 'n', ' ', ' '};
+    plan = kept_plan(&record_snapshot_plan, kRecordSnapshot, 4, types);
+    if (SPI_execute_plan(plan, values, record_nulls, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "could not record the schema snapshot");
+    return objects;
+}
+
+// Describes again what `version` touched since `since` (owner scope).
+void store_touched(const char* version, int64 since) {
+    Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
+    Datum values[2] = {CStringGetTextDatum(version), TimestampTzGetDatum(since)};
+    // Not read-only: the log rows of the migration were written after the
+    // calling statement's snapshot was taken.
+    SPIPlanPtr plan = kept_plan(&touched_plan, kTouchedScopes, 2, types);
+    if (SPI_execute_plan(plan, values, nullptr, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
+        elog(ERROR, "could not find what the migration touched");
+    Datum found[9];
+    for (int i = 0; i < 9; i++) found[i] = PointerGetDatum(DatumGetArrayTypePCopy(first_datum(i + 1)));
+    ArrayType* replaced = DatumGetArrayTypeP(found[5]);
+    if (ArrayGetNItems(ARR_NDIM(replaced), ARR_DIMS(replaced)) == 0) return;  // no DDL
+
+    Oid pair_types[2] = {OIDARRAYOID, OIDARRAYOID};
+    Datum scopes[2] = {found[5], found[6]};
+    run(&delete_scopes_plan, kDeleteScopes, 2, pair_types, scopes, SPI_OK_DELETE);
+    Datum own[2] = {found[7], found[8]};
+    run(&delete_own_plan, kDeleteOwn, 2, pair_types, own, SPI_OK_DELETE);
+
+    Oid store_types[10] = {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, OIDARRAYOID,
+                           OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, TEXTOID};
+    Datum store_values[10] = {found[0], found[1], found[2], found[3], found[4],
+                              found[5], found[6], found[7], found[8], CStringGetTextDatum(version)};
+    run(&store_touched_plan, kStoreTouched, 10, store_types, store_values, SPI_OK_INSERT);
+}
+
+}  // namespace
+
+bool schema_snapshot_installed() { return OidIsValid(snapshot_relation()); }
+
+void watch_for_unseen_ddl() {
+    if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) unseen_ddl = true;
+}
+
+void forget_unseen_ddl() { unseen_ddl = false; }
+
+void record_migration_schema(const char* version, int64 since) {
+    if (!schema_snapshot_installed()) return;
+    const bool unseen = unseen_ddl;
+    unseen_ddl = false;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    SnapshotPlace place = snapshot_place();
+    if (!place.taken || unseen || !logging_triggers_fire()) {
+        store_whole(version, place.taken ? "some DDL of the migration may have run unseen by the event triggers"
+                                         : "the first migration");
+    } else {
+        if (!place.here) move_identifiers_here();
+        store_touched(version, since);
+    }
+    leave_owner_scope(&scope);
+}
+
+void forget_dropped_objects() {
+    if (!schema_snapshot_installed()) return;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    run(&forget_own_plan, kForgetDroppedOwn, 0, nullptr, nullptr, SPI_OK_DELETE);
+    run(&forget_scopes_plan, kForgetDroppedScopes, 0, nullptr, nullptr, SPI_OK_DELETE);
+    leave_owner_scope(&scope);
+}
+
+int64 record_whole_schema(const char* reason) {
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    int64 objects = store_whole(nullptr, reason);
+    leave_owner_scope(&scope);
+    return objects;
+}
+
+SchemaDifferences* schema_differences() {
+    MemoryContext caller = CurrentMemoryContext;
+    SchemaDifferences* result = static_cast<SchemaDifferences*>(palloc0(sizeof(SchemaDifferences)));
+    bool schemas_null;
+    Datum schemas = covered_schemas(&schemas_null);
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    result->snapshot_taken = snapshot_place().taken;
+    if (result->snapshot_taken) {
+        SPIPlanPtr plan = kept_plan(&count_plan, kCountObjects, 0, nullptr);
+        if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the schema snapshot");
+        result->objects = static_cast<int>(DatumGetInt64(first_datum(1)));
+
+        Oid types[1] = {TEXTARRAYOID};
+        Datum values[1] = {schemas};
+        char nulls[1] = {schemas_null ? 'n' : ' '};
+        plan = kept_plan(&differences_plan, kDifferences, 1, types);
+        if (SPI_execute_plan(plan, values, nulls, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not compare the schema");
+        result->count = static_cast<int>(SPI_processed);
+        result->rows = static_cast<SchemaDifference*>(
+            MemoryContextAllocZero(caller, sizeof(SchemaDifference) * Max(result->count, 1)));
+        for (int i = 0; i < result->count; i++) {
+            HeapTuple t = SPI_tuptable->vals[i];
+            TupleDesc d = SPI_tuptable->tupdesc;
+            auto copy = [&](int col) -> const char* {
+                char* v = SPI_getvalue(t, d, col);
+                return v ? MemoryContextStrdup(caller, v) : nullptr;
+            };
+            result->rows[i] = {copy(1), copy(2), copy(3), copy(4), copy(5)};
+        }
+    }
+    leave_owner_scope(&scope);
+    return result;
+}
+
+}  // namespace pgm::pg
