@@ -93,6 +93,11 @@ void enter_owner_scope(OwnerScope* scope) {
     scope->guc_nest_level = NewGUCNestLevel();
     set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
                       GUC_ACTION_SAVE, true, 0, false);
+    // Our queries over the catalogs are estimated as costly (set-returning
+    // and deparsing functions) yet run in milliseconds to a second; compiling
+    // them with JIT took four times longer than running them (migrate_verify
+    // on 10,000 tables: 5 s with JIT, 1.2 s without).
+    set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
 }
 
@@ -104,8 +109,16 @@ void leave_owner_scope(const OwnerScope* scope) {
 }
 
 SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
+    return kept_plan_with_options(slot, sql, nargs, argtypes, 0);
+}
+
+SPIPlanPtr kept_generic_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
+    return kept_plan_with_options(slot, sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+}
+
+SPIPlanPtr kept_plan_with_options(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes, int options) {
     if (*slot != nullptr) return *slot;
-    SPIPlanPtr plan = SPI_prepare(sql, nargs, argtypes);
+    SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, argtypes, options);
     if (plan == nullptr)
         elog(ERROR, "could not prepare ledger query: %s", SPI_result_code_string(SPI_result));
     SPI_keepplan(plan);

@@ -31,6 +31,11 @@ void leave_owner_scope(const OwnerScope* scope);
 // A plan prepared once per backend and kept across transactions (call inside
 // an owner scope).
 SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes);
+// The same, always run with its generic plan: for the big catalog queries
+// whose planning costs more than running them (custom plans are tried for
+// the first five executions otherwise, each planned anew).
+SPIPlanPtr kept_generic_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes);
+SPIPlanPtr kept_plan_with_options(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes, int options);
 Datum bytea_datum(const char* bytes, int len);
 
 // Serialises ledger writers of this database: a transaction-level advisory

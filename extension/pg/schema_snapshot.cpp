@@ -182,7 +182,7 @@ Oid snapshot_relation() {
 }
 
 void run(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types, Datum* values, int expected) {
-    SPIPlanPtr plan = kept_plan(slot, sql, nargs, types);
+    SPIPlanPtr plan = kept_generic_plan(slot, sql, nargs, types);
     int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
     if (rc != expected) elog(ERROR, "could not maintain the schema snapshot: %s", SPI_result_code_string(rc));
 }
@@ -203,7 +203,7 @@ struct SnapshotPlace {
     bool here;
 };
 SnapshotPlace snapshot_place() {
-    SPIPlanPtr plan = kept_plan(&place_plan, kSnapshotPlace, 0, nullptr);
+    SPIPlanPtr plan = kept_generic_plan(&place_plan, kSnapshotPlace, 0, nullptr);
     if (SPI_execute_plan(plan, nullptr, nullptr, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not read migrate.schema_snapshot");
     if (SPI_processed == 0) return {false, false};
     const char* sysid = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -221,7 +221,7 @@ void move_identifiers_here() {
 }
 
 bool logging_triggers_fire() {
-    SPIPlanPtr plan = kept_plan(&triggers_fire_plan, kLoggingTriggersFire, 0, nullptr);
+    SPIPlanPtr plan = kept_generic_plan(&triggers_fire_plan, kLoggingTriggersFire, 0, nullptr);
     if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read pg_event_trigger");
     return DatumGetBool(first_datum(1));
 }
@@ -231,7 +231,7 @@ int64 store_whole(const char* version, const char* reason) {
     run(&delete_all_plan, kDeleteAll, 0, nullptr, nullptr, SPI_OK_DELETE);
     Oid store_types[1] = {TEXTOID};
     Datum store_values[1] = {version ? CStringGetTextDatum(version) : Datum(0)};
-    SPIPlanPtr plan = kept_plan(&store_whole_plan, kStoreWhole, 1, store_types);
+    SPIPlanPtr plan = kept_generic_plan(&store_whole_plan, kStoreWhole, 1, store_types);
     char nulls[1] = {version ? ' ' : 'n'};
     if (SPI_execute_plan(plan, store_values, nulls, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "could not record the schema snapshot");
@@ -242,7 +242,7 @@ int64 store_whole(const char* version, const char* reason) {
                        reason ? CStringGetTextDatum(reason) : Datum(0),
                        CStringGetTextDatum(system_identifier_text()), ObjectIdGetDatum(MyDatabaseId)};
     char record_nulls[4] = {' ', reason ? ' ' : 'n', ' ', ' '};
-    plan = kept_plan(&record_snapshot_plan, kRecordSnapshot, 4, types);
+    plan = kept_generic_plan(&record_snapshot_plan, kRecordSnapshot, 4, types);
     if (SPI_execute_plan(plan, values, record_nulls, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "could not record the schema snapshot");
     return objects;
@@ -254,7 +254,7 @@ void store_touched(const char* version, int64 since) {
     Datum values[2] = {CStringGetTextDatum(version), TimestampTzGetDatum(since)};
     // Not read-only: the log rows of the migration were written after the
     // calling statement's snapshot was taken.
-    SPIPlanPtr plan = kept_plan(&touched_plan, kTouchedScopes, 2, types);
+    SPIPlanPtr plan = kept_generic_plan(&touched_plan, kTouchedScopes, 2, types);
     if (SPI_execute_plan(plan, values, nullptr, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
         elog(ERROR, "could not find what the migration touched");
     Datum found[9];
@@ -328,14 +328,14 @@ SchemaDifferences* schema_differences() {
     enter_owner_scope(&scope);
     result->snapshot_taken = snapshot_place().taken;
     if (result->snapshot_taken) {
-        SPIPlanPtr plan = kept_plan(&count_plan, kCountObjects, 0, nullptr);
+        SPIPlanPtr plan = kept_generic_plan(&count_plan, kCountObjects, 0, nullptr);
         if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the schema snapshot");
         result->objects = static_cast<int>(DatumGetInt64(first_datum(1)));
 
         Oid types[1] = {TEXTARRAYOID};
         Datum values[1] = {schemas};
         char nulls[1] = {schemas_null ? 'n' : ' '};
-        plan = kept_plan(&differences_plan, kDifferences, 1, types);
+        plan = kept_generic_plan(&differences_plan, kDifferences, 1, types);
         if (SPI_execute_plan(plan, values, nulls, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not compare the schema");
         result->count = static_cast<int>(SPI_processed);
         result->rows = static_cast<SchemaDifference*>(
