@@ -123,6 +123,12 @@ SELECT count(*) AS drift_left FROM drift;
 SELECT taken_by, reason FROM migrate.schema_snapshot;
 SELECT version IS NULL AS by_snapshot FROM migrate.schema_objects WHERE identity = 'public.hotfix';
 
+-- A function is named as pg_identify_object names it (argument types only).
+SELECT status FROM migrate_apply('008', 'CREATE FUNCTION shop.add(a int, b shop.email) RETURNS int LANGUAGE sql AS ''SELECT a''');
+SELECT s.identity, s.identity = o.identity AS as_pg_identify_object
+  FROM migrate.schema_objects AS s, pg_identify_object('pg_proc'::regclass, 'shop.add'::regproc, 0) AS o
+ WHERE s.object_type = 'function' AND s.identity LIKE 'shop.add%';
+
 -- Extensions are one object (name, version, schema); their members are not
 -- described.
 SELECT object_type, definition FROM migrate.schema_objects WHERE object_type = 'extension';

@@ -108,13 +108,7 @@ void leave_owner_scope(const OwnerScope* scope) {
     SetUserIdAndSecContext(scope->saved_user, scope->saved_security_context);
 }
 
-SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
-    return kept_plan_with_options(slot, sql, nargs, argtypes, 0);
-}
-
-SPIPlanPtr kept_generic_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
-    return kept_plan_with_options(slot, sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
-}
+namespace {
 
 SPIPlanPtr kept_plan_with_options(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes, int options) {
     if (*slot != nullptr) return *slot;
@@ -124,6 +118,16 @@ SPIPlanPtr kept_plan_with_options(SPIPlanPtr* slot, const char* sql, int nargs, 
     SPI_keepplan(plan);
     *slot = plan;
     return plan;
+}
+
+}  // namespace
+
+SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
+    return kept_plan_with_options(slot, sql, nargs, argtypes, 0);
+}
+
+SPIPlanPtr kept_generic_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
+    return kept_plan_with_options(slot, sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
 }
 
 Datum bytea_datum(const char* bytes, int len) {

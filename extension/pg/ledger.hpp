@@ -35,7 +35,6 @@ SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes
 // whose planning costs more than running them (custom plans are tried for
 // the first five executions otherwise, each planned anew).
 SPIPlanPtr kept_generic_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes);
-SPIPlanPtr kept_plan_with_options(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes, int options);
 Datum bytea_datum(const char* bytes, int len);
 
 // Serialises ledger writers of this database: a transaction-level advisory

@@ -17,7 +17,9 @@
 //
 // The query runs with search_path pinned to "pg_catalog, pg_temp" (see
 // ledger.hpp: OwnerScope), so unqualified names below are the catalog's and
-// type and object names in the definitions are schema-qualified.
+// type and object names in the definitions are schema-qualified (a
+// function's identity too: regprocedure qualifies what is not visible, and
+// nothing outside pg_catalog is).
 #pragma once
 
 // REL, PROC, TYPE, NSP, EXT restrict the relations (c), functions (p), types
@@ -127,7 +129,7 @@
     " UNION ALL"                                                                                                 \
     " SELECT 'pg_proc'::regclass::oid, p.oid, 'pg_proc'::regclass::oid, p.oid,"                                           \
     "        CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,"           \
-    "        format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), n.nspname,"  \
+    "        p.oid::regprocedure::text, n.nspname,"                                                           \
     "        CASE WHEN p.prokind = 'a' THEN"                                                                     \
     "          (SELECT concat_ws(', ', 'aggregate returning ' || format_type(p.prorettype, NULL),"              \
     "                  'sfunc ' || ag.aggtransfn::regprocedure, 'stype ' || format_type(ag.aggtranstype, NULL)," \

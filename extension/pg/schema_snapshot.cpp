@@ -275,6 +275,11 @@ void store_touched(const char* version, int64 since) {
     run(&store_touched_plan, kStoreTouched, 10, store_types, store_values, SPI_OK_INSERT);
 }
 
+void recording_error_context(void* version) {
+    errcontext("recording the schema snapshot (migrate.schema_objects) after migration %s",
+               static_cast<const char*>(version));
+}
+
 }  // namespace
 
 bool schema_snapshot_installed() { return OidIsValid(snapshot_relation()); }
@@ -289,6 +294,12 @@ void record_migration_schema(const char* version, int64 since) {
     if (!schema_snapshot_installed()) return;
     const bool unseen = unseen_ddl;
     unseen_ddl = false;
+    // An error here fails the migration: say where it came from.
+    ErrorContextCallback callback;
+    callback.callback = recording_error_context;
+    callback.arg = const_cast<char*>(version);
+    callback.previous = error_context_stack;
+    error_context_stack = &callback;
     OwnerScope scope;
     enter_owner_scope(&scope);
     SnapshotPlace place = snapshot_place();
@@ -300,6 +311,7 @@ void record_migration_schema(const char* version, int64 since) {
         store_touched(version, since);
     }
     leave_owner_scope(&scope);
+    error_context_stack = callback.previous;
 }
 
 void forget_dropped_objects() {
