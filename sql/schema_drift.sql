@@ -142,3 +142,5 @@ DROP ROLE drift_nobody;
 
 DROP VIEW drift, recorded;
 DROP EXTENSION pg_migrate;
+DROP SCHEMA shop CASCADE;
+DROP TABLE hotfix;
