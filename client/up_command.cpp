@@ -2,7 +2,10 @@
 // transaction (or all in one), stopping at the first failure.
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <future>
 #include <iostream>
+#include <utility>
 
 #include "commands.hpp"
 #include "backup.hpp"
@@ -58,8 +61,11 @@ struct RunReport {
     nlohmann::json doc;
     std::vector<Outcome> outcomes;
     nlohmann::json error;
+    // Runs once before the report is printed, however the run ends.
+    std::function<void()> before_finish;
 
     int finish(const CommonOptions& options, int code) {
+        if (before_finish) std::exchange(before_finish, nullptr)();
         if (!options.json) return code;
         nlohmann::json list = nlohmann::json::array();
         for (const auto& o : outcomes) list.push_back(outcome_json(o));
@@ -94,6 +100,32 @@ bool ensure_current_extension(Connection& db, ExtensionState ext, bool json) {
     db.run("COMMIT");
     if (!done.empty() && !json) std::cout << done << " in " << db.describe() << '\n';
     return true;
+}
+
+// A run of several migrations leaves the schema snapshot's upkeep to its end
+// (migrate.defer_schema_snapshot): the objects they touched are described
+// once instead of after each migration.  Servers before 0.6 do it per
+// migration.
+bool defer_schema_recording(Connection& db) {
+    Result r = db.exec("SELECT pg_catalog.to_regprocedure('pg_catalog.migrate_record_schema()') IS NOT NULL");
+    if (r.get(0, 0) != "t") return false;
+    db.run("SET migrate.defer_schema_snapshot = on");
+    return true;
+}
+
+// Records what the run's migrations changed.  A failure here does not undo
+// them: the recording stays owed and the next migration or migrate_verify()
+// does it, so it is a warning.
+void record_deferred_schema(Connection& db, RunReport& report, const Terminal& term, bool json) {
+    try {
+        db.run("SET migrate.defer_schema_snapshot = off");
+        db.exec("SELECT pg_catalog.migrate_record_schema()");
+    } catch (const ServerError& e) {
+        report.doc["schema_snapshot_warning"] = e.what();
+        if (!json)
+            std::cerr << term.yellow("warning: ") << "could not record the schema snapshot after the run ("
+                      << e.what() << "); migrate_verify() records it\n";
+    }
 }
 
 }  // namespace
@@ -231,16 +263,22 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     }
 
     // 4. Apply, in natural version order.
+    if (!up.dry_run && pending.size() > 1 && defer_schema_recording(db))
+        report.before_finish = [&] { record_deferred_schema(db, report, term, options.json); };
     if (one_transaction) db.run("BEGIN");
     const auto run_start = Clock::now();
     std::size_t done = 0;
-    for (const auto* s : pending) {
-        const Migration& m = *s->file;
+    // The next migration's file is read while the server runs the current one.
+    std::future<MigrationScripts> next_scripts;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        const Migration& m = *pending[i]->file;
         term.progress("[" + std::to_string(done + 1) + "/" + std::to_string(pending.size()) + "] " +
                       m.up_file.filename().string() + "  " + format_seconds(seconds_since(run_start)));
         MigrationScripts scripts;
         try {
-            scripts = load_scripts(m);
+            scripts = next_scripts.valid() ? next_scripts.get() : load_scripts(m);
+            if (i + 1 < pending.size())
+                next_scripts = std::async(std::launch::async, load_scripts, std::cref(*pending[i + 1]->file));
         } catch (const std::exception& e) {
             term.end_progress();
             if (one_transaction) db.run("ROLLBACK");

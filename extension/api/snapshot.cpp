@@ -23,3 +23,15 @@ PGM_FUNCTION(migrate_snapshot) {
     const int64 objects = pg_call(pg::record_whole_schema, reason ? reason->c_str() : nullptr);
     return pg_call(pg::int64_result, objects);
 }
+
+// migrate_record_schema() -> bigint
+//
+// Records what the migrations applied since the snapshot was last brought up
+// to date changed (those applied with migrate.defer_schema_snapshot = on):
+// the client calls it once at the end of a run.  Returns how many objects
+// were described.  Nothing is accepted that a migration did not log.
+PGM_FUNCTION(migrate_record_schema) {
+    using namespace pgm;
+    pg_call(pg::lock_ledger);
+    return pg_call(pg::int64_result, pg_call(pg::record_owed_schema));
+}

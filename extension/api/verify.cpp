@@ -153,6 +153,13 @@ std::string recorded_by(const char* version) {
 // The live schema against what the migrations left (migrate.schema_objects),
 // object by object, by name.
 CheckOutcome check_schema_drift() {
+    // Migrations applied with migrate.defer_schema_snapshot (a client run cut
+    // short) may have left their recording owed: do it first, under the
+    // ledger lock (held at most for one migration's transaction).
+    if (pg_call(pg::schema_recording_owed)) {
+        pg_call(pg::lock_ledger);
+        pg_call(pg::record_owed_schema);
+    }
     const pg::SchemaDifferences* diff = pg_call(pg::schema_differences);
     CheckOutcome outcome{"schema_drift", "", {}};
     if (!diff->snapshot_taken) {

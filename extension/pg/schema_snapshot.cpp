@@ -3,6 +3,7 @@
 
 #include "ledger.hpp"
 #include "schema_description.hpp"
+#include "settings.hpp"
 #include "verify.hpp"
 
 extern "C" {
@@ -24,77 +25,103 @@ namespace {
 // without the event triggers seeing it.
 bool unseen_ddl = false;
 
-// What a migration touched.  The objects its commands named in
-// migrate.ddl_log are described again with everything in their scope (a
-// table with its columns, constraints, indexes, triggers, policies, rules);
-// what depends on them, three levels deep, only itself: the definitions that
-// name a touched object change with it (a view or foreign key on a renamed
-// table, a column of a renamed type, everything in a renamed schema).
+// What migrations touched.  The objects their commands named in
+// migrate.ddl_log (the rows FILTER selects) are described again with
+// everything in their scope (a table with its columns, constraints, indexes,
+// triggers, policies, rules); what depends on them, three levels deep, only
+// itself: the definitions that name a touched object change with it (a view
+// or foreign key on a renamed table, a column of a renamed type, everything
+// in a renamed schema).
 // Returns oid[] columns: the relations, functions, types, schemas and
-// extensions to describe; the scopes replaced whole (class, oid); and the
-// single objects replaced (class, oid), the logged ones among them (a dropped
-// index or function is no longer in the catalogs, only in the snapshot).
-constexpr const char* kTouchedScopes = R"SQL(
-WITH RECURSIVE logged AS (
-    SELECT DISTINCT l.classid, l.objid FROM migrate.ddl_log AS l
-     WHERE l.version = $1 AND l.logged_at >= $2 AND l.classid IS NOT NULL AND l.objid <> 0
-), touched(classid, objid, depth) AS (
-    SELECT g.classid, g.objid, 0 FROM logged AS g
-    UNION
-    SELECT d.classid, d.objid, t.depth + 1
-      FROM touched AS t JOIN pg_depend AS d ON d.refclassid = t.classid AND d.refobjid = t.objid
-     WHERE t.depth < 3 AND d.deptype IN ('n', 'a', 'i')
-), mapped(depth, own_cls, own_oid, scope_cls, scope_oid) AS (
-    SELECT t.depth, 'pg_class'::regclass::oid, c.oid, 'pg_class'::regclass::oid, COALESCE(ix.indrelid, c.oid)
-      FROM touched AS t JOIN pg_class AS c ON t.classid = 'pg_class'::regclass AND c.oid = t.objid
-      LEFT JOIN pg_index AS ix ON ix.indexrelid = c.oid
-    UNION ALL
-    SELECT t.depth, 'pg_class'::regclass::oid, ad.adrelid, 'pg_class'::regclass::oid, ad.adrelid
-      FROM touched AS t JOIN pg_attrdef AS ad ON t.classid = 'pg_attrdef'::regclass AND ad.oid = t.objid
-    UNION ALL
-    SELECT t.depth, CASE WHEN co.conrelid <> 0 THEN 'pg_constraint'::regclass::oid ELSE 'pg_type'::regclass::oid END,
-           CASE WHEN co.conrelid <> 0 THEN co.oid ELSE co.contypid END,
-           CASE WHEN co.conrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END,
-           CASE WHEN co.conrelid <> 0 THEN co.conrelid ELSE co.contypid END
-      FROM touched AS t JOIN pg_constraint AS co ON t.classid = 'pg_constraint'::regclass AND co.oid = t.objid
-    UNION ALL
-    SELECT t.depth, 'pg_trigger'::regclass::oid, tg.oid, 'pg_class'::regclass::oid, tg.tgrelid
-      FROM touched AS t JOIN pg_trigger AS tg ON t.classid = 'pg_trigger'::regclass AND tg.oid = t.objid
-    UNION ALL
-    SELECT t.depth, 'pg_policy'::regclass::oid, po.oid, 'pg_class'::regclass::oid, po.polrelid
-      FROM touched AS t JOIN pg_policy AS po ON t.classid = 'pg_policy'::regclass AND po.oid = t.objid
-    UNION ALL
-    SELECT t.depth, CASE WHEN ru.rulename = '_RETURN' THEN 'pg_class'::regclass::oid ELSE 'pg_rewrite'::regclass::oid END,
-           CASE WHEN ru.rulename = '_RETURN' THEN ru.ev_class ELSE ru.oid END, 'pg_class'::regclass::oid, ru.ev_class
-      FROM touched AS t JOIN pg_rewrite AS ru ON t.classid = 'pg_rewrite'::regclass AND ru.oid = t.objid
-    UNION ALL
-    SELECT t.depth, CASE WHEN ty.typrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END,
-           CASE WHEN ty.typrelid <> 0 THEN ty.typrelid ELSE ty.oid END,
-           CASE WHEN ty.typrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END,
-           CASE WHEN ty.typrelid <> 0 THEN ty.typrelid ELSE ty.oid END
-      FROM touched AS t JOIN pg_type AS ty ON t.classid = 'pg_type'::regclass AND ty.oid = t.objid
-    UNION ALL
-    SELECT t.depth, t.classid, t.objid, t.classid, t.objid FROM touched AS t
-     WHERE t.classid IN ('pg_proc'::regclass, 'pg_namespace'::regclass, 'pg_extension'::regclass)
-), described AS (
-    SELECT DISTINCT m.scope_cls AS cls, m.scope_oid AS oid FROM mapped AS m
-), whole(cls, oid) AS (
-    SELECT m.scope_cls, m.scope_oid FROM mapped AS m WHERE m.depth = 0
-    UNION SELECT g.classid, g.objid FROM logged AS g
-), single(cls, oid) AS (
-    SELECT m.own_cls, m.own_oid FROM mapped AS m WHERE m.depth > 0
-    UNION SELECT g.classid, g.objid FROM logged AS g
-)
-SELECT (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_class'::regclass),
-       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_proc'::regclass),
-       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_type'::regclass),
-       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_namespace'::regclass),
-       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_extension'::regclass),
-       (SELECT COALESCE(array_agg(w.cls), '{}') FROM whole AS w),
-       (SELECT COALESCE(array_agg(w.oid), '{}') FROM whole AS w),
-       (SELECT COALESCE(array_agg(o.cls), '{}') FROM single AS o),
-       (SELECT COALESCE(array_agg(o.oid), '{}') FROM single AS o)
-)SQL";
+// extensions to describe; then the scopes replaced whole and the single
+// objects replaced (the logged ones among them: a dropped index or function
+// is no longer in the catalogs, only in the snapshot), each as (class, oid,
+// version, log id) arrays, one entry per object: the version is that of the
+// newest log row naming it, NULL for dependents; then the newest version of
+// all (what dependents are recorded with) and the newest log id read.
+#define PGM_TOUCHED_SCOPES(FILTER) \
+    "WITH RECURSIVE logged AS (" \
+    "    SELECT DISTINCT ON (l.classid, l.objid) l.classid, l.objid, l.version, l.id" \
+    "      FROM migrate.ddl_log AS l" \
+    "     WHERE " FILTER " AND l.classid IS NOT NULL AND l.objid <> 0" \
+    "     ORDER BY l.classid, l.objid, l.id DESC" \
+    "), touched(classid, objid, depth, version, at) AS (" \
+    "    SELECT g.classid, g.objid, 0, g.version, g.id FROM logged AS g" \
+    "    UNION" \
+    "    SELECT d.classid, d.objid, t.depth + 1, NULL::text, NULL::bigint" \
+    "      FROM touched AS t JOIN pg_depend AS d ON d.refclassid = t.classid AND d.refobjid = t.objid" \
+    "     WHERE t.depth < 3 AND d.deptype IN ('n', 'a', 'i')" \
+    "), mapped(depth, version, at, own_cls, own_oid, scope_cls, scope_oid) AS (" \
+    "    SELECT t.depth, t.version, t.at, 'pg_class'::regclass::oid, c.oid, 'pg_class'::regclass::oid, COALESCE(ix.indrelid, c.oid)" \
+    "      FROM touched AS t JOIN pg_class AS c ON t.classid = 'pg_class'::regclass AND c.oid = t.objid" \
+    "      LEFT JOIN pg_index AS ix ON ix.indexrelid = c.oid" \
+    "    UNION ALL" \
+    "    SELECT t.depth, t.version, t.at, 'pg_class'::regclass::oid, ad.adrelid, 'pg_class'::regclass::oid, ad.adrelid" \
+    "      FROM touched AS t JOIN pg_attrdef AS ad ON t.classid = 'pg_attrdef'::regclass AND ad.oid = t.objid" \
+    "    UNION ALL" \
+    "    SELECT t.depth, t.version, t.at," \
+    "           CASE WHEN co.conrelid <> 0 THEN 'pg_constraint'::regclass::oid ELSE 'pg_type'::regclass::oid END," \
+    "           CASE WHEN co.conrelid <> 0 THEN co.oid ELSE co.contypid END," \
+    "           CASE WHEN co.conrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END," \
+    "           CASE WHEN co.conrelid <> 0 THEN co.conrelid ELSE co.contypid END" \
+    "      FROM touched AS t JOIN pg_constraint AS co ON t.classid = 'pg_constraint'::regclass AND co.oid = t.objid" \
+    "    UNION ALL" \
+    "    SELECT t.depth, t.version, t.at, 'pg_trigger'::regclass::oid, tg.oid, 'pg_class'::regclass::oid, tg.tgrelid" \
+    "      FROM touched AS t JOIN pg_trigger AS tg ON t.classid = 'pg_trigger'::regclass AND tg.oid = t.objid" \
+    "    UNION ALL" \
+    "    SELECT t.depth, t.version, t.at, 'pg_policy'::regclass::oid, po.oid, 'pg_class'::regclass::oid, po.polrelid" \
+    "      FROM touched AS t JOIN pg_policy AS po ON t.classid = 'pg_policy'::regclass AND po.oid = t.objid" \
+    "    UNION ALL" \
+    "    SELECT t.depth, t.version, t.at," \
+    "           CASE WHEN ru.rulename = '_RETURN' THEN 'pg_class'::regclass::oid ELSE 'pg_rewrite'::regclass::oid END," \
+    "           CASE WHEN ru.rulename = '_RETURN' THEN ru.ev_class ELSE ru.oid END, 'pg_class'::regclass::oid, ru.ev_class" \
+    "      FROM touched AS t JOIN pg_rewrite AS ru ON t.classid = 'pg_rewrite'::regclass AND ru.oid = t.objid" \
+    "    UNION ALL" \
+    "    SELECT t.depth, t.version, t.at," \
+    "           CASE WHEN ty.typrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END," \
+    "           CASE WHEN ty.typrelid <> 0 THEN ty.typrelid ELSE ty.oid END," \
+    "           CASE WHEN ty.typrelid <> 0 THEN 'pg_class'::regclass::oid ELSE 'pg_type'::regclass::oid END," \
+    "           CASE WHEN ty.typrelid <> 0 THEN ty.typrelid ELSE ty.oid END" \
+    "      FROM touched AS t JOIN pg_type AS ty ON t.classid = 'pg_type'::regclass AND ty.oid = t.objid" \
+    "    UNION ALL" \
+    "    SELECT t.depth, t.version, t.at, t.classid, t.objid, t.classid, t.objid FROM touched AS t" \
+    "     WHERE t.classid IN ('pg_proc'::regclass, 'pg_namespace'::regclass, 'pg_extension'::regclass)" \
+    "), described AS (" \
+    "    SELECT DISTINCT m.scope_cls AS cls, m.scope_oid AS oid FROM mapped AS m" \
+    "), whole AS (" \
+    "    SELECT DISTINCT ON (a.cls, a.oid) a.cls, a.oid, a.version, a.at FROM (" \
+    "        SELECT m.scope_cls AS cls, m.scope_oid AS oid, m.version, m.at FROM mapped AS m WHERE m.depth = 0" \
+    "        UNION ALL SELECT g.classid, g.objid, g.version, g.id FROM logged AS g) AS a" \
+    "     ORDER BY a.cls, a.oid, a.at DESC" \
+    "), single AS (" \
+    "    SELECT DISTINCT ON (a.cls, a.oid) a.cls, a.oid, a.version, a.at FROM (" \
+    "        SELECT m.own_cls AS cls, m.own_oid AS oid, m.version, m.at FROM mapped AS m WHERE m.depth > 0" \
+    "        UNION ALL SELECT g.classid, g.objid, g.version, g.id FROM logged AS g) AS a" \
+    "     ORDER BY a.cls, a.oid, a.at DESC NULLS LAST" \
+    ")" \
+    "SELECT (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_class'::regclass)," \
+    "       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_proc'::regclass)," \
+    "       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_type'::regclass)," \
+    "       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_namespace'::regclass)," \
+    "       (SELECT COALESCE(array_agg(s.oid), '{}') FROM described AS s WHERE s.cls = 'pg_extension'::regclass)," \
+    "       w.cls, w.oid, w.version, w.at, o.cls, o.oid, o.version, o.at," \
+    "       (SELECT g.version FROM logged AS g ORDER BY g.id DESC LIMIT 1)," \
+    "       (SELECT max(l.id) FROM migrate.ddl_log AS l WHERE " FILTER ")" \
+    "  FROM (SELECT COALESCE(array_agg(w.cls), '{}') AS cls, COALESCE(array_agg(w.oid), '{}') AS oid," \
+    "               COALESCE(array_agg(w.version), '{}') AS version, COALESCE(array_agg(w.at), '{}') AS at" \
+    "          FROM whole AS w) AS w," \
+    "       (SELECT COALESCE(array_agg(o.cls), '{}') AS cls, COALESCE(array_agg(o.oid), '{}') AS oid," \
+    "               COALESCE(array_agg(o.version), '{}') AS version, COALESCE(array_agg(o.at), '{}') AS at" \
+    "          FROM single AS o) AS o"
+
+// Everything migrations logged after the last recording ($1: the newest log
+// id recorded; migrate.schema_snapshot.recorded_through, 0.6 on).
+constexpr const char* kTouchedSince =
+    PGM_TOUCHED_SCOPES("l.version IS NOT NULL AND l.id > $1");
+// What migration $1 logged since $2 (its start): with 0.5's tables, which
+// have no recorded_through.
+constexpr const char* kTouchedByVersion =
+    PGM_TOUCHED_SCOPES("l.version = $1 AND l.logged_at >= $2");
 
 constexpr const char* kDeleteScopes =
     "DELETE FROM migrate.schema_objects AS s USING ROWS FROM (unnest($1::oid[]), unnest($2::oid[])) AS p(cls, oid) "
@@ -103,23 +130,27 @@ constexpr const char* kDeleteOwn =
     "DELETE FROM migrate.schema_objects AS s USING ROWS FROM (unnest($1::oid[]), unnest($2::oid[])) AS p(cls, oid) "
     "WHERE s.own_oid = p.oid AND s.own_class = p.cls";
 
-#define PGM_STORE_DESCRIPTION(QUERY, VERSION, FILTER)                                                \
+#define PGM_STORE_DESCRIPTION(SELECT)                                                          \
     "INSERT INTO migrate.schema_objects (scope_class, scope_oid, own_class, own_oid, object_type, "  \
-    "identity, schema_name, definition, version) "                                                  \
-    "SELECT d.*, " VERSION " FROM (" QUERY ") AS d " FILTER " "                                     \
+    "identity, schema_name, definition, version) " SELECT " "                                       \
     "ON CONFLICT (object_type, identity) DO UPDATE SET scope_class = EXCLUDED.scope_class, "         \
     "scope_oid = EXCLUDED.scope_oid, own_class = EXCLUDED.own_class, own_oid = EXCLUDED.own_oid, "  \
     "schema_name = EXCLUDED.schema_name, definition = EXCLUDED.definition, "                       \
     "version = EXCLUDED.version, recorded_at = EXCLUDED.recorded_at"
 
-// $6, $7: the scopes replaced whole; $8, $9: the single objects.
+// $6-$9: the scopes replaced whole (class, oid, version, log id); $10-$13:
+// the single objects; $14: the version recorded for dependents.  Each object
+// is recorded with the version of the newer of its two entries.
 constexpr const char* kStoreTouched = PGM_STORE_DESCRIPTION(
-    PGM_DESCRIBE_SCOPES, "$10",
-    "WHERE EXISTS (SELECT FROM ROWS FROM (unnest($6::oid[]), unnest($7::oid[])) AS w(cls, oid) "
-    "WHERE w.cls = d.scope_class AND w.oid = d.scope_oid) "
-    "OR EXISTS (SELECT FROM ROWS FROM (unnest($8::oid[]), unnest($9::oid[])) AS o(cls, oid) "
-    "WHERE o.cls = d.own_class AND o.oid = d.own_oid)");
-constexpr const char* kStoreWhole = PGM_STORE_DESCRIPTION(PGM_DESCRIBE_WHOLE_SCHEMA, "$1", "");
+    "SELECT d.*, COALESCE(CASE WHEN o.at IS NOT NULL AND (w.at IS NULL OR o.at > w.at) "
+    "THEN o.version ELSE w.version END, $14) "
+    "FROM (" PGM_DESCRIBE_SCOPES ") AS d "
+    "LEFT JOIN ROWS FROM (unnest($6::oid[]), unnest($7::oid[]), unnest($8::text[]), unnest($9::int8[])) "
+    "AS w(cls, oid, version, at) ON w.cls = d.scope_class AND w.oid = d.scope_oid "
+    "LEFT JOIN ROWS FROM (unnest($10::oid[]), unnest($11::oid[]), unnest($12::text[]), unnest($13::int8[])) "
+    "AS o(cls, oid, version, at) ON o.cls = d.own_class AND o.oid = d.own_oid "
+    "WHERE w.oid IS NOT NULL OR o.oid IS NOT NULL");
+constexpr const char* kStoreWhole = PGM_STORE_DESCRIPTION("SELECT d.*, $1 FROM (" PGM_DESCRIBE_WHOLE_SCHEMA ") AS d");
 constexpr const char* kDeleteAll = "DELETE FROM migrate.schema_objects";
 
 // Everything a statement dropped, by own and by scope address.
@@ -131,14 +162,27 @@ constexpr const char* kForgetDroppedScopes =
     "WHERE s.scope_oid = d.objid AND s.scope_class = d.classid";
 
 // Object identifiers are this database's when the snapshot was taken here.
+// With 0.6's tables also how far the DDL log has been recorded.
 constexpr const char* kSnapshotPlace =
     "SELECT system_identifier::text, database_oid FROM migrate.schema_snapshot";
-constexpr const char* kRecordSnapshot =
-    "INSERT INTO migrate.schema_snapshot (taken_at, taken_by, reason, system_identifier, database_oid) "
-    "VALUES (clock_timestamp(), $1, $2, $3::numeric, $4) "
-    "ON CONFLICT (one) DO UPDATE SET taken_at = EXCLUDED.taken_at, taken_by = EXCLUDED.taken_by, "
-    "reason = EXCLUDED.reason, system_identifier = EXCLUDED.system_identifier, "
-    "database_oid = EXCLUDED.database_oid";
+constexpr const char* kSnapshotPlaceWithMark =
+    "SELECT system_identifier::text, database_oid, COALESCE(recorded_through, 0) FROM migrate.schema_snapshot";
+#define PGM_RECORD_SNAPSHOT(MARK_COLUMN, MARK_VALUE, MARK_UPDATE)                                     \
+    "INSERT INTO migrate.schema_snapshot (taken_at, taken_by, reason, system_identifier, "            \
+    "database_oid" MARK_COLUMN ") VALUES (clock_timestamp(), $1, $2, $3::numeric, $4" MARK_VALUE ") " \
+    "ON CONFLICT (one) DO UPDATE SET taken_at = EXCLUDED.taken_at, taken_by = EXCLUDED.taken_by, "  \
+    "reason = EXCLUDED.reason, system_identifier = EXCLUDED.system_identifier, "                     \
+    "database_oid = EXCLUDED.database_oid" MARK_UPDATE
+constexpr const char* kRecordSnapshot = PGM_RECORD_SNAPSHOT("", "", "");
+// The whole schema as it is now includes every migration's DDL logged so far.
+constexpr const char* kRecordSnapshotWithMark = PGM_RECORD_SNAPSHOT(
+    ", recorded_through", ", (SELECT max(l.id) FROM migrate.ddl_log AS l)",
+    ", recorded_through = EXCLUDED.recorded_through");
+constexpr const char* kOwed =
+    "SELECT EXISTS (SELECT FROM migrate.ddl_log AS l WHERE l.version IS NOT NULL AND l.id > "
+    "(SELECT s.recorded_through FROM migrate.schema_snapshot AS s))";
+constexpr const char* kAdvanceMark =
+    "UPDATE migrate.schema_snapshot SET recorded_through = $1 WHERE recorded_through IS DISTINCT FROM $1";
 constexpr const char* kMoveSnapshot =
     "UPDATE migrate.schema_snapshot SET system_identifier = $1::numeric, database_oid = $2";
 
@@ -172,13 +216,23 @@ constexpr const char* kDifferences =
     "AND (COALESCE(l.schema_name, r.schema_name) IS NULL OR " PGM_COVERED("COALESCE(l.schema_name, r.schema_name)") ") "
     "ORDER BY 2, 1";
 
-SPIPlanPtr touched_plan, delete_scopes_plan, delete_own_plan, store_touched_plan, store_whole_plan,
+SPIPlanPtr touched_since_plan, touched_by_version_plan, place_with_mark_plan, record_with_mark_plan,
+    advance_mark_plan, owed_plan, delete_scopes_plan, delete_own_plan, store_touched_plan, store_whole_plan,
     delete_all_plan, forget_own_plan, forget_scopes_plan, place_plan, record_snapshot_plan, move_snapshot_plan, forget_ids_plan, match_ids_plan,
     triggers_fire_plan, count_plan, differences_plan;
 
-Oid snapshot_relation() {
+Oid migrate_relation(const char* name) {
     Oid schema = get_namespace_oid("migrate", true);
-    return OidIsValid(schema) ? get_relname_relid("schema_objects", schema) : InvalidOid;
+    return OidIsValid(schema) ? get_relname_relid(name, schema) : InvalidOid;
+}
+
+Oid snapshot_relation() { return migrate_relation("schema_objects"); }
+
+// Whether migrate.schema_snapshot has recorded_through (0.6 on): a newer
+// library keeps working with the tables of an older installed version.
+bool recording_mark_installed() {
+    Oid relation = migrate_relation("schema_snapshot");
+    return OidIsValid(relation) && get_attnum(relation, "recorded_through") != InvalidAttrNumber;
 }
 
 void run(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types, Datum* values, int expected) {
@@ -195,21 +249,27 @@ Datum first_datum(int col) {
 
 const char* system_identifier_text() { return psprintf(UINT64_FORMAT, GetSystemIdentifier()); }
 
-// Whether the snapshot exists, and whether its identifiers are this
-// database's; both read inside an owner scope (not read-only: an earlier
-// migration of the same statement may have written it).
+// Whether the snapshot exists, whether its identifiers are this database's,
+// and (0.6 on) the newest DDL log row it includes; read inside an owner scope
+// (not read-only: an earlier migration of the same statement may have
+// written it).
 struct SnapshotPlace {
     bool taken;
     bool here;
+    bool has_mark;          // recorded_through exists (0.6 on)
+    int64 recorded_through;
 };
 SnapshotPlace snapshot_place() {
-    SPIPlanPtr plan = kept_generic_plan(&place_plan, kSnapshotPlace, 0, nullptr);
+    const bool has_mark = recording_mark_installed();
+    SPIPlanPtr plan = has_mark ? kept_generic_plan(&place_with_mark_plan, kSnapshotPlaceWithMark, 0, nullptr)
+                               : kept_generic_plan(&place_plan, kSnapshotPlace, 0, nullptr);
     if (SPI_execute_plan(plan, nullptr, nullptr, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not read migrate.schema_snapshot");
-    if (SPI_processed == 0) return {false, false};
+    if (SPI_processed == 0) return {false, false, has_mark, 0};
     const char* sysid = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
     bool isnull;
     Oid db = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-    return {true, strcmp(sysid, system_identifier_text()) == 0 && db == MyDatabaseId};
+    const int64 mark = has_mark ? DatumGetInt64(first_datum(3)) : 0;
+    return {true, strcmp(sysid, system_identifier_text()) == 0 && db == MyDatabaseId, has_mark, mark};
 }
 
 void move_identifiers_here() {
@@ -242,37 +302,83 @@ int64 store_whole(const char* version, const char* reason) {
                        reason ? CStringGetTextDatum(reason) : Datum(0),
                        CStringGetTextDatum(system_identifier_text()), ObjectIdGetDatum(MyDatabaseId)};
     char record_nulls[4] = {' ', reason ? ' ' : 'n', ' ', ' '};
-    plan = kept_generic_plan(&record_snapshot_plan, kRecordSnapshot, 4, types);
+    plan = recording_mark_installed()
+               ? kept_generic_plan(&record_with_mark_plan, kRecordSnapshotWithMark, 4, types)
+               : kept_generic_plan(&record_snapshot_plan, kRecordSnapshot, 4, types);
     if (SPI_execute_plan(plan, values, record_nulls, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "could not record the schema snapshot");
     return objects;
 }
 
-// Describes again what `version` touched since `since` (owner scope).
-void store_touched(const char* version, int64 since) {
-    Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
-    Datum values[2] = {CStringGetTextDatum(version), TimestampTzGetDatum(since)};
-    // Not read-only: the log rows of the migration were written after the
-    // calling statement's snapshot was taken.
-    SPIPlanPtr plan = kept_generic_plan(&touched_plan, kTouchedScopes, 2, types);
-    if (SPI_execute_plan(plan, values, nullptr, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
-        elog(ERROR, "could not find what the migration touched");
-    Datum found[9];
-    for (int i = 0; i < 9; i++) found[i] = PointerGetDatum(DatumGetArrayTypePCopy(first_datum(i + 1)));
+// Describes again what the touched-scopes query just run found (its one row
+// is in SPI_tuptable); returns the newest log id it read (-1: none) and sets
+// *stored to the number of objects described (owner scope).
+int64 store_found(int64* stored) {
+    *stored = 0;
+    if (SPI_processed != 1) elog(ERROR, "could not find what the migration touched");
+    constexpr int kColumns = 15;
+    Datum found[kColumns];
+    bool found_null[kColumns];
+    for (int i = 0; i < kColumns; i++) {
+        found[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &found_null[i]);
+        if (!found_null[i] && i < 13) found[i] = PointerGetDatum(DatumGetArrayTypePCopy(found[i]));
+    }
+    const int64 newest = found_null[14] ? -1 : DatumGetInt64(found[14]);
+    const char* latest_version = found_null[13] ? nullptr : TextDatumGetCString(found[13]);
     ArrayType* replaced = DatumGetArrayTypeP(found[5]);
-    if (ArrayGetNItems(ARR_NDIM(replaced), ARR_DIMS(replaced)) == 0) return;  // no DDL
+    if (ArrayGetNItems(ARR_NDIM(replaced), ARR_DIMS(replaced)) == 0) return newest;  // no DDL
 
     Oid pair_types[2] = {OIDARRAYOID, OIDARRAYOID};
     Datum scopes[2] = {found[5], found[6]};
     run(&delete_scopes_plan, kDeleteScopes, 2, pair_types, scopes, SPI_OK_DELETE);
-    Datum own[2] = {found[7], found[8]};
+    Datum own[2] = {found[9], found[10]};
     run(&delete_own_plan, kDeleteOwn, 2, pair_types, own, SPI_OK_DELETE);
 
-    Oid store_types[10] = {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, OIDARRAYOID,
-                           OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, TEXTOID};
-    Datum store_values[10] = {found[0], found[1], found[2], found[3], found[4],
-                              found[5], found[6], found[7], found[8], CStringGetTextDatum(version)};
-    run(&store_touched_plan, kStoreTouched, 10, store_types, store_values, SPI_OK_INSERT);
+    Oid store_types[14] = {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, OIDARRAYOID,
+                           OIDARRAYOID, OIDARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
+                           OIDARRAYOID, OIDARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TEXTOID};
+    Datum store_values[14];
+    for (int i = 0; i < 13; i++) store_values[i] = found[i];
+    store_values[13] = latest_version ? CStringGetTextDatum(latest_version) : Datum(0);
+    char nulls[14];
+    memset(nulls, ' ', sizeof(nulls));
+    if (latest_version == nullptr) nulls[13] = 'n';
+    SPIPlanPtr plan = kept_generic_plan(&store_touched_plan, kStoreTouched, 14, store_types);
+    if (SPI_execute_plan(plan, store_values, nulls, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "could not maintain the schema snapshot");
+    *stored = static_cast<int64>(SPI_processed);
+    return newest;
+}
+
+// Describes again what migrations logged after `mark` and moves the mark to
+// the newest log row read; returns the number of objects described (owner
+// scope).
+int64 store_touched_since(int64 mark) {
+    Oid types[1] = {INT8OID};
+    Datum values[1] = {Int64GetDatum(mark)};
+    // Not read-only: the log rows of the migration were written after the
+    // calling statement's snapshot was taken.
+    SPIPlanPtr plan = kept_generic_plan(&touched_since_plan, kTouchedSince, 1, types);
+    if (SPI_execute_plan(plan, values, nullptr, false, 0) != SPI_OK_SELECT)
+        elog(ERROR, "could not find what the migrations touched");
+    int64 stored;
+    const int64 newest = store_found(&stored);
+    if (newest > mark) {
+        Datum mark_value[1] = {Int64GetDatum(newest)};
+        run(&advance_mark_plan, kAdvanceMark, 1, types, mark_value, SPI_OK_UPDATE);
+    }
+    return stored;
+}
+
+// Describes again what `version` logged since `since`: 0.5's tables.
+void store_touched_by_version(const char* version, int64 since) {
+    Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
+    Datum values[2] = {CStringGetTextDatum(version), TimestampTzGetDatum(since)};
+    SPIPlanPtr plan = kept_generic_plan(&touched_by_version_plan, kTouchedByVersion, 2, types);
+    if (SPI_execute_plan(plan, values, nullptr, false, 0) != SPI_OK_SELECT)
+        elog(ERROR, "could not find what the migration touched");
+    int64 stored;
+    store_found(&stored);
 }
 
 void recording_error_context(void* version) {
@@ -304,14 +410,43 @@ void record_migration_schema(const char* version, int64 since) {
     enter_owner_scope(&scope);
     SnapshotPlace place = snapshot_place();
     if (!place.taken || unseen || !logging_triggers_fire()) {
+        // What the log does not hold cannot be recorded later: now, whole.
         store_whole(version, place.taken ? "some DDL of the migration may have run unseen by the event triggers"
                                          : "the first migration");
-    } else {
+    } else if (!place.has_mark) {
         if (!place.here) move_identifiers_here();
-        store_touched(version, since);
+        store_touched_by_version(version, since);
+    } else if (!defer_schema_snapshot_setting) {
+        if (!place.here) move_identifiers_here();
+        store_touched_since(place.recorded_through);
     }
     leave_owner_scope(&scope);
     error_context_stack = callback.previous;
+}
+
+int64 record_owed_schema() {
+    if (!schema_snapshot_installed()) return 0;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    SnapshotPlace place = snapshot_place();
+    int64 objects = 0;
+    if (place.taken && place.has_mark) {
+        if (!place.here) move_identifiers_here();
+        objects = store_touched_since(place.recorded_through);
+    }
+    leave_owner_scope(&scope);
+    return objects;
+}
+
+bool schema_recording_owed() {
+    if (!schema_snapshot_installed() || !recording_mark_installed()) return false;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    SPIPlanPtr plan = kept_generic_plan(&owed_plan, kOwed, 0, nullptr);
+    if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read migrate.ddl_log");
+    const bool owed = DatumGetBool(first_datum(1));
+    leave_owner_scope(&scope);
+    return owed;
 }
 
 void forget_dropped_objects() {
@@ -339,16 +474,17 @@ SchemaDifferences* schema_differences() {
     OwnerScope scope;
     enter_owner_scope(&scope);
     result->snapshot_taken = snapshot_place().taken;
+    // Not read-only: what record_owed_schema() just wrote must be seen.
     if (result->snapshot_taken) {
         SPIPlanPtr plan = kept_generic_plan(&count_plan, kCountObjects, 0, nullptr);
-        if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the schema snapshot");
+        if (SPI_execute_plan(plan, nullptr, nullptr, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the schema snapshot");
         result->objects = static_cast<int>(DatumGetInt64(first_datum(1)));
 
         Oid types[1] = {TEXTARRAYOID};
         Datum values[1] = {schemas};
         char nulls[1] = {schemas_null ? 'n' : ' '};
         plan = kept_generic_plan(&differences_plan, kDifferences, 1, types);
-        if (SPI_execute_plan(plan, values, nulls, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not compare the schema");
+        if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not compare the schema");
         result->count = static_cast<int>(SPI_processed);
         result->rows = static_cast<SchemaDifference*>(
             MemoryContextAllocZero(caller, sizeof(SchemaDifference) * Max(result->count, 1)));

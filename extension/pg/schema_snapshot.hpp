@@ -8,7 +8,9 @@
 // what it touched, not a scan of the schema.  The whole schema is described
 // when there is no snapshot yet, when some of the migration's DDL may have
 // gone unseen (session_replication_role = replica, the logging event triggers
-// disabled), and by migrate_snapshot().
+// disabled), and by migrate_snapshot().  A batch of migrations can leave the
+// recording to its end (migrate.defer_schema_snapshot): the log rows after
+// recorded_through are what is owed, described in one go.
 #pragma once
 
 #include "../bridge/pg_headers.hpp"
@@ -25,8 +27,17 @@ void watch_for_unseen_ddl();
 void forget_unseen_ddl();
 
 // After migration `version` (started at `since`, a TimestampTz) succeeded:
-// records the objects it touched.
+// records the objects it touched, and what earlier migrations left owed.
+// With migrate.defer_schema_snapshot on it records nothing (the log keeps
+// what is owed), unless the migration's DDL may have gone unseen.
 void record_migration_schema(const char* version, int64 since);
+
+// Records what migrations logged since the snapshot was last brought up to
+// date (migrate.schema_snapshot.recorded_through, 0.6 on); returns the number
+// of objects described.  Call with the ledger locked.
+int64 record_owed_schema();
+// Whether migrations logged DDL the snapshot does not include yet.
+bool schema_recording_owed();
 
 // In a sql_drop event trigger of a migration's statement: removes every
 // object the statement dropped from the snapshot, the parts that went with

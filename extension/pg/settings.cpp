@@ -19,6 +19,7 @@ const struct config_enum_entry kGuardOptions[] = {
 
 int guard_setting = kGuardOff;
 char* schemas_setting = nullptr;
+bool defer_schema_snapshot_setting = false;
 
 void define_settings() {
     DefineCustomEnumVariable(
@@ -31,6 +32,12 @@ void define_settings() {
         "Empty: every schema except pg_catalog, information_schema, pg_toast, temporary "
         "schemas and migrate.",
         &schemas_setting, "", PGC_USERSET, GUC_LIST_INPUT, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable(
+        "migrate.defer_schema_snapshot",
+        "Postpones recording what each migration changed in the schema snapshot.",
+        "On: the objects migrations changed are described once, by migrate_record_schema(), "
+        "the next migration applied with it off, or migrate_verify().",
+        &defer_schema_snapshot_setting, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     // Any other "migrate.*" name is refused: no look-alike setting can exist.
     MarkGUCPrefixReserved("migrate");
 }

@@ -16,6 +16,11 @@ extern int guard_setting;
 // (the default) means every schema but the system ones and "migrate".
 extern char* schemas_setting;
 
+// migrate.defer_schema_snapshot: migrations leave recording what they changed
+// in the schema snapshot to migrate_record_schema() (or the next migration,
+// or migrate_verify()), so a batch of migrations is described once.
+extern bool defer_schema_snapshot_setting;
+
 void define_settings();
 
 }  // namespace pgm::pg

@@ -38,6 +38,10 @@ run up --dir "$dir"
 check "fresh apply exits 0" 0 "$rc"
 check "fresh apply records the five examples" "001:applied,002:applied,003:applied,004:applied,005:applied" "$(ledger)"
 contains "fresh apply installs the extension" "installed the pg_migrate extension" "$out"
+check "a run of several migrations records the schema snapshot once, at its end: nothing owed" \
+  "t" "$(q "SELECT recorded_through = (SELECT max(id) FROM migrate.ddl_log WHERE version IS NOT NULL) FROM migrate.schema_snapshot")"
+check "... each table recorded with the newest migration that changed it" "public.project_skills:001,public.projects:004" \
+  "$(q "SELECT string_agg(identity || ':' || version, ',' ORDER BY identity) FROM migrate.schema_objects WHERE identity IN ('public.projects', 'public.project_skills')")"
 run up --dir "$dir"
 check "re-run exits 0" 0 "$rc"
 contains "re-run applies nothing" "is up to date" "$out"
