@@ -69,7 +69,7 @@ LedgerSnapshot read_ledger(Connection& db) {
                                                 r.get_optional(i, 4).value_or(""), r.get_optional(i, 5).value_or("")};
             continue;
         }
-        snapshot.rows.push_back({r.get(i, 0), r.get_optional(i, 1).value_or(""), r.get(i, 2), r.get(i, 3),
+        snapshot.rows.push_back({r.get(i, 0), r.get_optional(i, 1).value_or(""), r.get(i, 2), r.get_optional(i, 3),
                                  r.get_optional(i, 4), r.get_optional(i, 5)});
     }
     return snapshot;
@@ -103,6 +103,12 @@ std::vector<VersionState> compare_with_ledger(Connection& db, const ScanResult& 
     for (const auto& m : scan.migrations) all[core::version_sort_key(m.version)].first = &m;
     for (const auto& row : rows) all[core::version_sort_key(row.version)].second = &row;
 
+    // migrate_baseline(): versions at or below the newest baseline that were
+    // never applied count as there already.
+    std::string baseline_key;
+    for (const auto& row : rows)
+        if (row.status == "baseline") baseline_key = std::max(baseline_key, core::version_sort_key(row.version));
+
     std::vector<VersionState> states;
     for (const auto& [key, pair] : all) {
         const Migration* file = pair.first;
@@ -118,8 +124,10 @@ std::vector<VersionState> compare_with_ledger(Connection& db, const ScanResult& 
             s.applied_at = row->applied_at;
             s.applied_by = row->applied_by;
         }
-        if (applied && !file) s.state = "missing";
-        else if (applied && file->checksum == row->checksum) s.state = "applied";
+        if (row && row->status == "baseline") s.state = "baseline";
+        else if (applied && !file) s.state = "missing";
+        else if (!applied && file && !baseline_key.empty() && key <= baseline_key) s.state = "baseline";
+        else if (applied && (!row->checksum || file->checksum == *row->checksum)) s.state = "applied";
         else if (applied) s.state = file->repeatable ? "pending" : "changed";
         else if (file) s.state = "pending";
         else continue;  // reverted and gone from disk

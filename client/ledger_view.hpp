@@ -16,7 +16,7 @@ namespace pgm::client {
 struct VersionState {
     std::string version;
     std::string name;
-    std::string state;  // applied, pending, changed, missing (or the ledger status)
+    std::string state;  // applied, pending, changed, missing, baseline (or the ledger status)
     std::optional<std::string> checksum;       // applied checksum
     std::optional<std::string> file_checksum;  // checksum on disk
     std::optional<std::string> applied_at;
@@ -39,7 +39,8 @@ ExtensionState extension_state(Connection& db);
 // a run compares the directory with.  Read on the connecting thread while the
 // directory is scanned.
 struct LedgerEntry {
-    std::string version, name, status, checksum;
+    std::string version, name, status;
+    std::optional<std::string> checksum;  // none: adopted without its script, or a baseline
     std::optional<std::string> applied_at, applied_by;
 };
 // DDL made outside migrations since the last migration (migrate_status()'s

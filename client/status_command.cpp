@@ -79,7 +79,7 @@ int run_status(const CommonOptions& options) {
                             {"cosmetic_change", s.cosmetic_change}});
         }
         nlohmann::json summary = nlohmann::json::object();
-        for (const char* state : {"applied", "pending", "changed", "missing"})
+        for (const char* state : {"applied", "baseline", "pending", "changed", "missing"})
             summary[state] = counts.count(state) ? counts[state] : 0;
         std::cout << nlohmann::json{{"command", "status"},
                                     {"ok", code == exit_code::kSuccess},
@@ -103,7 +103,7 @@ int run_status(const CommonOptions& options) {
     std::vector<std::vector<std::string>> table{{"version", "name", "state", "applied at", "file"}};
     for (const auto& s : states) {
         std::string state = s.state;
-        if (state == "applied") state = term.green(state);
+        if (state == "applied" || state == "baseline") state = term.green(state);
         else if (state == "pending") state = term.yellow(state);
         else if (state == "changed" || state == "missing") state = term.red(state);
         table.push_back({s.version, s.name, state, s.applied_at.value_or(""),
@@ -111,7 +111,7 @@ int run_status(const CommonOptions& options) {
     }
     print_table(table);
     std::string summary;
-    for (const char* state : {"applied", "pending", "changed", "missing"})
+    for (const char* state : {"applied", "baseline", "pending", "changed", "missing"})
         if (counts.count(state))
             summary += (summary.empty() ? "" : ", ") + std::to_string(counts[state]) + " " + state;
     std::cout << (summary.empty() ? "no migrations" : summary) << '\n';

@@ -34,62 +34,6 @@ ApplyArguments read_arguments(FunctionCallInfo fcinfo) {
     return args;
 }
 
-// The statements that make up the migration: all of them, or the inside of a
-// single top-level BEGIN; ... COMMIT; wrapper.  Anything that cannot run in
-// the caller's transaction is refused here, before anything runs.
-StatementRange plan_statements(const ApplyArguments& args, const pg::ParsedScript& parsed) {
-    if (parsed.count == 0)
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                        "migration " + args.version + " has no statements",
-                        "The script is empty or holds only comments.",
-                        "Write the migration's SQL in the script.");
-    StatementRange range{0, parsed.count - 1};
-    const pg::ScriptStatement& head = parsed.statements[0];
-    const pg::ScriptStatement& tail = parsed.statements[parsed.count - 1];
-    if (parsed.count >= 2 && head.kind == pg::StatementKind::TransactionBegin &&
-        tail.kind == pg::StatementKind::TransactionCommit) {
-        range = {1, parsed.count - 2};
-        if (range.last < range.first)
-            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                            "migration " + args.version + " has no statements",
-                            "The script holds only BEGIN and COMMIT.",
-                            "Write the migration's SQL between BEGIN and COMMIT.");
-    }
-    for (int i = range.first; i <= range.last; ++i) {
-        const pg::ScriptStatement& st = parsed.statements[i];
-        if (st.kind != pg::StatementKind::Plain)
-            throw UserError(
-                ERRCODE_INVALID_TRANSACTION_TERMINATION,
-                std::string(st.command) + " is not allowed in a migration",
-                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
-                    " controls the transaction; pg_migrate runs each migration in one "
-                    "transaction and commits it together with its ledger row.",
-                "Remove the transaction control.  A script wrapped in a single BEGIN; ... "
-                "COMMIT; is accepted as it is.",
-                statement_context(args.version, st));
-        if (st.unsupported != nullptr)
-            throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                            std::string(st.command) + " is not supported in a migration",
-                            std::string(st.unsupported) + " (statement " +
-                                std::to_string(st.number) + ", line " + std::to_string(st.line) +
-                                ").",
-                            "Load the data with INSERT statements, or with COPY from a file the "
-                            "server can read.",
-                            statement_context(args.version, st));
-        if (st.not_in_transaction != nullptr)
-            throw UserError(
-                ERRCODE_ACTIVE_SQL_TRANSACTION,
-                std::string(st.not_in_transaction) + " cannot run inside a transaction block",
-                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
-                    " cannot run in the migration's transaction, so migrate_apply refused the "
-                    "whole migration before running anything.",
-                "Put the statement in a migration of its own marked \"-- migrate:no-transaction\" "
-                "and apply it with the pg_migrate client, which runs it outside a transaction.",
-                statement_context(args.version, st));
-    }
-    return range;
-}
-
 pg::ApplyOutcome outcome_of(const ApplyArguments& args, const char* status,
                             const std::string& checksum) {
     pg::ApplyOutcome outcome{};
@@ -127,13 +71,13 @@ Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool 
     const bool applied = existing->found && core::status_counts_as_applied(existing->status);
     if (existing->found && args.version != existing->version)
         refuse_version_conflict(args.version, *existing);
-    if (applied && checksum == existing->checksum) {
+    if (applied && same_as_applied(checksum, *existing)) {
         pg::ApplyOutcome outcome = outcome_of(args, "skipped", checksum);
         return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
     }
 
     pg::ParsedScript* parsed = parse_script("migration " + args.version, args.script);
-    const StatementRange range = plan_statements(args, *parsed);
+    const StatementRange range = plan_statements("migration " + args.version, *parsed, ScriptRole::kMigration);
     const std::string fingerprint = fingerprint_of(*parsed, range);
     if (applied) {
         const bool cosmetic = existing->fingerprint != nullptr && fingerprint == existing->fingerprint;
@@ -155,7 +99,7 @@ Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool 
     }
 
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
-    pg::ExecutionRequest request{args.version.c_str(), parsed, range.first, range.last};
+    pg::ExecutionRequest request{args.version.c_str(), parsed, range.first, range.last, false};
     const int nest_level = pg_call(pg::begin_setting_scope);
     if (args.dry_run)
         pg_call(pg::execute_and_roll_back, const_cast<const pg::ExecutionRequest*>(&request));

@@ -20,6 +20,17 @@ inline const int kStepOutOfSequence = MAKE_SQLSTATE('M', 'G', '0', '0', '6');
 // migrate_verify(raise => true) found a problem.
 inline const int kVerificationFailed = MAKE_SQLSTATE('M', 'G', '0', '0', '8');
 
+// migrate_revert: a migration to revert has no down script.
+inline const int kNoDownScript = MAKE_SQLSTATE('M', 'G', '0', '0', '9');
+// migrate_baseline: the ledger already has applied versions at or above it.
+inline const int kBaselineBelowApplied = MAKE_SQLSTATE('M', 'G', '0', '1', '0');
+// migrate_repair: the version is not applied.
+inline const int kNotApplied = MAKE_SQLSTATE('M', 'G', '0', '1', '1');
+// migrate_adopt: the other tool's history is in a state that cannot be
+// imported (golang-migrate dirty, a Prisma migration that never finished),
+// or no single history was found.
+inline const int kCannotAdopt = MAKE_SQLSTATE('M', 'G', '0', '1', '2');
+
 // MG004 (the ledger is append-only) is raised by the ledger's SQL trigger, and
 // MG007 (DDL outside a migration under migrate.guard = block) by the event
 // trigger in pg/ddl_events.cpp.

@@ -49,6 +49,77 @@ std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range)
     return stream.hex_digest();
 }
 
+bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing) {
+    return existing.checksum == nullptr || checksum == existing.checksum;
+}
+
+StatementRange plan_statements(const std::string& label, const pg::ParsedScript& parsed, ScriptRole role) {
+    auto context = [&label](const pg::ScriptStatement& st) {
+        return label + ", statement " + std::to_string(st.number) + ", line " + std::to_string(st.line) + ": " +
+               st.command;
+    };
+    if (parsed.count == 0)
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                        label + " has no statements",
+                        "The script is empty or holds only comments.",
+                        "Write the migration's SQL in the script.");
+    StatementRange range{0, parsed.count - 1};
+    const pg::ScriptStatement& head = parsed.statements[0];
+    const pg::ScriptStatement& tail = parsed.statements[parsed.count - 1];
+    if (parsed.count >= 2 && head.kind == pg::StatementKind::TransactionBegin &&
+        tail.kind == pg::StatementKind::TransactionCommit) {
+        range = {1, parsed.count - 2};
+        if (range.last < range.first)
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                            label + " has no statements",
+                            "The script holds only BEGIN and COMMIT.",
+                            "Write the migration's SQL between BEGIN and COMMIT.");
+    }
+    for (int i = range.first; i <= range.last; ++i) {
+        const pg::ScriptStatement& st = parsed.statements[i];
+        if (st.kind != pg::StatementKind::Plain)
+            throw UserError(
+                ERRCODE_INVALID_TRANSACTION_TERMINATION,
+                std::string(st.command) + " is not allowed in a migration",
+                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
+                    " controls the transaction; pg_migrate runs each migration in one "
+                    "transaction and commits it together with its ledger row.",
+                "Remove the transaction control.  A script wrapped in a single BEGIN; ... "
+                "COMMIT; is accepted as it is.",
+                context(st));
+        if (st.unsupported != nullptr)
+            throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                            std::string(st.command) + " is not supported in a migration",
+                            std::string(st.unsupported) + " (statement " +
+                                std::to_string(st.number) + ", line " + std::to_string(st.line) +
+                                ").",
+                            "Load the data with INSERT statements, or with COPY from a file the "
+                            "server can read.",
+                            context(st));
+        if (st.not_in_transaction != nullptr && role == ScriptRole::kMigration)
+            throw UserError(
+                ERRCODE_ACTIVE_SQL_TRANSACTION,
+                std::string(st.not_in_transaction) + " cannot run inside a transaction block",
+                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
+                    " cannot run in the migration's transaction, so migrate_apply refused the "
+                    "whole migration before running anything.",
+                "Put the statement in a migration of its own marked \"-- migrate:no-transaction\" "
+                "and apply it with the pg_migrate client, which runs it outside a transaction.",
+                context(st));
+        if (st.not_in_transaction != nullptr)
+            throw UserError(
+                ERRCODE_ACTIVE_SQL_TRANSACTION,
+                std::string(st.not_in_transaction) + " cannot run inside a transaction block",
+                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
+                    " cannot run in the revert's transaction, so migrate_revert refused the whole "
+                    "revert before running anything.",
+                "A revert runs every down script in one transaction: leave the statement out of the "
+                "down script and run it by hand after the revert.",
+                context(st));
+    }
+    return range;
+}
+
 pg::LedgerRow* find_version(const std::string& key) {
     return pg_call(pg::find_version, key.data(), static_cast<int>(key.size()));
 }
@@ -86,11 +157,60 @@ const char* c_str_or_null(const std::optional<std::string>& s) {
     return s ? s->c_str() : nullptr;
 }
 
+void rows_result(FunctionCallInfo fcinfo, const std::vector<std::optional<std::string>>& cells, int rows) {
+    std::vector<const char*> pointers;
+    pointers.reserve(cells.size());
+    for (const auto& c : cells) pointers.push_back(c_str_or_null(c));
+    pg_call(pg::text_rows_result, fcinfo, const_cast<const char* const*>(pointers.data()), rows);
+}
+
+void append_ledger_row(const core::LedgerRowFields& row, const std::string& key) {
+    const char* prev = pg_call(pg::last_hash);
+    std::optional<std::string> prev_hash;
+    if (prev) prev_hash = std::string(prev);
+    const std::string hash = core::ledger_row_hash(prev_hash, row);
+
+    pg::LedgerInsert insert{};
+    insert.hash_format = row.format;
+    insert.version = row.version.c_str();
+    insert.version_key = key.data();
+    insert.version_key_len = static_cast<int>(key.size());
+    insert.name = c_str_or_null(row.name);
+    insert.status = row.status.c_str();
+    insert.checksum = c_str_or_null(row.checksum);
+    insert.fingerprint = c_str_or_null(row.fingerprint);
+    insert.script = c_str_or_null(row.script);
+    insert.down = c_str_or_null(row.down);
+    insert.verify = c_str_or_null(row.verify);
+    insert.out_of_order = row.out_of_order;
+    insert.statements = static_cast<int>(row.statements);
+    insert.applied_at = row.applied_at_us;
+    insert.applied_by = row.applied_by.c_str();
+    insert.application_name = c_str_or_null(row.application_name);
+    insert.client_addr = c_str_or_null(row.client_addr);
+    insert.duration_us = row.duration_us;
+    insert.prev_hash = prev;
+    insert.hash = hash.c_str();
+    insert.reason = c_str_or_null(row.reason);
+    insert.previous_checksum = c_str_or_null(row.previous_checksum);
+    insert.adopted_from = c_str_or_null(row.adopted_from);
+    pg_call(pg::insert_row, const_cast<const pg::LedgerInsert*>(&insert));
+}
+
+core::LedgerRowFields session_row(const pg::SessionFacts& facts) {
+    core::LedgerRowFields row;
+    row.applied_by = facts.role;
+    if (facts.application_name) row.application_name = std::string(facts.application_name);
+    if (facts.client_addr) row.client_addr = std::string(facts.client_addr);
+    row.applied_at_us = facts.now;
+    return row;
+}
+
 void record_in_ledger(const MigrationText& args, const std::string& key,
                       const std::string& checksum, const std::string& fingerprint,
                       const pg::SessionFacts& facts, int64 applied_at, int statements,
                       int64 duration_us, bool out_of_order) {
-    core::LedgerRowFields row;
+    core::LedgerRowFields row = session_row(facts);
     row.version = args.version;
     row.name = args.name;
     row.status = "applied";
@@ -102,40 +222,11 @@ void record_in_ledger(const MigrationText& args, const std::string& key,
     row.out_of_order = out_of_order;
     row.statements = statements;
     row.applied_at_us = applied_at;
-    row.applied_by = facts.role;
-    if (facts.application_name) row.application_name = std::string(facts.application_name);
-    if (facts.client_addr) row.client_addr = std::string(facts.client_addr);
     row.duration_us = duration_us;
 
     // What the migration changed, as it left it (for migrate_verify's schema_drift).
     pg_call(pg::record_migration_schema, args.version.c_str(), applied_at);
-
-    const char* prev = pg_call(pg::last_hash);
-    std::optional<std::string> prev_hash;
-    if (prev) prev_hash = std::string(prev);
-    const std::string hash = core::ledger_row_hash(prev_hash, row);
-
-    pg::LedgerInsert insert{};
-    insert.version = args.version.c_str();
-    insert.version_key = key.data();
-    insert.version_key_len = static_cast<int>(key.size());
-    insert.name = c_str_or_null(args.name);
-    insert.status = "applied";
-    insert.checksum = checksum.c_str();
-    insert.fingerprint = fingerprint.c_str();
-    insert.script = args.script.c_str();
-    insert.down = c_str_or_null(args.down);
-    insert.verify = c_str_or_null(args.verify);
-    insert.out_of_order = out_of_order;
-    insert.statements = statements;
-    insert.applied_at = applied_at;
-    insert.applied_by = facts.role;
-    insert.application_name = facts.application_name;
-    insert.client_addr = facts.client_addr;
-    insert.duration_us = duration_us;
-    insert.prev_hash = prev;
-    insert.hash = hash.c_str();
-    pg_call(pg::insert_row, const_cast<const pg::LedgerInsert*>(&insert));
+    append_ledger_row(row, key);
 }
 
 void notice_cosmetic_change(const std::string& version, const pg::LedgerRow& existing) {

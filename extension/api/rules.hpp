@@ -4,8 +4,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../bridge/entry.hpp"
+#include "../core/checksum.hpp"
 #include "../pg/ledger.hpp"
 #include "../pg/script_parser.hpp"
 
@@ -35,9 +37,23 @@ struct StatementRange {
     int last;
 };
 
+// The statements that make up a migration (or a down script): all of them,
+// or the inside of a single top-level BEGIN; ... COMMIT; wrapper.  Anything
+// that cannot run in the caller's transaction is refused here, before
+// anything runs.  `label` names the script in messages ("migration 001",
+// "down script of migration 001").
+enum class ScriptRole { kMigration, kDownScript };
+StatementRange plan_statements(const std::string& label, const pg::ParsedScript& parsed, ScriptRole role);
+
 // SHA-256 of the statements' tokens: equal for scripts that differ only in
 // comments, whitespace and case.
 std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range);
+
+// Whether a script with `checksum` is the one applied as `existing` (an
+// applied-like row).  A row without a checksum (adopted from another tool
+// without its file, or a baseline) ran no script pg_migrate knows: the
+// version counts as applied, whatever the script given now.
+bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing);
 
 // The newest ledger row of the version with sort key `key`.
 pg::LedgerRow* find_version(const std::string& key);
@@ -49,6 +65,16 @@ pg::LedgerRow* find_version(const std::string& key);
 void notice_cosmetic_change(const std::string& version, const pg::LedgerRow& existing);
 
 const char* c_str_or_null(const std::optional<std::string>& s);
+
+// A set-returning function's rows as text cells (row after row, in the order
+// of its OUT columns; nullopt for NULL), read with each column's type.
+void rows_result(FunctionCallInfo fcinfo, const std::vector<std::optional<std::string>>& cells, int rows);
+
+// Appends `row` to the ledger, chained to the newest row, hashed in its format.
+void append_ledger_row(const core::LedgerRowFields& row, const std::string& key);
+
+// A row with the calling session's facts (who, from where, when).
+core::LedgerRowFields session_row(const pg::SessionFacts& facts);
 
 // Appends the "applied" row to the ledger, chained to the previous row.
 void record_in_ledger(const MigrationText& migration, const std::string& key,

@@ -20,9 +20,13 @@ namespace {
 // One row per version, its newest ledger row.  Without `known` ($1 IS NULL) the
 // state is the ledger's status.  With `known` (the versions a client has on
 // disk with their checksums) the state is applied, changed (applied with
-// another checksum), pending (on disk, not applied) or missing (applied, not on
-// disk).  Reverted versions absent from disk are left out.  A repeatable
-// migration (R__name) whose script changed is pending: it is applied again.
+// another checksum), pending (on disk, not applied), missing (applied, not on
+// disk) or baseline (the baseline itself, and every version on disk at or
+// below it that was never applied: migrate_baseline() recorded the database
+// as already there).  Reverted versions absent from disk are left out.  A
+// repeatable migration (R__name) whose script changed is pending: it is
+// applied again.  A version applied without a known script (adopted from
+// another tool without its file) is applied whatever the file holds.
 constexpr const char* kVersionsCte = R"SQL(
 WITH newest AS (
     SELECT DISTINCT ON (l.version_key)
@@ -37,18 +41,25 @@ WITH newest AS (
                                 WHEN 'object' THEN k.value ->> 'checksum'
                                 ELSE k.value #>> '{}' END) AS checksum
       FROM pg_catalog.jsonb_each($1) AS k
+), base AS (
+    SELECT n.version_key AS key FROM newest AS n WHERE n.status = 'baseline'
+     ORDER BY n.version_key DESC LIMIT 1
 ), joined AS (
     SELECT n.*, k.version AS known_version, k.version_key AS known_key,
            k.checksum AS known_checksum,
-           n.status IN ('applied', 'baseline', 'repaired', 'adopted') AS is_applied
+           n.status IN ('applied', 'baseline', 'repaired', 'adopted') AS is_applied,
+           k.version_key <= (SELECT b.key FROM base AS b) AS below_baseline
       FROM newest AS n FULL JOIN known AS k ON n.version_key = k.version_key
 ), versions AS (
     SELECT COALESCE(j.version, j.known_version) AS version,
            j.name,
            CASE
                WHEN $1 IS NULL THEN j.status
+               WHEN j.status = 'baseline' THEN 'baseline'
                WHEN j.known_version IS NULL THEN 'missing'
+               WHEN j.is_applied IS NOT TRUE AND j.below_baseline THEN 'baseline'
                WHEN j.is_applied IS NOT TRUE THEN 'pending'
+               WHEN j.checksum IS NULL THEN 'applied'
                WHEN j.known_checksum IS DISTINCT FROM j.checksum
                     AND pg_catalog.get_byte(j.version_key, 0) = 255 THEN 'pending'
                WHEN j.known_checksum IS DISTINCT FROM j.checksum THEN 'changed'

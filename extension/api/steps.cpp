@@ -107,7 +107,7 @@ PGM_FUNCTION(migrate_steps_begin) {
     const pg::LedgerRow* existing = find_version(s.key);
     if (existing->found && s.version != existing->version) refuse_version_conflict(s.version, *existing);
     const bool applied = existing->found && core::status_counts_as_applied(existing->status);
-    if (applied && checksum == existing->checksum) return begin_result(fcinfo, "skipped", 0, 0);
+    if (applied && same_as_applied(checksum, *existing)) return begin_result(fcinfo, "skipped", 0, 0);
 
     pg::ParsedScript* parsed = parse_script("migration " + s.version, script);
     const int statements = statement_count(s.version, *parsed);
@@ -194,7 +194,7 @@ PGM_FUNCTION(migrate_steps_finish) {
     if (!progress->found) {
         const pg::LedgerRow* existing = find_version(s.key);
         if (existing->found && core::status_counts_as_applied(existing->status) &&
-            checksum == existing->checksum) {
+            same_as_applied(checksum, *existing)) {
             outcome.status = "skipped";
             return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
         }

@@ -109,10 +109,11 @@ CheckOutcome check_ledger_chain() {
             break;
         }
         core::LedgerRowFields fields;
+        fields.format = r.hash_format;
         fields.version = opt(r.version);
         fields.name = maybe(r.name);
         fields.status = opt(r.status);
-        fields.checksum = opt(r.checksum);
+        fields.checksum = maybe(r.checksum);
         fields.fingerprint = maybe(r.fingerprint);
         fields.script = maybe(r.script);
         fields.down = maybe(r.down);
@@ -124,6 +125,14 @@ CheckOutcome check_ledger_chain() {
         fields.application_name = maybe(r.application_name);
         fields.client_addr = maybe(r.client_addr);
         fields.duration_us = r.duration_us;
+        fields.reason = maybe(r.reason);
+        fields.previous_checksum = maybe(r.previous_checksum);
+        fields.adopted_from = maybe(r.adopted_from);
+        if (r.hash_format != 1 && r.hash_format != 2) {
+            outcome.problems.push_back({object, "the row's hash_format " + std::to_string(r.hash_format) +
+                                                    " is unknown: it was changed after it was written"});
+            break;
+        }
         if (core::ledger_row_hash(previous, fields) != opt(r.hash)) {
             outcome.problems.push_back({object, "the row's contents do not match its hash: it was changed after "
                                                 "it was written (history is append-only)"});

@@ -132,13 +132,18 @@ std::string script_checksum(std::string_view script) {
 
 std::string ledger_row_hash(const std::optional<std::string>& prev_hash,
                             const LedgerRowFields& row) {
+    if (row.format != 1 && row.format != 2)
+        throw std::invalid_argument("unknown ledger row hash format " + std::to_string(row.format));
     FieldHasher h;
-    h.add(std::string_view("pg_migrate ledger row v1"));
+    h.add(std::string_view(row.format == 1 ? "pg_migrate ledger row v1" : "pg_migrate ledger row v2"));
     h.add(prev_hash);
     h.add(std::string_view(row.version));
     h.add(row.name);
     h.add(std::string_view(row.status));
-    h.add(std::string_view(row.checksum));
+    if (row.format == 1)
+        h.add(std::string_view(row.checksum.value_or("")));
+    else
+        h.add(row.checksum);
     h.add(row.fingerprint);
     h.add(row.script);
     h.add(row.down);
@@ -150,6 +155,11 @@ std::string ledger_row_hash(const std::optional<std::string>& prev_hash,
     h.add(row.application_name);
     h.add(row.client_addr);
     h.add(row.duration_us);
+    if (row.format == 2) {
+        h.add(row.reason);
+        h.add(row.previous_checksum);
+        h.add(row.adopted_from);
+    }
     return h.hex_digest();
 }
 

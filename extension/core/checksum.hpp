@@ -61,11 +61,15 @@ private:
 };
 
 // One ledger row as hashed into the chain: every column except id and hash.
+// Format 1 (the rows migrations write) leaves out reason, previous_checksum
+// and adopted_from, and always has a checksum; format 2 (reverts, baselines,
+// repairs, adopted rows) covers every column and allows a NULL checksum.
 struct LedgerRowFields {
+    int format = 1;
     std::string version;
     std::optional<std::string> name;
     std::string status;
-    std::string checksum;
+    std::optional<std::string> checksum;
     std::optional<std::string> fingerprint;
     std::optional<std::string> script;
     std::optional<std::string> down;
@@ -77,9 +81,14 @@ struct LedgerRowFields {
     std::optional<std::string> application_name;
     std::optional<std::string> client_addr;
     std::int64_t duration_us = 0;
+    std::optional<std::string> reason;             // format 2
+    std::optional<std::string> previous_checksum;  // format 2
+    std::optional<std::string> adopted_from;       // format 2
 };
 
-// hash = SHA-256(prev_hash, row fields).  A NULL prev_hash marks the first row.
+// hash = SHA-256(prev_hash, row fields), in the row's format.  A NULL
+// prev_hash marks the first row.  Throws std::invalid_argument for an unknown
+// format.
 std::string ledger_row_hash(const std::optional<std::string>& prev_hash,
                             const LedgerRowFields& row);
 

@@ -12,7 +12,7 @@ namespace pgm::pg {
 namespace {
 
 // migrate_apply's statement; version NULL outside migrate_apply.
-Attribution running = {nullptr, 0, nullptr};
+Attribution running = {nullptr, 0, nullptr, false};
 
 // The statements a client runs at top level for a non-transactional migration.
 // Lives in its own context under TopMemoryContext until forget_steps (the
@@ -23,7 +23,7 @@ struct ExpectedSteps {
     int count;
     char** texts;
 };
-ExpectedSteps steps = {nullptr, {nullptr, 0, nullptr}, 0, nullptr};
+ExpectedSteps steps = {nullptr, {nullptr, 0, nullptr, false}, 0, nullptr};
 
 // The statement of the query string that the top-level portal is executing:
 // the one statement, located as PostgreSQL's parser located it.  NULL when no
@@ -47,9 +47,9 @@ char* top_level_statement() {
 
 }  // namespace
 
-void begin_migration_attribution(const char* version, Attribution* saved) {
+void begin_migration_attribution(const char* version, bool reverting, Attribution* saved) {
     *saved = running;
-    running = Attribution{version, 0, nullptr};
+    running = Attribution{version, 0, nullptr, reverting};
 }
 
 void attribute_statement(int statement, const char* text) {

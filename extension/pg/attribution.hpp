@@ -17,12 +17,13 @@ struct Attribution {
     const char* version;  // NULL: no migration statement is running
     int statement;        // 1-based statement number
     const char* text;     // the statement's SQL
+    bool reverting;       // a down script run by migrate_revert
 };
 
-// migrate_apply: statements of `version` run until the matching
+// migrate_apply (and migrate_revert, `reverting`): statements of `version` run until the matching
 // end_migration_attribution, which restores `saved` (so nesting works; call it
 // on error too).  attribute_statement names the statement running now.
-void begin_migration_attribution(const char* version, Attribution* saved);
+void begin_migration_attribution(const char* version, bool reverting, Attribution* saved);
 void attribute_statement(int statement, const char* text);
 void end_migration_attribution(const Attribution* saved);
 

@@ -101,20 +101,28 @@ Oid ddl_log_relation() {
     "r.relid, 0) AS o "                                                                       \
     "WHERE c.relpersistence <> 't'"
 
-// One log query in its two forms, each with the plan kept for it.
+// The shapes of migrate.ddl_log a log query is written for: before 0.5, with
+// the catalog address (0.5), and with `reverting` too (0.6 on).
+enum LogShape { kNoAddress, kAddress, kAddressReverting, kLogShapes };
+
+// One log query in each shape, each with the plan kept for it.
 struct LogQuery {
-    const char* sql;
-    const char* sql_without_address;
-    SPIPlanPtr plan;
-    SPIPlanPtr plan_without_address;
+    const char* sql[kLogShapes];
+    SPIPlanPtr plan[kLogShapes];
 };
 
-LogQuery created_or_altered{PGM_LOG_CREATED_OR_ALTERED(PGM_ADDRESS_COLUMNS, ", c.classid, c.objid"),
-                            PGM_LOG_CREATED_OR_ALTERED("", ""), nullptr, nullptr};
-LogQuery dropped{PGM_LOG_DROPPED(PGM_ADDRESS_COLUMNS, ", d.classid, d.objid"), PGM_LOG_DROPPED("", ""),
-                 nullptr, nullptr};
-LogQuery rewritten{PGM_LOG_REWRITTEN(PGM_ADDRESS_COLUMNS, ", 'pg_catalog.pg_class'::pg_catalog.regclass, r.relid"),
-                   PGM_LOG_REWRITTEN("", ""), nullptr, nullptr};
+#define PGM_REVERTING_COLUMNS PGM_ADDRESS_COLUMNS ", reverting"
+LogQuery created_or_altered{{PGM_LOG_CREATED_OR_ALTERED("", ""),
+                             PGM_LOG_CREATED_OR_ALTERED(PGM_ADDRESS_COLUMNS, ", c.classid, c.objid"),
+                             PGM_LOG_CREATED_OR_ALTERED(PGM_REVERTING_COLUMNS, ", c.classid, c.objid, $6")},
+                            {}};
+LogQuery dropped{{PGM_LOG_DROPPED("", ""), PGM_LOG_DROPPED(PGM_ADDRESS_COLUMNS, ", d.classid, d.objid"),
+                  PGM_LOG_DROPPED(PGM_REVERTING_COLUMNS, ", d.classid, d.objid, $6")},
+                 {}};
+LogQuery rewritten{{PGM_LOG_REWRITTEN("", ""),
+                    PGM_LOG_REWRITTEN(PGM_ADDRESS_COLUMNS, ", 'pg_catalog.pg_class'::pg_catalog.regclass, r.relid"),
+                    PGM_LOG_REWRITTEN(PGM_REVERTING_COLUMNS, ", 'pg_catalog.pg_class'::pg_catalog.regclass, r.relid, $6")},
+                   {}};
 
 // REFRESH MATERIALIZED VIEW fires the DDL events but changes data, not the
 // schema: routine maintenance (often scheduled) is neither logged nor guarded.
@@ -128,18 +136,22 @@ bool logging_applies() {
     return !creating_extension && !in_handler && OidIsValid(ddl_log_relation());
 }
 
-// Whether migrate.ddl_log has the columns of version 0.5.
-bool log_has_address(Oid log) { return get_attnum(log, "classid") != InvalidAttrNumber; }
+LogShape log_shape(Oid log) {
+    if (get_attnum(log, "reverting") != InvalidAttrNumber) return kAddressReverting;
+    if (get_attnum(log, "classid") != InvalidAttrNumber) return kAddress;
+    return kNoAddress;
+}
 
 void write_log_rows(LogQuery* query, EventTriggerData* data) {
-    const bool with_address = log_has_address(ddl_log_relation());
-    SPIPlanPtr* plan_slot = with_address ? &query->plan : &query->plan_without_address;
-    const char* sql = with_address ? query->sql : query->sql_without_address;
+    const LogShape shape = log_shape(ddl_log_relation());
+    SPIPlanPtr* plan_slot = &query->plan[shape];
+    const char* sql = query->sql[shape];
+    const int nargs = shape == kAddressReverting ? 6 : 5;
     const Attribution* attribution = current_attribution();
     const char* text = current_statement_text();
-    Oid types[5] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID};
-    Datum values[5];
-    char nulls[5] = {' ', ' ', ' ', ' ', ' '};
+    Oid types[6] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
+    Datum values[6];
+    char nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
     if (attribution != nullptr) {
         values[0] = CStringGetTextDatum(attribution->version);
         values[1] = Int32GetDatum(attribution->statement);
@@ -152,13 +164,14 @@ void write_log_rows(LogQuery* query, EventTriggerData* data) {
     values[3] = text != nullptr ? CStringGetTextDatum(text) : Datum(0);
     nulls[3] = text != nullptr ? ' ' : 'n';
     values[4] = CStringGetTextDatum(GetCommandTagName(data->tag));
+    values[5] = BoolGetDatum(attribution != nullptr && attribution->reverting);
 
     in_handler = true;
     PG_TRY();
     {
         OwnerScope scope;
         enter_owner_scope(&scope);
-        SPIPlanPtr plan = kept_plan(plan_slot, sql, 5, types);
+        SPIPlanPtr plan = kept_plan(plan_slot, sql, nargs, types);
         if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
             elog(ERROR, "could not write to migrate.ddl_log");
         leave_owner_scope(&scope);

@@ -39,7 +39,8 @@ int error_line(const ScriptStatement* st) {
 void statement_error_context(void* arg) {
     ErrorContextState* state = static_cast<ErrorContextState*>(arg);
     const ScriptStatement* st = &state->request->script->statements[state->current];
-    errcontext("migration %s, statement %d, line %d: %s", state->request->version, st->number,
+    errcontext("%smigration %s, statement %d, line %d: %s",
+               state->request->reverting ? "reverting " : "", state->request->version, st->number,
                error_line(st), st->command);
 }
 
@@ -62,7 +63,7 @@ void execute_statements(const ExecutionRequest* request) {
     // DDL of each statement is attributed to it (migrate.ddl_log); whatever
     // ran before is attributed again once the statements are done or failed.
     Attribution saved;
-    begin_migration_attribution(request->version, &saved);
+    begin_migration_attribution(request->version, request->reverting, &saved);
     forget_unseen_ddl();
     PG_TRY();
     {
@@ -88,14 +89,16 @@ void execute_statements(const ExecutionRequest* request) {
     error_context_stack = callback.previous;
 }
 
-void execute_and_roll_back(const ExecutionRequest* request) {
+void execute_and_roll_back(const ExecutionRequest* request) { execute_all_and_roll_back(request, 1); }
+
+void execute_all_and_roll_back(const ExecutionRequest* requests, int count) {
     MemoryContext caller_context = CurrentMemoryContext;
     ResourceOwner caller_owner = CurrentResourceOwner;
     BeginInternalSubTransaction(nullptr);
     MemoryContextSwitchTo(caller_context);
     PG_TRY();
     {
-        execute_statements(request);
+        for (int i = 0; i < count; i++) execute_statements(&requests[i]);
     }
     PG_CATCH();
     {

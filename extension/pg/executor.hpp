@@ -16,6 +16,7 @@ struct ExecutionRequest {
     const ParsedScript* script;
     int first;  // index of the first statement to run
     int last;   // index of the last statement to run
+    bool reverting;  // the down script of `version`, run by migrate_revert
 };
 
 // Runs statements first..last.  Errors keep PostgreSQL's own report and gain a
@@ -25,6 +26,8 @@ void execute_statements(const ExecutionRequest* request);
 // Runs `request` inside an internal subtransaction and rolls it back, also on
 // error (the error is then re-raised): the dry run.
 void execute_and_roll_back(const ExecutionRequest* request);
+// The same for several requests, one after the other, in one subtransaction.
+void execute_all_and_roll_back(const ExecutionRequest* requests, int count);
 
 // GUC nesting: settings a migration changes are undone when it ends.
 int begin_setting_scope();

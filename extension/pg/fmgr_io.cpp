@@ -91,6 +91,63 @@ KeyList* jsonb_object_keys_of(Datum value, const char* what) {
     return list;
 }
 
+TextPairs* jsonb_text_pairs_of(Datum value, const char* what) {
+    Jsonb* jb = DatumGetJsonbP(value);
+    if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be a JSON object", what),
+                        errhint("Pass {\"<version>\": \"<script>\", ...}.")));
+    TextPairs* pairs = static_cast<TextPairs*>(palloc0(sizeof(TextPairs)));
+    const int n = JB_ROOT_COUNT(jb) + 1;
+    pairs->keys = static_cast<const char**>(palloc0(sizeof(char*) * n));
+    pairs->values = static_cast<const char**>(palloc0(sizeof(char*) * n));
+    JsonbIterator* it = JsonbIteratorInit(&jb->root);
+    JsonbValue v;
+    JsonbIteratorToken token;
+    while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+        if (token == WJB_KEY) {
+            pairs->keys[pairs->count] = pnstrdup(v.val.string.val, v.val.string.len);
+        } else if (token == WJB_VALUE) {
+            if (v.type == jbvString)
+                pairs->values[pairs->count] = pnstrdup(v.val.string.val, v.val.string.len);
+            else if (v.type != jbvNull)
+                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                errmsg("%s must map each version to a string", what),
+                                errdetail("The value of \"%s\" is not a string.", pairs->keys[pairs->count])));
+            pairs->count++;
+        }
+    }
+    return pairs;
+}
+
+namespace {
+
+HeapTuple tuple_from_cells(AttInMetadata* meta, int columns, const char* const* cells) {
+    char** values = static_cast<char**>(palloc(sizeof(char*) * columns));
+    for (int c = 0; c < columns; c++) values[c] = const_cast<char*>(cells[c]);
+    return BuildTupleFromCStrings(meta, values);
+}
+
+}  // namespace
+
+void text_rows_result(FunctionCallInfo fcinfo, const char* const* cells, int rows) {
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    AttInMetadata* meta = TupleDescGetAttInMetadata(rsinfo->setDesc);
+    const int columns = rsinfo->setDesc->natts;
+    for (int r = 0; r < rows; r++)
+        tuplestore_puttuple(rsinfo->setResult, tuple_from_cells(meta, columns, cells + r * columns));
+}
+
+Datum text_row_result(FunctionCallInfo fcinfo, const char* const* cells) {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "function returning a record called in a context that cannot accept one");
+    desc = BlessTupleDesc(desc);
+    HeapTuple tuple = tuple_from_cells(TupleDescGetAttInMetadata(desc), desc->natts, cells);
+    return HeapTupleGetDatum(tuple);
+}
+
 void split_result(FunctionCallInfo fcinfo, const ParsedScript* parsed) {
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
@@ -111,6 +168,11 @@ void split_result(FunctionCallInfo fcinfo, const ParsedScript* parsed) {
 void release(const char* buffer) { pfree(const_cast<char*>(buffer)); }
 
 Datum text_result(const char* text) { return CStringGetTextDatum(text); }
+
+int64 timestamptz_from_text(const char* text) {
+    return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(text),
+                                                   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
 
 Datum bytea_result(const char* bytes, int len) {
     bytea* value = static_cast<bytea*>(palloc(VARHDRSZ + len));

@@ -33,11 +33,29 @@ struct KeyList {
 };
 KeyList* jsonb_object_keys_of(Datum value, const char* what);
 
+// The members of a jsonb object whose values are strings (or null: value
+// NULL); raises an error naming `what` for anything else.
+struct TextPairs {
+    int count;
+    const char** keys;
+    const char** values;
+};
+TextPairs* jsonb_text_pairs_of(Datum value, const char* what);
+
+// A set-returning function's rows, given as text in the order of its OUT
+// columns (NULL for SQL NULL); each is read with its column type's input
+// function.  `cells` holds rows * columns entries.
+void text_rows_result(FunctionCallInfo fcinfo, const char* const* cells, int rows);
+// The same for a function returning one composite row.
+Datum text_row_result(FunctionCallInfo fcinfo, const char* const* cells);
+
 // The rows of migrate_split: one per statement of `parsed`.
 struct ParsedScript;
 void split_result(FunctionCallInfo fcinfo, const ParsedScript* parsed);
 
 Datum text_result(const char* text);
+// A timestamptz written as text (any input format PostgreSQL accepts).
+int64 timestamptz_from_text(const char* text);
 void release(const char* buffer);  // pfree
 Datum void_result();
 

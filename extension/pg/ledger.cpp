@@ -11,6 +11,7 @@ extern "C" {
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
@@ -65,6 +66,20 @@ SPIPlanPtr next_lower_version_plan;
 SPIPlanPtr last_hash_plan;
 SPIPlanPtr last_id_plan;
 SPIPlanPtr insert_plan;
+SPIPlanPtr insert_v2_plan;
+SPIPlanPtr applied_above_plan, applied_above_v1_plan, applied_one_plan, applied_one_v1_plan;
+
+// Each version's newest row, when it counts as applied, with the id of the
+// row that applied it (a repair keeps the place of the row it repaired).
+#define PGM_APPLIED_VERSIONS(ADOPTED_FROM, WHERE)                                                     \
+    "SELECT n.version, n.version_key, n.name, n.status, n.checksum, n.fingerprint, n.script, "         \
+    "n.down, n.verify, " ADOPTED_FROM " FROM (SELECT DISTINCT ON (l.version_key) l.* "                 \
+    "FROM migrate.ledger AS l WHERE " WHERE " ORDER BY l.version_key, l.id DESC) AS n "                  \
+    "WHERE n.status IN ('applied', 'baseline', 'repaired', 'adopted') "                                \
+    "ORDER BY (SELECT pg_catalog.max(a.id) FROM migrate.ledger AS a "                                  \
+    "WHERE a.version_key = n.version_key AND a.status <> 'repaired') DESC"
+#define PGM_ABOVE "l.version_key > $1 AND l.version_key < pg_catalog.decode('ff', 'hex')"
+#define PGM_EXACT "l.version_key = $1"
 char* cached_client_addr;
 bool client_addr_known;
 
@@ -273,6 +288,57 @@ LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapsh
     return row;
 }
 
+namespace {
+
+AppliedVersions* read_applied(SPIPlanPtr* slot, SPIPlanPtr* v1_slot, const char* sql, const char* v1_sql,
+                              const char* key, int key_len) {
+    MemoryContext caller = CurrentMemoryContext;
+    AppliedVersions* result = static_cast<AppliedVersions*>(palloc0(sizeof(AppliedVersions)));
+    const bool has_source = ledger_has_column("adopted_from");
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    Oid types[1] = {BYTEAOID};
+    Datum values[1] = {bytea_datum(key, key_len)};
+    SPIPlanPtr plan = has_source ? kept_plan(slot, sql, 1, types) : kept_plan(v1_slot, v1_sql, 1, types);
+    if (SPI_execute_plan(plan, values, nullptr, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the ledger");
+    result->count = static_cast<int>(SPI_processed);
+    result->rows = static_cast<AppliedVersion*>(MemoryContextAllocZero(caller, sizeof(AppliedVersion) * Max(result->count, 1)));
+    for (int i = 0; i < result->count; i++) {
+        HeapTuple t = SPI_tuptable->vals[i];
+        TupleDesc d = SPI_tuptable->tupdesc;
+        AppliedVersion* r = &result->rows[i];
+        LedgerRow key_holder{};
+        copy_key_column(t, d, 2, caller, &key_holder);
+        r->version = copy_text_column(t, d, 1, caller);
+        r->version_key = key_holder.version_key;
+        r->version_key_len = key_holder.version_key_len;
+        r->name = copy_text_column(t, d, 3, caller);
+        r->status = copy_text_column(t, d, 4, caller);
+        r->checksum = copy_text_column(t, d, 5, caller);
+        r->fingerprint = copy_text_column(t, d, 6, caller);
+        r->script = copy_text_column(t, d, 7, caller);
+        r->down = copy_text_column(t, d, 8, caller);
+        r->verify = copy_text_column(t, d, 9, caller);
+        r->adopted_from = copy_text_column(t, d, 10, caller);
+    }
+    leave_owner_scope(&scope);
+    return result;
+}
+
+}  // namespace
+
+AppliedVersions* applied_versions_above(const char* key, int key_len) {
+    return read_applied(&applied_above_plan, &applied_above_v1_plan,
+                        PGM_APPLIED_VERSIONS("n.adopted_from", PGM_ABOVE),
+                        PGM_APPLIED_VERSIONS("NULL::text", PGM_ABOVE), key, key_len);
+}
+
+AppliedVersions* applied_version(const char* key, int key_len) {
+    return read_applied(&applied_one_plan, &applied_one_v1_plan,
+                        PGM_APPLIED_VERSIONS("n.adopted_from", PGM_EXACT),
+                        PGM_APPLIED_VERSIONS("NULL::text", PGM_EXACT), key, key_len);
+}
+
 const char* last_hash() {
     MemoryContext caller = CurrentMemoryContext;
     OwnerScope scope;
@@ -289,11 +355,25 @@ const char* last_hash() {
     return hash;
 }
 
+bool ledger_has_column(const char* name) {
+    Oid schema = get_namespace_oid("migrate", true);
+    Oid ledger = OidIsValid(schema) ? get_relname_relid("ledger", schema) : InvalidOid;
+    return OidIsValid(ledger) && get_attnum(ledger, name) != InvalidAttrNumber;
+}
+
+#define PGM_LEDGER_INSERT(V2_COLUMNS, V2_VALUES)                                                \
+    "INSERT INTO migrate.ledger (version, version_key, name, status, checksum, fingerprint, "     \
+    "script, down, verify, out_of_order, statements, applied_at, applied_by, "                  \
+    "application_name, client_addr, duration, prev_hash, hash, hash_format, reason" V2_COLUMNS ") " \
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "                       \
+    "$15::pg_catalog.inet, $16, $17, $18, $19, $20" V2_VALUES ")"
+
 void insert_row(const LedgerInsert* row) {
-    constexpr int kColumns = 20;
+    constexpr int kColumns = 22;
     Oid types[kColumns] = {TEXTOID, BYTEAOID, TEXTOID,  TEXTOID, TEXTOID,        TEXTOID, TEXTOID,
                            TEXTOID, TEXTOID,  BOOLOID,  INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
-                           TEXTOID, INTERVALOID, TEXTOID, TEXTOID, INT4OID,      TEXTOID};
+                           TEXTOID, INTERVALOID, TEXTOID, TEXTOID, INT4OID,      TEXTOID, TEXTOID,
+                           TEXTOID};
     Datum values[kColumns];
     char nulls[kColumns];
     memset(nulls, ' ', sizeof(nulls));
@@ -324,19 +404,19 @@ void insert_row(const LedgerInsert* row) {
     values[15] = IntervalPGetDatum(duration);
     text_or_null(16, row->prev_hash);
     text_or_null(17, row->hash);
-    values[18] = Int32GetDatum(1);  // format version of the row hash
-    text_or_null(19, nullptr);      // reserved: reason (repair, revert)
+    values[18] = Int32GetDatum(row->hash_format);
+    text_or_null(19, row->reason);
+    text_or_null(20, row->previous_checksum);
+    text_or_null(21, row->adopted_from);
+    if (row->hash_format == 1 && (row->reason || row->previous_checksum || row->adopted_from))
+        elog(ERROR, "a ledger row of hash format 1 cannot carry reason, previous_checksum or adopted_from");
 
     OwnerScope scope;
     enter_owner_scope(&scope);
-    SPIPlanPtr plan = kept_plan(
-        &insert_plan,
-        "INSERT INTO migrate.ledger (version, version_key, name, status, checksum, fingerprint, "
-        "script, down, verify, out_of_order, statements, applied_at, applied_by, "
-        "application_name, client_addr, duration, prev_hash, hash, hash_format, reason) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-        "$15::pg_catalog.inet, $16, $17, $18, $19, $20)",
-        kColumns, types);
+    SPIPlanPtr plan = row->hash_format == 1
+                          ? kept_plan(&insert_plan, PGM_LEDGER_INSERT("", ""), kColumns - 2, types)
+                          : kept_plan(&insert_v2_plan, PGM_LEDGER_INSERT(", previous_checksum, adopted_from", ", $21, $22"),
+                                      kColumns, types);
     if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "could not write the ledger");
     leave_owner_scope(&scope);

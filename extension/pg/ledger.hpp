@@ -76,10 +76,42 @@ struct VersionLookup {
 };
 VersionLookup* lookup_version(const char* key, int key_len);
 
+// A version whose newest ledger row counts as applied, with that row.
+struct AppliedVersion {
+    const char* version;
+    const char* version_key;  // bytea contents
+    int version_key_len;
+    const char* name;
+    const char* status;
+    const char* checksum;
+    const char* fingerprint;
+    const char* script;
+    const char* down;
+    const char* verify;
+    const char* adopted_from;  // NULL with 0.5's tables
+};
+struct AppliedVersions {
+    int count;
+    AppliedVersion* rows;
+};
+// The versions applied above `key` (every version when key_len is 0), newest
+// application first: in the reverse of the order they were applied, a repair
+// not counting as applying.  Repeatable migrations are left out.  Fresh
+// snapshot (call after lock_ledger).
+AppliedVersions* applied_versions_above(const char* key, int key_len);
+// The version with sort key `key`, when its newest row counts as applied
+// (count 0 otherwise).
+AppliedVersions* applied_version(const char* key, int key_len);
+
 // The hash of the newest ledger row (fresh snapshot), or NULL when empty.
 const char* last_hash();
 
+// Whether migrate.ledger has a column named `name` (a newer library keeps
+// working with the tables of an older installed version).
+bool ledger_has_column(const char* name);
+
 struct LedgerInsert {
+    int hash_format;  // 1, or 2 with the last three fields (0.6 on)
     const char* version;
     const char* version_key;
     int version_key_len;
@@ -99,6 +131,9 @@ struct LedgerInsert {
     int64 duration_us;
     const char* prev_hash;
     const char* hash;
+    const char* reason;
+    const char* previous_checksum;
+    const char* adopted_from;
 };
 
 void insert_row(const LedgerInsert* row);

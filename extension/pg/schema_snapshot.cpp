@@ -438,6 +438,15 @@ int64 record_owed_schema() {
     return objects;
 }
 
+bool schema_snapshot_taken() {
+    if (!schema_snapshot_installed()) return false;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    const bool taken = snapshot_place().taken;
+    leave_owner_scope(&scope);
+    return taken;
+}
+
 bool schema_recording_owed() {
     if (!schema_snapshot_installed() || !recording_mark_installed()) return false;
     OwnerScope scope;
@@ -456,6 +465,15 @@ void forget_dropped_objects() {
     run(&forget_own_plan, kForgetDroppedOwn, 0, nullptr, nullptr, SPI_OK_DELETE);
     run(&forget_scopes_plan, kForgetDroppedScopes, 0, nullptr, nullptr, SPI_OK_DELETE);
     leave_owner_scope(&scope);
+}
+
+int64 record_whole_schema_as(const char* version, const char* reason) {
+    if (!schema_snapshot_installed()) return 0;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    int64 objects = store_whole(version, reason);
+    leave_owner_scope(&scope);
+    return objects;
 }
 
 int64 record_whole_schema(const char* reason) {

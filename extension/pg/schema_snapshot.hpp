@@ -19,6 +19,8 @@ namespace pgm::pg {
 
 // Whether migrate.schema_objects exists (extension version 0.5 on).
 bool schema_snapshot_installed();
+// Whether a snapshot has been recorded (by a migration, a baseline, ...).
+bool schema_snapshot_taken();
 
 // Called before each statement of a migration runs, and after a step of the
 // non-transactional path: remembers when DDL may run unseen by the event
@@ -47,6 +49,8 @@ void forget_dropped_objects();
 // Records the whole live schema as the expected one; returns the number of
 // objects.  `reason` may be NULL.
 int64 record_whole_schema(const char* reason);
+// The same, each object recorded as left by `version` (a baseline).
+int64 record_whole_schema_as(const char* version, const char* reason);
 
 // The live schema against the snapshot, within migrate.schemas.
 struct SchemaDifference {

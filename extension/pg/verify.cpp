@@ -64,7 +64,16 @@ Datum covered_schemas(bool* isnull) {
 
 namespace {
 
-SPIPlanPtr chain_plan;
+SPIPlanPtr chain_plan, chain_v1_plan;
+
+// Times as integers: exactly the microseconds that were hashed.
+#define PGM_CHAIN_QUERY(V2_COLUMNS)                                                                        \
+    "SELECT id, version, name, status, checksum, fingerprint, script, down, verify, out_of_order, "        \
+    "statements::pg_catalog.int8, "                                                                        \
+    "(EXTRACT(epoch FROM applied_at - '2000-01-01 00:00:00+00'::pg_catalog.timestamptz) "                 \
+    "* 1000000)::pg_catalog.int8, applied_by, application_name, pg_catalog.host(client_addr), "           \
+    "(EXTRACT(epoch FROM duration) * 1000000)::pg_catalog.int8, prev_hash, hash, hash_format, " V2_COLUMNS \
+    " FROM migrate.ledger ORDER BY id"
 SPIPlanPtr verify_queries_plan;
 SPIPlanPtr record_plan;
 
@@ -124,16 +133,11 @@ ChainRows* read_chain() {
     ChainRows* chain = static_cast<ChainRows*>(palloc0(sizeof(ChainRows)));
     OwnerScope scope;
     enter_owner_scope(&scope);
-    // Times as integers: exactly the microseconds that were hashed.
-    SPIPlanPtr plan = kept_plan(
-        &chain_plan,
-        "SELECT id, version, name, status, checksum, fingerprint, script, down, verify, out_of_order, "
-        "statements::pg_catalog.int8, "
-        "(EXTRACT(epoch FROM applied_at - '2000-01-01 00:00:00+00'::pg_catalog.timestamptz) "
-        "* 1000000)::pg_catalog.int8, applied_by, application_name, pg_catalog.host(client_addr), "
-        "(EXTRACT(epoch FROM duration) * 1000000)::pg_catalog.int8, prev_hash, hash, hash_format "
-        "FROM migrate.ledger ORDER BY id",
-        0, nullptr);
+    // The columns of 0.6 (reason, previous_checksum, adopted_from) as NULL
+    // when the installed tables are older than the library.
+    const bool has_v2_columns = ledger_has_column("adopted_from");
+    SPIPlanPtr plan = has_v2_columns ? kept_plan(&chain_plan, PGM_CHAIN_QUERY("reason, previous_checksum, adopted_from"), 0, nullptr)
+                                     : kept_plan(&chain_v1_plan, PGM_CHAIN_QUERY("NULL, NULL, NULL"), 0, nullptr);
     if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the ledger");
     chain->count = static_cast<int>(SPI_processed);
     chain->rows = static_cast<ChainRow*>(MemoryContextAllocZero(caller, sizeof(ChainRow) * Max(chain->count, 1)));
@@ -161,6 +165,9 @@ ChainRows* read_chain() {
         r->prev_hash = copy_column(t, d, 17, caller);
         r->hash = copy_column(t, d, 18, caller);
         r->hash_format = DatumGetInt32(SPI_getbinval(t, d, 19, &isnull));
+        r->reason = copy_column(t, d, 20, caller);
+        r->previous_checksum = copy_column(t, d, 21, caller);
+        r->adopted_from = copy_column(t, d, 22, caller);
     }
     leave_owner_scope(&scope);
     return chain;

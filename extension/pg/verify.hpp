@@ -56,6 +56,9 @@ struct ChainRow {
     const char* prev_hash;
     const char* hash;
     int hash_format;
+    const char* reason;             // the last three: 0.6 on
+    const char* previous_checksum;
+    const char* adopted_from;
 };
 struct ChainRows {
     int count;

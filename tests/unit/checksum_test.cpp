@@ -68,6 +68,33 @@ TEST(LedgerRowHash, EveryFieldIsCovered) {
     EXPECT_TRUE(changed([](LedgerRowFields& r) { r.duration_us = 5; }));
 }
 
+TEST(LedgerRowHash, FormatTwoCoversReasonPreviousChecksumAndSource) {
+    auto base = sample_row();
+    base.format = 2;
+    const std::string h = ledger_row_hash(std::nullopt, base);
+    auto v1 = sample_row();
+    EXPECT_NE(h, ledger_row_hash(std::nullopt, v1));  // the format is part of the hash
+    auto changed = [&](auto mutate) {
+        auto row = base;
+        mutate(row);
+        return ledger_row_hash(std::nullopt, row) != h;
+    };
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.reason = "reformatted"; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.previous_checksum = "ab"; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.adopted_from = "flyway"; }));
+    EXPECT_TRUE(changed([](LedgerRowFields& r) { r.checksum.reset(); }));
+    // Format 1 ignores them: rows written before format 2 keep their hashes.
+    auto with_reason = v1;
+    with_reason.reason = "ignored";
+    EXPECT_EQ(ledger_row_hash(std::nullopt, v1), ledger_row_hash(std::nullopt, with_reason));
+}
+
+TEST(LedgerRowHash, UnknownFormatIsRefused) {
+    auto row = sample_row();
+    row.format = 3;
+    EXPECT_THROW(ledger_row_hash(std::nullopt, row), std::invalid_argument);
+}
+
 TEST(LedgerRowHash, NullAndEmptyDiffer) {
     auto a = sample_row();
     auto b = sample_row();
