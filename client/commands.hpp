@@ -24,6 +24,22 @@ struct UpOptions {
     std::string backup_file;        // pg_dump here before applying anything
 };
 
+struct DownOptions {
+    std::string to;      // revert every applied migration above this version
+    std::string reason;  // recorded with each reverted row
+    bool dry_run = false;
+};
+
+struct BaselineOptions {
+    std::string version;
+    std::string name;
+};
+
+struct AdoptOptions {
+    std::string source;   // flyway, golang-migrate, ...; empty: detect
+    std::string history;  // schema.table of the other tool's history; empty: detect
+};
+
 int run_status(const CommonOptions& options);
 // status --db A --db B ...: which migrations are applied where, side by side.
 int run_status_compare(const CommonOptions& options, const std::vector<std::string>& targets);
@@ -31,6 +47,14 @@ int run_up(const CommonOptions& options, const UpOptions& up);
 int run_new(const CommonOptions& options, const std::string& name);
 // verify: migrate_verify() in the database; exit code 3 when something is wrong.
 int run_verify(const CommonOptions& options);
+
+// down: migrate_revert(), with the files' down scripts for migrations that
+// were applied without one.
+int run_down(const CommonOptions& options, const DownOptions& down);
+// baseline: migrate_baseline(), installing the extension first when needed.
+int run_baseline(const CommonOptions& options, const BaselineOptions& baseline);
+// adopt: migrate_adopt() with the directory's checksums.
+int run_adopt(const CommonOptions& options, const AdoptOptions& adopt);
 
 // The connection target: the option, else DATABASE_URL, else "" (PG* variables).
 std::string resolve_target(const std::string& option);

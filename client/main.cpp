@@ -71,6 +71,28 @@ int main(int argc, char** argv) {
         app.add_subcommand("verify", "check that the database still matches its ledger (migrate_verify())");
     add_common(verify_cmd);
 
+    DownOptions down;
+    CLI::App* down_cmd = app.add_subcommand("down", "revert applied migrations above a version, newest first");
+    add_common(down_cmd);
+    down_cmd->add_option("--to", down.to, "the version to go back to (migrations above it are reverted)")->required();
+    down_cmd->add_option("--reason", down.reason, "why, recorded in the ledger");
+    down_cmd->add_flag("--dry-run", down.dry_run, "run the down scripts, then roll everything back");
+
+    BaselineOptions baseline;
+    CLI::App* baseline_cmd =
+        app.add_subcommand("baseline", "record an existing database as being at a version, running nothing");
+    add_common(baseline_cmd);
+    baseline_cmd->add_option("version", baseline.version, "the version the database is at")->required();
+    baseline_cmd->add_option("--name", baseline.name, "a name for the baseline");
+
+    AdoptOptions adopt;
+    CLI::App* adopt_cmd = app.add_subcommand(
+        "adopt", "import the history of flyway, golang-migrate, dbmate, Prisma, Supabase or sqitch");
+    add_common(adopt_cmd);
+    adopt_cmd->add_option("--source", adopt.source,
+                          "flyway, golang-migrate, dbmate, schema_migrations, prisma, supabase or sqitch");
+    adopt_cmd->add_option("--history", adopt.history, "the other tool's history table (schema.table)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -84,6 +106,9 @@ int main(int argc, char** argv) {
             return compare_targets.empty() ? run_status(common) : run_status_compare(common, compare_targets);
         if (*new_cmd) return run_new(common, new_name);
         if (*verify_cmd) return run_verify(common);
+        if (*down_cmd) return run_down(common, down);
+        if (*baseline_cmd) return run_baseline(common, baseline);
+        if (*adopt_cmd) return run_adopt(common, adopt);
     } catch (const ConnectionError& e) {
         std::cerr << "pg_migrate: could not connect: " << e.what() << '\n';
         return exit_code::kFailed;

@@ -357,6 +357,70 @@ rmdir "$dir"
 run new first --dir "$dir"
 check "new: creates the directory and a timestamped file" 1 "$(ls "$dir" | grep -cE '^[0-9]{14}_first\.sql$')"
 
+# --- down, baseline, adopt ------------------------------------------------
+fresh down
+put 001_a.sql '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n'
+put 002_b.sql '-- migrate:up\nCREATE TABLE b (id int);\n-- migrate:down\nDROP TABLE b;\n'
+put 003_c.sql 'CREATE TABLE c (id int);\n'
+run up --dir "$dir"
+run down --to 001 --dir "$dir"
+check "down: a migration without a down script refuses the revert" 1 "$rc"
+contains "down: the refusal names it" "Without a down script: 003" "$out"
+check "down: nothing was reverted" "" "$(q "SELECT string_agg(version, ',') FROM migrate.ledger WHERE status = 'reverted'")"
+put 003_c.sql '-- migrate:up\nCREATE TABLE c (id int);\n-- migrate:down\nDROP TABLE c;\n'
+run down --to 001 --dir "$dir" --dry-run
+check "down --dry-run exits 0 and keeps everything" "0:3" "$rc:$(q "SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b', 'c')")"
+run down --to 001 --dir "$dir" --reason "bad release" --json
+check "down: the file's down script fills the gap, newest first" "003,002" "$(echo "$out" | json_field 'migrations.map(m => m.version).join()')"
+check "down: the schema is back at 001" "a" "$(q "SELECT string_agg(relname, ',') FROM pg_class WHERE relname IN ('a', 'b', 'c')")"
+check "down: the reason is recorded" "bad release" "$(q "SELECT DISTINCT reason FROM migrate.ledger WHERE status = 'reverted'")"
+run status --dir "$dir"
+check "down: reverted versions are pending again" "0" "$rc"
+contains "down: status shows them pending" "1 applied, 2 pending" "$out"
+run up --dir "$dir"
+check "down: up applies them again" "0:a,b,c" "$rc:$(q "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relname IN ('a', 'b', 'c')")"
+run down --to 003 --dir "$dir"
+contains "down: nothing above the version" "nothing to revert" "$out"
+
+fresh baseline
+q "CREATE TABLE legacy (id int)"
+put 001_legacy.sql 'CREATE TABLE legacy (id int);\n'
+put 002_more.sql 'CREATE TABLE more (id int);\n'
+run baseline 001 --name "production as found"
+check "baseline exits 0 (installing the extension)" 0 "$rc"
+run status --dir "$dir"
+contains "baseline: the baseline version counts as there" "1 baseline, 1 pending" "$out"
+run up --dir "$dir"
+check "baseline: up applies only what is above it" "0:001:baseline,002:applied" "$rc:$(ledger)"
+run baseline 001 --json
+check "baseline: refused at an applied version" "1:MG010" "$rc:$(echo "$out" | json_field 'error.sqlstate')"
+run verify
+check "baseline: verify is clean" 0 "$rc"
+
+fresh adopt
+q "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (2, false); CREATE TABLE a (id int); CREATE TABLE b (id int);"
+put 000001_a.up.sql 'CREATE TABLE a (id int);'
+put 000001_a.down.sql 'DROP TABLE a;'
+put 000002_b.up.sql 'CREATE TABLE b (id int);'
+put 000002_b.down.sql 'DROP TABLE b;'
+put 000003_c.up.sql 'CREATE TABLE c (id int);'
+put 000003_c.down.sql 'DROP TABLE c;'
+run adopt --dir "$dir"
+check "adopt exits 0" 0 "$rc"
+contains "adopt: names the tool" "golang-migrate history" "$out"
+check "adopt: one row per file up to golang-migrate's version, with the files' checksums" "000001:adopted:true,000002:adopted:true" \
+  "$(q "SELECT string_agg(version || ':' || status || ':' || (checksum IS NOT NULL), ',' ORDER BY id) FROM migrate.ledger")"
+run up --dir "$dir"
+check "adopt: up applies only the rest" "0:c" "$rc:$(q "SELECT string_agg(relname, ',') FROM pg_class WHERE relname = 'c'")"
+check "adopt: golang-migrate's table is untouched" "2|f" "$(q "SELECT version, dirty FROM schema_migrations")"
+put 000001_a.up.sql 'CREATE TABLE a (id bigint);'
+run status --dir "$dir"
+check "adopt: a later edit of an adopted file is noticed" 4 "$rc"
+fresh adopt_dirty
+q "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (7, true)"
+run adopt --dir "$dir" --json
+check "adopt: a dirty golang-migrate version is refused" "1:MG012" "$rc:$(echo "$out" | json_field 'error.sqlstate')"
+
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE WITH (FORCE)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
