@@ -120,7 +120,7 @@ void record_deferred_schema(Connection& db, RunReport& report, const Terminal& t
     try {
         db.run("SET migrate.defer_schema_snapshot = off");
         db.exec("SELECT pg_catalog.migrate_record_schema()");
-    } catch (const ServerError& e) {
+    } catch (const std::exception& e) {
         report.doc["schema_snapshot_warning"] = e.what();
         if (!json)
             std::cerr << term.yellow("warning: ") << "could not record the schema snapshot after the run ("

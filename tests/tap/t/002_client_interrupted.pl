@@ -97,6 +97,39 @@ sub start_sleeping_up
 	completes('crashed', 'crash in a transactional migration');
 }
 
+# --- the server crashes during a run of several migrations -------------------
+# Each migration commits with its ledger row: whatever the crash left, the
+# ledger and the schema agree migration by migration.
+{
+	my $db = fresh_database($node, 'crashed_run');
+	$node->safe_psql($db, 'CREATE TABLE pause_ctl (seconds float8); INSERT INTO pause_ctl VALUES (3600)');
+	my $run = PostgreSQL::Test::Utils::tempdir;
+	write_migration($run, sprintf('%03d_t.sql', $_), "CREATE TABLE t$_ (id int);\nINSERT INTO t$_ VALUES ($_);\n")
+	  for 1 .. 20;
+	write_migration($run, '021_sleep.sql', "CREATE TABLE slept (id int);\nSELECT pg_sleep(seconds) FROM pause_ctl;\n");
+	write_migration($run, '022_after.sql', "CREATE TABLE after_sleep (id int);\n");
+	my ($h, $out, $err) = start_client($node, $db, 'up', '--dir', $run);
+	$node->poll_query_until($db, $sleeping) or die "021 never reached its pg_sleep";
+	$node->stop('immediate');
+	$h->finish;
+	is($? >> 8, 1, 'crash in a run: the client exits 1');
+	$node->start;
+	my $whole = $node->safe_psql($db,
+		"SELECT count(*) FROM generate_series(1, 20) AS i "
+		  . "WHERE (to_regclass('t' || i) IS NOT NULL) <> EXISTS (SELECT FROM migrate.ledger AS l "
+		  . "WHERE l.version = pg_catalog.lpad(i::text, 3, '0') AND l.status = 'applied')");
+	is($whole, '0', 'crash in a run: each migration is in the ledger exactly when its table exists');
+	is($node->safe_psql($db, "SELECT to_regclass('slept') IS NULL AND NOT EXISTS (SELECT FROM migrate.ledger WHERE version = '021')"),
+		't', 'crash in a run: nothing of the migration that was running');
+	$node->safe_psql($db, 'UPDATE pause_ctl SET seconds = 0');
+	my ($rc, $rout, $rerr) = run_client($node, $db, 'up', '--dir', $run);
+	is($rc, 0, 'crash in a run: the next up completes') or diag($rout . $rerr);
+	is($node->safe_psql($db, "SELECT count(DISTINCT version), count(*) FROM migrate.ledger"),
+		'22|22', 'crash in a run: every migration applied exactly once');
+	($rc, $rout, $rerr) = run_client($node, $db, 'verify');
+	is($rc, 0, 'crash in a run: migrate_verify() is clean') or diag($rout . $rerr);
+}
+
 # --- the server crashes during a non-transactional migration -----------------
 {
 	my $db = fresh_database($node, 'crashed_steps');
