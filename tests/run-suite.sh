@@ -55,6 +55,9 @@ case "$suite" in
   pg_cron)
     bash "$src/tests/cron_test.sh"
     ;;
+  sanitize)
+    bash "$src/scripts/sanitize.sh" --client
+    ;;
   client)
     bash "$src/tests/client/client_test.sh" "$PGM_CLIENT" "$src"
     ;;

@@ -1,0 +1,2 @@
+-- migrate:up transaction:false
+SELECT $$ -- migrate:down $$;
