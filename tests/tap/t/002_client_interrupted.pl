@@ -161,7 +161,7 @@ sub start_sleeping_up
 	like($vout, qr/resum/i, 'crash in steps: the next up says it resumes');
 	is(ledger_of($node, $db), '001:applied,002:applied,003:applied', 'crash in steps: every migration applied once');
 	is($node->safe_psql($db,
-		"SELECT string_agg(indexrelid::regclass || ':' || indisvalid, ',' ORDER BY 1) FROM pg_index WHERE indrelid = 't'::regclass"),
+		"SELECT string_agg(indexrelid::regclass || ':' || indisvalid, ',' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 't'::regclass"),
 		't_a:true,t_b:true', 'crash in steps: each index built once, both valid');
 	($rc, $vout, $verr) = run_client($node, $db, 'verify');
 	is($rc, 0, 'crash in steps: migrate_verify() is clean afterwards') or diag($vout . $verr);
