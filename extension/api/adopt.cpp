@@ -17,6 +17,7 @@
 #include <map>
 #include <vector>
 
+#include "../core/ledger_status.hpp"
 #include "../core/version.hpp"
 #include "../pg/adopt_sources.hpp"
 #include "../pg/fmgr_io.hpp"
@@ -93,8 +94,6 @@ struct Entry {
     std::string key;  // empty when the version is missing or not valid
 };
 
-std::optional<std::string> maybe(const char* s) { return s ? std::optional<std::string>(s) : std::nullopt; }
-
 [[noreturn]] void refuse_half_applied(const pg::HistoryTable& table, const Entry& e) {
     if (std::string(table.tool) == "golang-migrate")
         throw UserError(sqlstate::kCannotAdopt,
@@ -118,7 +117,7 @@ std::vector<Entry> read_entries(const pg::HistoryTable& table, const AdoptArgume
     std::vector<Entry> entries;
     for (int i = 0; i < rows->count; ++i) {
         const pg::HistoryRow& r = rows->rows[i];
-        Entry e{maybe(r.version), maybe(r.name), r.status, maybe(r.applied_at), maybe(r.applied_by),
+        Entry e{optional_text(r.version), optional_text(r.name), r.status, optional_text(r.applied_at), optional_text(r.applied_by),
                 r.note ? r.note : "", {}};
         if (e.status == "dirty" || (e.status == "failed" && std::string(table.tool) == "prisma"))
             refuse_half_applied(table, e);
@@ -165,10 +164,6 @@ std::vector<Entry> read_entries(const pg::HistoryTable& table, const AdoptArgume
     return entries;
 }
 
-bool counts_as_applied(const std::string& status) {
-    return status == "applied" || status == "baseline" || status == "repaired" || status == "adopted";
-}
-
 // Writes `e` to the ledger, or says why not (sets e.status and e.note).
 void adopt_entry(Entry& e, const pg::HistoryTable& table, const AdoptArguments& args,
                  const pg::SessionFacts& facts) {
@@ -178,7 +173,7 @@ void adopt_entry(Entry& e, const pg::HistoryTable& table, const AdoptArguments& 
     core::LedgerRowFields row = session_row(facts);
     row.format = 2;
     row.adopted_from = std::string(table.tool);
-    if (existing->found && counts_as_applied(existing->status) == counts_as_applied(e.status)) {
+    if (existing->found && core::status_counts_as_applied(existing->status) == core::status_counts_as_applied(e.status)) {
         // Already adopted: give it the file's checksum if it had none.
         if (std::string(existing->status) == "adopted" && existing->checksum == nullptr &&
             file != args.known.end()) {
@@ -232,7 +227,7 @@ PGM_FUNCTION(migrate_adopt) {
     }
     if (!failed.empty()) {
         const std::string message = std::string(table.tool) + " recorded failed migrations; they were not adopted";
-        const std::string detail = "Failed: " + failed + ". They stay pending: the next run applies them.";
+        const std::string detail = "Failed: " + failed + ". They are not recorded as applied: a later migration run applies them.";
         pg_call(pg::report_notice, message.c_str(), detail.c_str());
     }
 

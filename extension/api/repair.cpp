@@ -52,18 +52,17 @@ PGM_FUNCTION(migrate_repair) {
         core::LedgerRowFields row = session_row(*facts);
         row.format = 2;
         row.version = applied.version;
-        if (applied.name) row.name = std::string(applied.name);
+        row.name = optional_text(applied.name);
         row.status = "repaired";
         row.checksum = checksum;
         row.fingerprint = fingerprint_of(*parsed, range);
         row.script = script;
-        if (down) row.down = down;
-        else if (applied.down) row.down = std::string(applied.down);
-        if (applied.verify) row.verify = std::string(applied.verify);
+        row.down = down ? down : optional_text(applied.down);
+        row.verify = optional_text(applied.verify);
         row.statements = range.last - range.first + 1;
         row.reason = reason;
-        if (previous) row.previous_checksum = std::string(previous);
-        if (applied.adopted_from) row.adopted_from = std::string(applied.adopted_from);
+        row.previous_checksum = optional_text(previous);
+        row.adopted_from = optional_text(applied.adopted_from);
         append_ledger_row(row, key);
     }
     const char* cells[4] = {applied.version, unchanged ? "unchanged" : "repaired", previous, checksum.c_str()};

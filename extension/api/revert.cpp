@@ -105,7 +105,7 @@ void record_revert(const PlannedRevert& p, const RevertArguments& args, const pg
     core::LedgerRowFields row = session_row(facts);
     row.format = 2;
     row.version = p.applied->version;
-    if (p.applied->name) row.name = std::string(p.applied->name);
+    row.name = optional_text(p.applied->name);
     row.status = "reverted";
     row.checksum = core::script_checksum(p.down);
     row.fingerprint = fingerprint_of(*p.parsed, p.range);
@@ -135,8 +135,7 @@ PGM_FUNCTION(migrate_revert) {
 
     std::vector<std::optional<std::string>> cells;
     auto add_row = [&cells](const PlannedRevert& p, const char* status, int64 duration_us) {
-        cells.insert(cells.end(), {std::string(p.applied->version),
-                                   p.applied->name ? std::optional<std::string>(p.applied->name) : std::nullopt,
+        cells.insert(cells.end(), {std::string(p.applied->version), optional_text(p.applied->name),
                                    std::string(status), std::to_string(p.range.last - p.range.first + 1),
                                    std::to_string(duration_us) + " microseconds"});
     };

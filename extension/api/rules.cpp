@@ -32,8 +32,8 @@ void validate_version(const std::string& version) {
                         "\".\", \"_\" and \"-\" may separate parts, as in \"1.2.3\".");
 }
 
-std::string statement_context(const std::string& version, const pg::ScriptStatement& st) {
-    return "migration " + version + ", statement " + std::to_string(st.number) + ", line " +
+std::string statement_context(const std::string& label, const pg::ScriptStatement& st) {
+    return label + ", statement " + std::to_string(st.number) + ", line " +
            std::to_string(st.line) + ": " + st.command;
 }
 
@@ -54,10 +54,6 @@ bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing)
 }
 
 StatementRange plan_statements(const std::string& label, const pg::ParsedScript& parsed, ScriptRole role) {
-    auto context = [&label](const pg::ScriptStatement& st) {
-        return label + ", statement " + std::to_string(st.number) + ", line " + std::to_string(st.line) + ": " +
-               st.command;
-    };
     if (parsed.count == 0)
         throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
                         label + " has no statements",
@@ -86,7 +82,7 @@ StatementRange plan_statements(const std::string& label, const pg::ParsedScript&
                     "transaction and commits it together with its ledger row.",
                 "Remove the transaction control.  A script wrapped in a single BEGIN; ... "
                 "COMMIT; is accepted as it is.",
-                context(st));
+                statement_context(label, st));
         if (st.unsupported != nullptr)
             throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
                             std::string(st.command) + " is not supported in a migration",
@@ -95,27 +91,23 @@ StatementRange plan_statements(const std::string& label, const pg::ParsedScript&
                                 ").",
                             "Load the data with INSERT statements, or with COPY from a file the "
                             "server can read.",
-                            context(st));
-        if (st.not_in_transaction != nullptr && role == ScriptRole::kMigration)
+                            statement_context(label, st));
+        if (st.not_in_transaction != nullptr) {
+            const bool migration = role == ScriptRole::kMigration;
             throw UserError(
                 ERRCODE_ACTIVE_SQL_TRANSACTION,
                 std::string(st.not_in_transaction) + " cannot run inside a transaction block",
                 "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
-                    " cannot run in the migration's transaction, so migrate_apply refused the "
-                    "whole migration before running anything.",
-                "Put the statement in a migration of its own marked \"-- migrate:no-transaction\" "
-                "and apply it with the pg_migrate client, which runs it outside a transaction.",
-                context(st));
-        if (st.not_in_transaction != nullptr)
-            throw UserError(
-                ERRCODE_ACTIVE_SQL_TRANSACTION,
-                std::string(st.not_in_transaction) + " cannot run inside a transaction block",
-                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
-                    " cannot run in the revert's transaction, so migrate_revert refused the whole "
-                    "revert before running anything.",
-                "A revert runs every down script in one transaction: leave the statement out of the "
-                "down script and run it by hand after the revert.",
-                context(st));
+                    (migration ? " cannot run in the migration's transaction, so migrate_apply refused the "
+                                 "whole migration before running anything."
+                               : " cannot run in the revert's transaction, so migrate_revert refused the "
+                                 "whole revert before running anything."),
+                migration ? "Put the statement in a migration of its own marked \"-- migrate:no-transaction\" "
+                            "and apply it with the pg_migrate client, which runs it outside a transaction."
+                          : "A revert runs every down script in one transaction: leave the statement out of "
+                            "the down script and run it by hand after the revert.",
+                statement_context(label, st));
+        }
     }
     return range;
 }
@@ -155,6 +147,11 @@ void refuse_out_of_order(const std::string& version, const pg::LedgerRow& higher
 
 const char* c_str_or_null(const std::optional<std::string>& s) {
     return s ? s->c_str() : nullptr;
+}
+
+std::optional<std::string> optional_text(const char* s) {
+    if (s == nullptr) return std::nullopt;
+    return std::string(s);
 }
 
 void rows_result(FunctionCallInfo fcinfo, const std::vector<std::optional<std::string>>& cells, int rows) {

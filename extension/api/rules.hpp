@@ -28,8 +28,9 @@ std::string required_text_arg(FunctionCallInfo fcinfo, int n, const char* what);
 // Raises 22023 with the reason when `version` is not a valid version.
 void validate_version(const std::string& version);
 
-// "migration V, statement N, line L: TAG", the context line of our errors.
-std::string statement_context(const std::string& version, const pg::ScriptStatement& st);
+// "<label>, statement N, line L: TAG" (label: "migration 001"), the context
+// line of our errors.
+std::string statement_context(const std::string& label, const pg::ScriptStatement& st);
 
 // The statements of a script that make up the migration (0-based, inclusive).
 struct StatementRange {
@@ -65,6 +66,8 @@ pg::LedgerRow* find_version(const std::string& key);
 void notice_cosmetic_change(const std::string& version, const pg::LedgerRow& existing);
 
 const char* c_str_or_null(const std::optional<std::string>& s);
+// The reverse: NULL becomes nullopt.
+std::optional<std::string> optional_text(const char* s);
 
 // A set-returning function's rows as text cells (row after row, in the order
 // of its OUT columns; nullopt for NULL), read with each column's type.

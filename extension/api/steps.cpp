@@ -50,14 +50,14 @@ int statement_count(const std::string& version, const pg::ParsedScript& parsed) 
                             std::string(st.command) + " is not allowed in a migration",
                             "A migration that runs outside a transaction runs each statement on "
                             "its own; transaction control would leave it half done.",
-                            "Remove the transaction control.", statement_context(version, st));
+                            "Remove the transaction control.", statement_context("migration " + version, st));
         if (st.unsupported != nullptr)
             throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
                             std::string(st.command) + " is not supported in a migration",
                             std::string(st.unsupported) + ".",
                             "Load the data with INSERT statements, or with COPY from a file the "
                             "server can read.",
-                            statement_context(version, st));
+                            statement_context("migration " + version, st));
     }
     return parsed.count;
 }

@@ -21,6 +21,7 @@
 #include "../pg/verify.hpp"
 #include "errors.hpp"
 #include "out_of_band.hpp"
+#include "rules.hpp"
 
 namespace pgm {
 namespace {
@@ -88,11 +89,6 @@ CheckOutcome from_query(const char* name, const char* ok_detail, SPIPlanPtr* pla
 
 std::string opt(const char* s) { return s ? s : ""; }
 
-std::optional<std::string> maybe(const char* s) {
-    if (s == nullptr) return std::nullopt;
-    return std::string(s);
-}
-
 // Recomputes every row's hash from its fields and its predecessor's hash.
 CheckOutcome check_ledger_chain() {
     const pg::ChainRows* chain = pg_call(pg::read_chain);
@@ -101,7 +97,7 @@ CheckOutcome check_ledger_chain() {
     for (int i = 0; i < chain->count; ++i) {
         const pg::ChainRow& r = chain->rows[i];
         const std::string object = "ledger row " + std::to_string(r.id) + " (version " + opt(r.version) + ")";
-        if (maybe(r.prev_hash) != previous) {
+        if (optional_text(r.prev_hash) != previous) {
             outcome.problems.push_back(
                 {object, i == 0 ? "the first row names a previous row: rows before it were deleted"
                                 : "prev_hash does not match the hash of row " + std::to_string(chain->rows[i - 1].id) +
@@ -111,23 +107,23 @@ CheckOutcome check_ledger_chain() {
         core::LedgerRowFields fields;
         fields.format = r.hash_format;
         fields.version = opt(r.version);
-        fields.name = maybe(r.name);
+        fields.name = optional_text(r.name);
         fields.status = opt(r.status);
-        fields.checksum = maybe(r.checksum);
-        fields.fingerprint = maybe(r.fingerprint);
-        fields.script = maybe(r.script);
-        fields.down = maybe(r.down);
-        fields.verify = maybe(r.verify);
+        fields.checksum = optional_text(r.checksum);
+        fields.fingerprint = optional_text(r.fingerprint);
+        fields.script = optional_text(r.script);
+        fields.down = optional_text(r.down);
+        fields.verify = optional_text(r.verify);
         fields.out_of_order = r.out_of_order;
         fields.statements = r.statements;
         fields.applied_at_us = r.applied_at;
         fields.applied_by = opt(r.applied_by);
-        fields.application_name = maybe(r.application_name);
-        fields.client_addr = maybe(r.client_addr);
+        fields.application_name = optional_text(r.application_name);
+        fields.client_addr = optional_text(r.client_addr);
         fields.duration_us = r.duration_us;
-        fields.reason = maybe(r.reason);
-        fields.previous_checksum = maybe(r.previous_checksum);
-        fields.adopted_from = maybe(r.adopted_from);
+        fields.reason = optional_text(r.reason);
+        fields.previous_checksum = optional_text(r.previous_checksum);
+        fields.adopted_from = optional_text(r.adopted_from);
         if (r.hash_format != 1 && r.hash_format != 2) {
             outcome.problems.push_back({object, "the row's hash_format " + std::to_string(r.hash_format) +
                                                     " is unknown: it was changed after it was written"});
@@ -138,7 +134,7 @@ CheckOutcome check_ledger_chain() {
                                                 "it was written (history is append-only)"});
             break;
         }
-        previous = maybe(r.hash);
+        previous = optional_text(r.hash);
     }
     return outcome;
 }
