@@ -21,12 +21,12 @@ nlohmann::json optional_json(const Result& r, int row, int col) {
 
 // These functions exist from extension 0.6 on: say so instead of failing
 // with "function does not exist".
-bool require_function(Connection& db, const char* signature, const char* command, const CommonOptions& options,
+bool require_function(Connection& db, const char* name, const char* command, const CommonOptions& options,
                       const Terminal& term) {
-    Result r = db.exec("SELECT pg_catalog.to_regprocedure($1) IS NOT NULL", {std::string(signature)});
+    Result r = db.exec("SELECT pg_catalog.to_regproc($1) IS NOT NULL", {"pg_catalog." + std::string(name)});
     if (r.get(0, 0) == "t") return true;
     const std::string message = std::string("pg_migrate in database \"") + db.database() + "\" has no " +
-                                signature + " (installed " + extension_state(db).installed_version +
+                                name + "() (installed " + extension_state(db).installed_version +
                                 "); \"pg_migrate up\" installs or updates it";
     if (options.json)
         std::cout << nlohmann::json{{"command", command}, {"ok", false}, {"error", {{"message", message}}},
@@ -73,7 +73,7 @@ int run_down(const CommonOptions& options, const DownOptions& down) {
         return exit_code::kFailed;
     }
     Connection db(resolve_target(options.target));
-    if (!require_function(db, "migrate_revert(text,jsonb,text,boolean)", "down", options, term))
+    if (!require_function(db, "migrate_revert", "down", options, term))
         return exit_code::kFailed;
 
     // The files' down scripts, for migrations applied without one stored.
@@ -128,7 +128,7 @@ int run_baseline(const CommonOptions& options, const BaselineOptions& baseline) 
     }
     Connection db(resolve_target(options.target));
     if (!extension_state(db).installed) db.run("CREATE EXTENSION IF NOT EXISTS pg_migrate");
-    if (!require_function(db, "migrate_baseline(text,text)", "baseline", options, term)) return exit_code::kFailed;
+    if (!require_function(db, "migrate_baseline", "baseline", options, term)) return exit_code::kFailed;
     Result r(nullptr);
     try {
         r = db.exec("SELECT version, name, status, objects FROM pg_catalog.migrate_baseline($1, $2)",
@@ -159,7 +159,7 @@ int run_adopt(const CommonOptions& options, const AdoptOptions& adopt) {
     }
     Connection db(resolve_target(options.target));
     if (!extension_state(db).installed) db.run("CREATE EXTENSION IF NOT EXISTS pg_migrate");
-    if (!require_function(db, "migrate_adopt(text,regclass,jsonb)", "adopt", options, term))
+    if (!require_function(db, "migrate_adopt", "adopt", options, term))
         return exit_code::kFailed;
     Result r(nullptr);
     try {

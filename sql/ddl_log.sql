@@ -94,7 +94,7 @@ SELECT mark();
 CREATE ROLE regress_ddl_user;
 CREATE ROLE regress_ddl_deployer;
 GRANT CREATE ON SCHEMA public TO regress_ddl_user, regress_ddl_deployer;
-GRANT EXECUTE ON FUNCTION migrate_apply(text, text, text, text, text, boolean, boolean)
+GRANT EXECUTE ON FUNCTION migrate_apply(text, text, text, text, text, boolean, boolean, text[])
    TO regress_ddl_deployer;
 SET ROLE regress_ddl_user;
 CREATE TABLE user_table (id int);

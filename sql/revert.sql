@@ -23,15 +23,19 @@ SELECT status FROM migrate_apply('004', 'CREATE INDEX accounts_email ON accounts
 SELECT * FROM migrate_revert('001');
 SELECT count(*) AS nothing_reverted FROM migrate.ledger WHERE status = 'reverted';
 
+-- A down script that would destroy data is refused before anything runs
+-- (orders has a row), even in a dry run, unless allowed.
+SELECT * FROM migrate_revert('001', down => '{"4": "DROP INDEX accounts_email"}', dry_run => true);
+
 -- A down script can be given for one that has none stored (the client passes
 -- the files' down sections); a stored one is used first.
-SELECT version, name, status, statements FROM migrate_revert('001', down => '{"4": "DROP INDEX accounts_email", "002": "SELECT 1/0"}', dry_run => true);
+SELECT version, name, status, statements FROM migrate_revert('001', down => '{"4": "DROP INDEX accounts_email", "002": "SELECT 1/0"}', dry_run => true, allow => '{data_loss}');
 SELECT to_regclass('orders') IS NOT NULL AS dry_run_changed_nothing;
 
 -- All or nothing: a failing down script undoes the reverts before it.
 SELECT status FROM migrate_apply('005', 'CREATE VIEW account_emails AS SELECT email FROM accounts',
                                  down => 'DROP VIEW no_such_view');
-SELECT * FROM migrate_revert('001', down => '{"004": "DROP INDEX accounts_email"}');
+SELECT * FROM migrate_revert('001', down => '{"004": "DROP INDEX accounts_email"}', allow => '{data_loss}');
 SELECT to_regclass('account_emails') IS NOT NULL AS still_there, count(*) AS reverted_rows
   FROM migrate.ledger WHERE status = 'reverted';
 SELECT status FROM migrate_repair('005', 'CREATE VIEW account_emails AS SELECT email FROM accounts',
@@ -40,7 +44,7 @@ SELECT status FROM migrate_repair('005', 'CREATE VIEW account_emails AS SELECT e
 
 -- Newest first, each with a "reverted" row; the schema follows.
 SELECT version, status, statements FROM migrate_revert('001', down => '{"004": "DROP INDEX accounts_email"}',
-                                                       reason => 'release 2 rolled back');
+                                                       reason => 'release 2 rolled back', allow => '{data_loss}');
 SELECT to_regclass('orders') AS orders, to_regclass('accounts_email') AS accounts_email,
        (SELECT count(*) FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'email') AS email_columns;
 SELECT version, status, hash_format, reason FROM history WHERE status = 'reverted';
@@ -65,7 +69,7 @@ SELECT check_name, ok, detail FROM migrate_verify() WHERE check_name IN ('ledger
 -- A down script that cannot run in a transaction is refused before anything runs.
 SELECT status FROM migrate_apply('006', 'CREATE TABLE notes (id int)',
                                  down => 'DROP INDEX CONCURRENTLY nothing');
-SELECT * FROM migrate_revert('001');
+SELECT * FROM migrate_revert('001', allow => '{data_loss}');
 SELECT to_regclass('orders') IS NOT NULL AS orders_kept;
 
 -- Repair: a reviewed change to an applied script is a new row, with the

@@ -12,7 +12,7 @@ SELECT * FROM migrate.ledger;
 RESET ROLE;
 
 -- The DBA grants the right to migrate.
-GRANT EXECUTE ON FUNCTION migrate_apply(text, text, text, text, text, boolean, boolean),
+GRANT EXECUTE ON FUNCTION migrate_apply(text, text, text, text, text, boolean, boolean, text[]),
                           migrate_status(jsonb), migrate_version() TO regress_deployer;
 SET ROLE regress_deployer;
 -- Migrations run with the caller's rights (SECURITY INVOKER) ...

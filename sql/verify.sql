@@ -84,7 +84,7 @@ SELECT * FROM problems;
 -- not those of whoever runs migrate_verify (a superuser's scheduled job).
 CREATE ROLE regress_verify_deployer;
 GRANT CREATE ON SCHEMA public TO regress_verify_deployer;
-GRANT EXECUTE ON FUNCTION migrate_apply(text, text, text, text, text, boolean, boolean),
+GRANT EXECUTE ON FUNCTION migrate_apply(text, text, text, text, text, boolean, boolean, text[]),
                           migrate_verify(boolean) TO regress_verify_deployer;
 SET ROLE regress_verify_deployer;
 SELECT status FROM migrate_apply('011', 'CREATE TABLE t10 (id int)',

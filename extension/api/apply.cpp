@@ -10,8 +10,10 @@
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
 #include "../pg/script_parser.hpp"
+#include "../pg/lock_wait.hpp"
 #include "errors.hpp"
 #include "rules.hpp"
+#include "safety.hpp"
 #include "script.hpp"
 
 namespace pgm {
@@ -20,6 +22,7 @@ namespace {
 struct ApplyArguments : MigrationText {
     bool dry_run = false;
     bool out_of_order = false;
+    std::set<std::string> allow;
 };
 
 ApplyArguments read_arguments(FunctionCallInfo fcinfo) {
@@ -31,6 +34,7 @@ ApplyArguments read_arguments(FunctionCallInfo fcinfo) {
     args.verify = optional_text_arg(fcinfo, 4);
     args.dry_run = pg_call(pg::bool_arg, fcinfo, 5, false);
     args.out_of_order = pg_call(pg::bool_arg, fcinfo, 6, false);
+    args.allow = allow_arg(fcinfo, 7);
     return args;
 }
 
@@ -76,7 +80,7 @@ Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool 
         return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
     }
 
-    pg::ParsedScript* parsed = parse_script("migration " + args.version, args.script);
+    pg::ParsedScript* parsed = parse_script("migration " + args.version, args.script, true);
     const StatementRange range = plan_statements("migration " + args.version, *parsed, ScriptRole::kMigration);
     const std::string fingerprint = fingerprint_of(*parsed, range);
     if (applied) {
@@ -98,9 +102,12 @@ Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool 
         }
     }
 
+    const pg::Risk risk = assess_migration("migration " + args.version, args.script, *parsed, range, args.allow);
+
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     pg::ExecutionRequest request{args.version.c_str(), parsed, range.first, range.last, false};
     const int nest_level = pg_call(pg::begin_setting_scope);
+    pg_call(pg::bound_lock_waits);
     if (args.dry_run)
         pg_call(pg::execute_and_roll_back, const_cast<const pg::ExecutionRequest*>(&request));
     else
@@ -111,12 +118,13 @@ Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool 
 
     if (!args.dry_run)
         record_in_ledger(args, key, checksum, fingerprint, *facts, facts->now, statements,
-                         duration_us, out_of_order);
+                         duration_us, out_of_order, std::string(pg::risk_name(risk)));
 
     pg::ApplyOutcome outcome = outcome_of(args, args.dry_run ? "dry_run" : "applied", checksum);
     outcome.statements = statements;
     outcome.duration_us = duration_us;
     outcome.out_of_order = out_of_order;
+    outcome.risk = pg::risk_name(risk);
     return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
 }
 
@@ -139,5 +147,6 @@ PGM_FUNCTION(migrate_apply_repeatable) {
     args.down = optional_text_arg(fcinfo, 2);
     args.verify = optional_text_arg(fcinfo, 3);
     args.dry_run = pg_call(pg::bool_arg, fcinfo, 4, false);
+    args.allow = allow_arg(fcinfo, 5);
     return apply_migration(fcinfo, args, true);
 }

@@ -31,6 +31,10 @@ inline const int kNotApplied = MAKE_SQLSTATE('M', 'G', '0', '1', '1');
 // or no single history was found.
 inline const int kCannotAdopt = MAKE_SQLSTATE('M', 'G', '0', '1', '2');
 
+// A migration takes a risk migrate.refuse names (data loss by default) and
+// nobody allowed it.
+inline const int kRiskRefused = MAKE_SQLSTATE('M', 'G', '0', '1', '3');
+
 // MG004 (the ledger is append-only) is raised by the ledger's SQL trigger, and
 // MG007 (DDL outside a migration under migrate.guard = block) by the event
 // trigger in pg/ddl_events.cpp.

@@ -17,6 +17,7 @@
 #include "../pg/schema_snapshot.hpp"
 #include "errors.hpp"
 #include "rules.hpp"
+#include "safety.hpp"
 #include "script.hpp"
 
 namespace pgm {
@@ -27,6 +28,7 @@ struct RevertArguments {
     std::map<std::string, std::string> given_down;  // by version sort key
     std::optional<std::string> reason;
     bool dry_run = false;
+    std::set<std::string> allow;
 };
 
 RevertArguments read_arguments(FunctionCallInfo fcinfo) {
@@ -44,6 +46,7 @@ RevertArguments read_arguments(FunctionCallInfo fcinfo) {
     }
     args.reason = optional_text_arg(fcinfo, 2);
     args.dry_run = pg_call(pg::bool_arg, fcinfo, 3, false);
+    args.allow = allow_arg(fcinfo, 4);
     return args;
 }
 
@@ -90,12 +93,13 @@ std::vector<PlannedRevert> plan_reverts(const RevertArguments& args, const pg::A
                         "Without a down script: " + missing + ". Nothing was reverted.",
                         "Give the missing down scripts with down => '{\"<version>\": \"<script>\"}', or revert "
                         "to a version above them.");
-    // Parsed and checked before anything runs: a bad down script refuses the
-    // whole revert.
+    // Parsed and checked before anything runs: a bad down script, or one that
+    // would destroy data without being allowed to, refuses the whole revert.
     for (auto& p : plan) {
         const std::string label = "down script of migration " + std::string(p.applied->version);
-        p.parsed = parse_script(label, p.down);
+        p.parsed = parse_script(label, p.down, true);
         p.range = plan_statements(label, *p.parsed, ScriptRole::kDownScript);
+        assess_migration(label, p.down, *p.parsed, p.range, args.allow);
     }
     return plan;
 }

@@ -191,6 +191,7 @@ void append_ledger_row(const core::LedgerRowFields& row, const std::string& key)
     insert.reason = c_str_or_null(row.reason);
     insert.previous_checksum = c_str_or_null(row.previous_checksum);
     insert.adopted_from = c_str_or_null(row.adopted_from);
+    insert.risk = c_str_or_null(row.risk);
     pg_call(pg::insert_row, const_cast<const pg::LedgerInsert*>(&insert));
 }
 
@@ -206,8 +207,12 @@ core::LedgerRowFields session_row(const pg::SessionFacts& facts) {
 void record_in_ledger(const MigrationText& args, const std::string& key,
                       const std::string& checksum, const std::string& fingerprint,
                       const pg::SessionFacts& facts, int64 applied_at, int statements,
-                      int64 duration_us, bool out_of_order) {
+                      int64 duration_us, bool out_of_order, const std::optional<std::string>& risk) {
     core::LedgerRowFields row = session_row(facts);
+    if (risk && pg_call(pg::ledger_has_column, "risk")) {
+        row.format = 3;
+        row.risk = risk;
+    }
     row.version = args.version;
     row.name = args.name;
     row.status = "applied";

@@ -80,9 +80,11 @@ void append_ledger_row(const core::LedgerRowFields& row, const std::string& key)
 core::LedgerRowFields session_row(const pg::SessionFacts& facts);
 
 // Appends the "applied" row to the ledger, chained to the previous row.
+// `risk` (when known) is hashed in format 3 where the ledger has the column.
 void record_in_ledger(const MigrationText& migration, const std::string& key,
                       const std::string& checksum, const std::string& fingerprint,
                       const pg::SessionFacts& facts, int64 applied_at, int statements,
-                      int64 duration_us, bool out_of_order);
+                      int64 duration_us, bool out_of_order,
+                      const std::optional<std::string>& risk = std::nullopt);
 
 }  // namespace pgm

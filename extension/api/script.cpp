@@ -50,10 +50,11 @@ void refuse_inline_copy_data(const std::string& label, const std::string& script
 
 }  // namespace
 
-pg::ParsedScript* parse_script(const std::string& label, const std::string& script) {
+pg::ParsedScript* parse_script(const std::string& label, const std::string& script, bool classify) {
     int error_position = 0;
     try {
-        return pg_call(pg::parse_script, script.c_str(), &error_position);
+        return pg_call(classify ? pg::parse_and_classify_script : pg::parse_script, script.c_str(),
+                       &error_position);
     } catch (const PgError& e) {
         if (error_position > 0) e.edata()->cursorpos = error_position;
         const char* meta = nullptr;

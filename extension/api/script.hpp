@@ -10,7 +10,8 @@
 
 namespace pgm {
 
-// `label` names the script in messages, e.g. "migration 001".
-pg::ParsedScript* parse_script(const std::string& label, const std::string& script);
+// `label` names the script in messages, e.g. "migration 001".  `classify`:
+// also classify every statement (pg/classifier.hpp).
+pg::ParsedScript* parse_script(const std::string& label, const std::string& script, bool classify = false);
 
 }  // namespace pgm

@@ -20,6 +20,7 @@
 #include "../pg/schema_snapshot.hpp"
 #include "errors.hpp"
 #include "rules.hpp"
+#include "safety.hpp"
 #include "script.hpp"
 
 namespace pgm {
@@ -99,6 +100,7 @@ PGM_FUNCTION(migrate_steps_begin) {
     const std::string script = required_text_arg(fcinfo, 1, "script");
     const std::optional<std::string> name = optional_text_arg(fcinfo, 2);
     const bool out_of_order = pg_call(pg::bool_arg, fcinfo, 3, false);
+    const std::set<std::string> allow = allow_arg(fcinfo, 4);
     const std::string checksum = core::script_checksum(script);
 
     pg_call(pg::lock_ledger);
@@ -109,7 +111,7 @@ PGM_FUNCTION(migrate_steps_begin) {
     const bool applied = existing->found && core::status_counts_as_applied(existing->status);
     if (applied && same_as_applied(checksum, *existing)) return begin_result(fcinfo, "skipped", 0, 0);
 
-    pg::ParsedScript* parsed = parse_script("migration " + s.version, script);
+    pg::ParsedScript* parsed = parse_script("migration " + s.version, script, true);
     const int statements = statement_count(s.version, *parsed);
     if (applied) {
         const std::string fingerprint = fingerprint_of(*parsed, {0, parsed->count - 1});
@@ -129,6 +131,9 @@ PGM_FUNCTION(migrate_steps_begin) {
     const pg::LedgerRow* higher =
         pg_call(pg::highest_applied_above, s.key.data(), static_cast<int>(s.key.size()), true);
     if (higher->found && !out_of_order) refuse_out_of_order(s.version, *higher);
+    // Before its first statement runs, like migrate_apply (a resumed one was
+    // assessed when it started).
+    assess_migration("migration " + s.version, script, *parsed, {0, parsed->count - 1}, allow);
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     pg_call(pg::start_progress, s.key.data(), static_cast<int>(s.key.size()), s.version.c_str(),
             c_str_or_null(name), checksum.c_str(), statements, facts->role);

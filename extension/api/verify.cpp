@@ -124,7 +124,8 @@ CheckOutcome check_ledger_chain() {
         fields.reason = optional_text(r.reason);
         fields.previous_checksum = optional_text(r.previous_checksum);
         fields.adopted_from = optional_text(r.adopted_from);
-        if (r.hash_format != 1 && r.hash_format != 2) {
+        fields.risk = optional_text(r.risk);
+        if (r.hash_format < 1 || r.hash_format > 3) {
             outcome.problems.push_back({object, "the row's hash_format " + std::to_string(r.hash_format) +
                                                     " is unknown: it was changed after it was written"});
             break;

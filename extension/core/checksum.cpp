@@ -132,10 +132,12 @@ std::string script_checksum(std::string_view script) {
 
 std::string ledger_row_hash(const std::optional<std::string>& prev_hash,
                             const LedgerRowFields& row) {
-    if (row.format != 1 && row.format != 2)
+    if (row.format < 1 || row.format > 3)
         throw std::invalid_argument("unknown ledger row hash format " + std::to_string(row.format));
     FieldHasher h;
-    h.add(std::string_view(row.format == 1 ? "pg_migrate ledger row v1" : "pg_migrate ledger row v2"));
+    h.add(std::string_view(row.format == 1   ? "pg_migrate ledger row v1"
+                           : row.format == 2 ? "pg_migrate ledger row v2"
+                                             : "pg_migrate ledger row v3"));
     h.add(prev_hash);
     h.add(std::string_view(row.version));
     h.add(row.name);
@@ -155,11 +157,12 @@ std::string ledger_row_hash(const std::optional<std::string>& prev_hash,
     h.add(row.application_name);
     h.add(row.client_addr);
     h.add(row.duration_us);
-    if (row.format == 2) {
+    if (row.format >= 2) {
         h.add(row.reason);
         h.add(row.previous_checksum);
         h.add(row.adopted_from);
     }
+    if (row.format >= 3) h.add(row.risk);
     return h.hex_digest();
 }
 

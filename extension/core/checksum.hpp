@@ -61,9 +61,11 @@ private:
 };
 
 // One ledger row as hashed into the chain: every column except id and hash.
-// Format 1 (the rows migrations write) leaves out reason, previous_checksum
-// and adopted_from, and always has a checksum; format 2 (reverts, baselines,
-// repairs, adopted rows) covers every column and allows a NULL checksum.
+// Format 1 (the rows migrations wrote before 0.7) leaves out reason,
+// previous_checksum and adopted_from, and always has a checksum; format 2
+// (reverts, baselines, repairs, adopted rows) covers every column and allows a
+// NULL checksum; format 3 (migrations applied from 0.7 on) is format 2 plus
+// the migration's risk.
 struct LedgerRowFields {
     int format = 1;
     std::string version;
@@ -84,6 +86,7 @@ struct LedgerRowFields {
     std::optional<std::string> reason;             // format 2
     std::optional<std::string> previous_checksum;  // format 2
     std::optional<std::string> adopted_from;       // format 2
+    std::optional<std::string> risk;               // format 3
 };
 
 // hash = SHA-256(prev_hash, row fields), in the row's format.  A NULL

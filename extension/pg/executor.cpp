@@ -2,6 +2,7 @@
 #include "executor.hpp"
 
 #include "attribution.hpp"
+#include "lock_wait.hpp"
 #include "schema_snapshot.hpp"
 
 extern "C" {
@@ -9,6 +10,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "tcop/dest.h"
+#include "utils/backend_status.h"
 #include "utils/guc.h"
 #include "utils/resowner.h"
 }
@@ -44,6 +46,15 @@ void statement_error_context(void* arg) {
                error_line(st), st->command);
 }
 
+// pg_stat_activity.query of this backend says where the migration is, for
+// migrate_status() in other sessions (and for anyone looking at a lock
+// queue): "pg_migrate: migration 007, statement 3 of 12: ALTER TABLE".
+void report_progress(const ExecutionRequest* request, const ScriptStatement* st) {
+    pgstat_report_activity(STATE_RUNNING,
+                           psprintf("%s%s, statement %d of %d: %s", kActivityPrefix, request->version, st->number,
+                                    request->last + 1, st->command));
+}
+
 }  // namespace
 
 void execute_statements(const ExecutionRequest* request) {
@@ -70,6 +81,8 @@ void execute_statements(const ExecutionRequest* request) {
         for (int i = request->first; i <= request->last; i++) {
             state.current = i;
             const ScriptStatement* st = &request->script->statements[i];
+            report_progress(request, st);
+            take_statement_locks(st->analysis);
             attribute_statement(st->number, st->text);
             watch_for_unseen_ddl();
             int rc = SPI_execute_extended(st->text, &options);

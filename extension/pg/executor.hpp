@@ -19,7 +19,13 @@ struct ExecutionRequest {
     bool reverting;  // the down script of `version`, run by migrate_revert
 };
 
-// Runs statements first..last.  Errors keep PostgreSQL's own report and gain a
+// How a backend applying a migration shows in pg_stat_activity.query:
+// "pg_migrate: migration 007, statement 3 of 12: ALTER TABLE" (followed by
+// the version).
+inline constexpr const char* kActivityPrefix = "pg_migrate: migration ";
+
+// Runs statements first..last.  Before each, the locks its analysis predicts
+// are taken with a timeout and retries (lock_wait.hpp).  Errors keep PostgreSQL's own report and gain a
 // context line "migration V, statement N, line L".
 void execute_statements(const ExecutionRequest* request);
 

@@ -8,6 +8,8 @@ extern "C" {
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -60,8 +62,9 @@ Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome) {
     Interval* duration = static_cast<Interval*>(palloc0(sizeof(Interval)));
     duration->time = outcome->duration_us;
 
-    Datum values[7];
-    bool nulls[7] = {false, outcome->name == nullptr, false, false, false, false, false};
+    Datum values[9];
+    bool nulls[9] = {false, outcome->name == nullptr, false, false, false, false, false,
+                     outcome->risk == nullptr, outcome->report_json == nullptr};
     values[0] = CStringGetTextDatum(outcome->version);
     values[1] = outcome->name ? CStringGetTextDatum(outcome->name) : (Datum)0;
     values[2] = CStringGetTextDatum(outcome->status);
@@ -69,8 +72,23 @@ Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome) {
     values[4] = Int32GetDatum(outcome->statements);
     values[5] = IntervalPGetDatum(duration);
     values[6] = BoolGetDatum(outcome->out_of_order);
-    if (desc->natts != 7) elog(ERROR, "migrate_apply: unexpected result type");
+    values[7] = outcome->risk ? CStringGetTextDatum(outcome->risk) : (Datum)0;
+    values[8] = outcome->report_json ? DirectFunctionCall1(jsonb_in, CStringGetDatum(outcome->report_json)) : (Datum)0;
+    if (desc->natts != 7 && desc->natts != 9) elog(ERROR, "migrate_apply: unexpected result type");
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+KeyList* text_array_arg(FunctionCallInfo fcinfo, int n) {
+    KeyList* list = static_cast<KeyList*>(palloc0(sizeof(KeyList)));
+    if (PG_NARGS() <= n || PG_ARGISNULL(n)) return list;
+    Datum* elements;
+    bool* nulls;
+    int count;
+    deconstruct_array(PG_GETARG_ARRAYTYPE_P(n), TEXTOID, -1, false, TYPALIGN_INT, &elements, &nulls, &count);
+    list->keys = static_cast<const char**>(palloc(sizeof(char*) * (count + 1)));
+    for (int i = 0; i < count; i++)
+        if (!nulls[i]) list->keys[list->count++] = TextDatumGetCString(elements[i]);
+    return list;
 }
 
 KeyList* jsonb_object_keys_of(Datum value, const char* what) {

@@ -20,9 +20,11 @@ struct ApplyOutcome {
     int statements;
     int64 duration_us;
     bool out_of_order;
+    const char* risk;         // 0.7 on; NULL when not assessed (skipped)
+    const char* report_json;  // 0.7 on; the dry run's evidence, or NULL
 };
 
-// The one-row composite result of migrate_apply.
+// The one-row composite result of migrate_apply (7 columns up to 0.6, 9 on).
 Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome);
 
 // The top-level keys of a jsonb object; raises an error when `value` is not
@@ -32,6 +34,9 @@ struct KeyList {
     const char** keys;
 };
 KeyList* jsonb_object_keys_of(Datum value, const char* what);
+
+// The non-NULL elements of a text[] argument (count 0 for a NULL argument).
+KeyList* text_array_arg(FunctionCallInfo fcinfo, int n);
 
 // The members of a jsonb object whose values are strings (or null: value
 // NULL); raises an error naming `what` for anything else.

@@ -67,6 +67,7 @@ SPIPlanPtr last_hash_plan;
 SPIPlanPtr last_id_plan;
 SPIPlanPtr insert_plan;
 SPIPlanPtr insert_v2_plan;
+SPIPlanPtr insert_v3_plan;
 SPIPlanPtr applied_above_plan, applied_above_v1_plan, applied_one_plan, applied_one_v1_plan;
 
 // Each version's newest row, when it counts as applied, with the id of the
@@ -369,11 +370,11 @@ bool ledger_has_column(const char* name) {
     "$15::pg_catalog.inet, $16, $17, $18, $19, $20" V2_VALUES ")"
 
 void insert_row(const LedgerInsert* row) {
-    constexpr int kColumns = 22;
+    constexpr int kColumns = 23;
     Oid types[kColumns] = {TEXTOID, BYTEAOID, TEXTOID,  TEXTOID, TEXTOID,        TEXTOID, TEXTOID,
                            TEXTOID, TEXTOID,  BOOLOID,  INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
                            TEXTOID, INTERVALOID, TEXTOID, TEXTOID, INT4OID,      TEXTOID, TEXTOID,
-                           TEXTOID};
+                           TEXTOID, TEXTOID};
     Datum values[kColumns];
     char nulls[kColumns];
     memset(nulls, ' ', sizeof(nulls));
@@ -408,15 +409,23 @@ void insert_row(const LedgerInsert* row) {
     text_or_null(19, row->reason);
     text_or_null(20, row->previous_checksum);
     text_or_null(21, row->adopted_from);
+    text_or_null(22, row->risk);
+    if (row->hash_format < 3 && row->risk)
+        elog(ERROR, "a ledger row of hash format %d cannot carry a risk", row->hash_format);
     if (row->hash_format == 1 && (row->reason || row->previous_checksum || row->adopted_from))
         elog(ERROR, "a ledger row of hash format 1 cannot carry reason, previous_checksum or adopted_from");
 
     OwnerScope scope;
     enter_owner_scope(&scope);
-    SPIPlanPtr plan = row->hash_format == 1
-                          ? kept_plan(&insert_plan, PGM_LEDGER_INSERT("", ""), kColumns - 2, types)
-                          : kept_plan(&insert_v2_plan, PGM_LEDGER_INSERT(", previous_checksum, adopted_from", ", $21, $22"),
-                                      kColumns, types);
+    SPIPlanPtr plan =
+        row->hash_format == 1
+            ? kept_plan(&insert_plan, PGM_LEDGER_INSERT("", ""), kColumns - 3, types)
+        : row->hash_format == 2
+            ? kept_plan(&insert_v2_plan, PGM_LEDGER_INSERT(", previous_checksum, adopted_from", ", $21, $22"),
+                        kColumns - 1, types)
+            : kept_plan(&insert_v3_plan,
+                        PGM_LEDGER_INSERT(", previous_checksum, adopted_from, risk", ", $21, $22, $23"), kColumns,
+                        types);
     if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "could not write the ledger");
     leave_owner_scope(&scope);

@@ -111,7 +111,7 @@ const char* last_hash();
 bool ledger_has_column(const char* name);
 
 struct LedgerInsert {
-    int hash_format;  // 1, or 2 with the last three fields (0.6 on)
+    int hash_format;  // 1; 2 with reason ... adopted_from (0.6 on); 3 with risk (0.7 on)
     const char* version;
     const char* version_key;
     int version_key_len;
@@ -134,6 +134,7 @@ struct LedgerInsert {
     const char* reason;
     const char* previous_checksum;
     const char* adopted_from;
+    const char* risk;
 };
 
 void insert_row(const LedgerInsert* row);

@@ -204,7 +204,9 @@ void take_error_position(void* arg) {
 
 }  // namespace
 
-ParsedScript* parse_script(const char* script, int* error_position) {
+namespace {
+
+ParsedScript* parse(const char* script, int* error_position, bool classify) {
     ParsedScript* parsed = static_cast<ParsedScript*>(palloc0(sizeof(ParsedScript)));
     parsed->length = static_cast<int>(strlen(script));
     parsed->script = pnstrdup(script, parsed->length);  // the caller's buffer may not outlive us
@@ -230,6 +232,7 @@ ParsedScript* parse_script(const char* script, int* error_position) {
         static_cast<ScriptStatement*>(palloc0(sizeof(ScriptStatement) * (parsed->count + 1)));
 
     LineCursor cursor{script, 0, 1, 1};
+    ScriptFacts* facts = classify ? new_script_facts() : nullptr;
     int i = 0;
     ListCell* lc;
     foreach (lc, raw) {
@@ -253,10 +256,21 @@ ParsedScript* parse_script(const char* script, int* error_position) {
         st->kind = kind_of(rs->stmt);
         st->not_in_transaction = not_in_transaction_reason(rs->stmt);
         st->unsupported = unsupported_reason(rs->stmt);
+        if (classify) st->analysis = analyze_statement(rs->stmt, facts);
         i++;
     }
     MemoryContextDelete(trees);
     return parsed;
+}
+
+}  // namespace
+
+ParsedScript* parse_script(const char* script, int* error_position) {
+    return parse(script, error_position, false);
+}
+
+ParsedScript* parse_and_classify_script(const char* script, int* error_position) {
+    return parse(script, error_position, true);
 }
 
 ScriptLocation* locate_script_position(const char* script, int char_position) {

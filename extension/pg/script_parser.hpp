@@ -5,6 +5,7 @@
 #pragma once
 
 #include "../bridge/pg_headers.hpp"
+#include "classifier.hpp"
 
 namespace pgm::pg {
 
@@ -26,6 +27,7 @@ struct ScriptStatement {
     StatementKind kind;
     const char* not_in_transaction;  // e.g. "CREATE INDEX CONCURRENTLY", or NULL
     const char* unsupported;         // why it can never run in a migration, or NULL
+    StatementAnalysis* analysis;     // its risks and locks (parse_and_classify_script), or NULL
 };
 
 struct ParsedScript {
@@ -41,6 +43,10 @@ struct ParsedScript {
 // (PL/pgSQL's EXECUTE) would otherwise reinterpret it as a position in its own
 // query.  See annotate_script_error.
 ParsedScript* parse_script(const char* script, int* error_position);
+
+// The same, and every statement classified (classifier.hpp) while its parse
+// tree is at hand.
+ParsedScript* parse_and_classify_script(const char* script, int* error_position);
 
 // Where an error position (a 1-based character offset into `script`, as
 // PostgreSQL's errposition uses) lies: line, column, and the statement around

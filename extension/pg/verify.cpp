@@ -64,7 +64,7 @@ Datum covered_schemas(bool* isnull) {
 
 namespace {
 
-SPIPlanPtr chain_plan, chain_v1_plan;
+SPIPlanPtr chain_plan, chain_v1_plan, chain_v2_plan;
 
 // Times as integers: exactly the microseconds that were hashed.
 #define PGM_CHAIN_QUERY(V2_COLUMNS)                                                                        \
@@ -133,11 +133,14 @@ ChainRows* read_chain() {
     ChainRows* chain = static_cast<ChainRows*>(palloc0(sizeof(ChainRows)));
     OwnerScope scope;
     enter_owner_scope(&scope);
-    // The columns of 0.6 (reason, previous_checksum, adopted_from) as NULL
-    // when the installed tables are older than the library.
-    const bool has_v2_columns = ledger_has_column("adopted_from");
-    SPIPlanPtr plan = has_v2_columns ? kept_plan(&chain_plan, PGM_CHAIN_QUERY("reason, previous_checksum, adopted_from"), 0, nullptr)
-                                     : kept_plan(&chain_v1_plan, PGM_CHAIN_QUERY("NULL, NULL, NULL"), 0, nullptr);
+    // The columns of 0.6 (reason, previous_checksum, adopted_from) and 0.7
+    // (risk) as NULL when the installed tables are older than the library.
+    SPIPlanPtr plan =
+        ledger_has_column("risk")
+            ? kept_plan(&chain_plan, PGM_CHAIN_QUERY("reason, previous_checksum, adopted_from, risk"), 0, nullptr)
+        : ledger_has_column("adopted_from")
+            ? kept_plan(&chain_v2_plan, PGM_CHAIN_QUERY("reason, previous_checksum, adopted_from, NULL"), 0, nullptr)
+            : kept_plan(&chain_v1_plan, PGM_CHAIN_QUERY("NULL, NULL, NULL, NULL"), 0, nullptr);
     if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the ledger");
     chain->count = static_cast<int>(SPI_processed);
     chain->rows = static_cast<ChainRow*>(MemoryContextAllocZero(caller, sizeof(ChainRow) * Max(chain->count, 1)));
@@ -168,6 +171,7 @@ ChainRows* read_chain() {
         r->reason = copy_column(t, d, 20, caller);
         r->previous_checksum = copy_column(t, d, 21, caller);
         r->adopted_from = copy_column(t, d, 22, caller);
+        r->risk = copy_column(t, d, 23, caller);
     }
     leave_owner_scope(&scope);
     return chain;

@@ -59,6 +59,7 @@ struct ChainRow {
     const char* reason;             // the last three: 0.6 on
     const char* previous_checksum;
     const char* adopted_from;
+    const char* risk;
 };
 struct ChainRows {
     int count;

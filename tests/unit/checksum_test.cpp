@@ -89,9 +89,33 @@ TEST(LedgerRowHash, FormatTwoCoversReasonPreviousChecksumAndSource) {
     EXPECT_EQ(ledger_row_hash(std::nullopt, v1), ledger_row_hash(std::nullopt, with_reason));
 }
 
+TEST(LedgerRowHash, FormatThreeAlsoCoversTheRisk) {
+    auto base = sample_row();
+    base.format = 3;
+    base.risk = "breaking";
+    const std::string h = ledger_row_hash(std::nullopt, base);
+    auto v2 = base;
+    v2.format = 2;
+    EXPECT_NE(h, ledger_row_hash(std::nullopt, v2));
+    auto edited = base;
+    edited.risk = "safe";
+    EXPECT_NE(h, ledger_row_hash(std::nullopt, edited));
+    edited.risk.reset();
+    EXPECT_NE(h, ledger_row_hash(std::nullopt, edited));
+    edited = base;
+    edited.reason = "x";  // format 3 keeps format 2's fields
+    EXPECT_NE(h, ledger_row_hash(std::nullopt, edited));
+    // Format 2 ignores the risk.
+    auto v2_with_risk = v2;
+    v2_with_risk.risk = "data_loss";
+    EXPECT_EQ(ledger_row_hash(std::nullopt, v2), ledger_row_hash(std::nullopt, v2_with_risk));
+}
+
 TEST(LedgerRowHash, UnknownFormatIsRefused) {
     auto row = sample_row();
-    row.format = 3;
+    row.format = 4;
+    EXPECT_THROW(ledger_row_hash(std::nullopt, row), std::invalid_argument);
+    row.format = 0;
     EXPECT_THROW(ledger_row_hash(std::nullopt, row), std::invalid_argument);
 }
 

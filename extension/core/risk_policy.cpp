@@ -1,0 +1,70 @@
+#include "risk_policy.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace pgm::core {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    const char* space = " \t\r\n";
+    const auto first = s.find_first_not_of(space);
+    if (first == std::string_view::npos) return {};
+    const auto last = s.find_last_not_of(space);
+    return s.substr(first, last - first + 1);
+}
+
+bool is_refusable(std::string_view risk) {
+    return std::any_of(std::begin(kRefusableRisks), std::end(kRefusableRisks),
+                       [&](const char* r) { return risk == r; });
+}
+
+constexpr std::string_view kDirective = "migrate:allow";
+
+}  // namespace
+
+std::set<std::string> parse_risk_list(std::string_view list) {
+    std::set<std::string> risks;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        const std::string_view item = trim(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        if (item.empty()) continue;
+        if (!is_refusable(item))
+            throw std::invalid_argument("unknown risk \"" + std::string(item) +
+                                        "\" (known: locking, breaking, data_loss)");
+        risks.insert(std::string(item));
+    }
+    return risks;
+}
+
+std::set<std::string> allowed_by_directives(std::string_view script,
+                                            const std::vector<std::pair<int, int>>& statements) {
+    std::set<std::string> allowed;
+    std::size_t next_statement = 0;
+    std::size_t line_start = 0;
+    while (line_start < script.size()) {
+        std::size_t line_end = script.find('\n', line_start);
+        if (line_end == std::string_view::npos) line_end = script.size();
+        // Skip statements that end before this line; is the line inside one?
+        while (next_statement < statements.size() &&
+               static_cast<std::size_t>(statements[next_statement].second) <= line_start)
+            next_statement++;
+        const bool inside = next_statement < statements.size() &&
+                            static_cast<std::size_t>(statements[next_statement].first) < line_end;
+        std::string_view line = trim(script.substr(line_start, line_end - line_start));
+        if (!inside && line.substr(0, 2) == "--") {
+            std::string_view comment = trim(line.substr(2));
+            if (comment.substr(0, kDirective.size()) == kDirective &&
+                (comment.size() == kDirective.size() || comment[kDirective.size()] == ' ' ||
+                 comment[kDirective.size()] == '\t')) {
+                std::set<std::string> risks = parse_risk_list(comment.substr(kDirective.size()));
+                allowed.insert(risks.begin(), risks.end());
+            }
+        }
+        line_start = line_end + 1;
+    }
+    return allowed;
+}
+
+}  // namespace pgm::core

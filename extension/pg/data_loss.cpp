@@ -1,0 +1,256 @@
+// PG zone: see data_loss.hpp.
+#include "data_loss.hpp"
+
+#include "catalog_facts.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/resowner.h"
+}
+
+namespace pgm::pg {
+namespace {
+
+const char* qualified_relation(Oid relid) {
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+// What the probe counts, as "FROM ... WHERE ..." over the resolved relation.
+struct ProbeQuery {
+    const char* from_where;  // NULL: nothing to count
+    const char* unit;        // "rows" or "values"
+};
+
+// The target type for the lossiness check.  Length limits of character and
+// bit strings are checked, not cut, when ALTER TABLE converts a column (it
+// uses an assignment cast): a too-long value makes the ALTER fail, losing
+// nothing.  The explicit cast of the probe would cut: leave the limit out.
+const char* target_type_sql(ColumnType to) {
+    int32 typmod = to.typmod;
+    if (to.type == VARCHAROID || to.type == BPCHAROID || to.type == BITOID || to.type == VARBITOID) typmod = -1;
+    if (to.type == BPCHAROID) return "pg_catalog.text";
+    return format_type_extended(to.type, typmod, FORMAT_TYPE_FORCE_QUALIFY | FORMAT_TYPE_TYPEMOD_GIVEN);
+}
+
+ProbeQuery probe_query(const DataLossProbe* p, Oid relid) {
+    const char* table = psprintf("%s%s", p->only ? "ONLY " : "", qualified_relation(relid));
+    switch (p->kind) {
+        case ProbeKind::kTableRows:
+            return {psprintf("FROM %s", table), "rows"};
+        case ProbeKind::kColumnValues:
+            if (!column_type(relid, p->column).found) return {nullptr, "values"};
+            return {psprintf("FROM %s WHERE %s IS NOT NULL", table, quote_identifier(p->column)), "values"};
+        case ProbeKind::kOverwrittenRows: {
+            StringInfoData where;
+            initStringInfo(&where);
+            ListCell* lc;
+            foreach (lc, p->columns) {
+                const char* column = strVal(lfirst(lc));
+                if (!column_type(relid, column).found) continue;  // added by the migration
+                appendStringInfo(&where, "%s%s IS NOT NULL", where.len > 0 ? " OR " : "", quote_identifier(column));
+            }
+            if (where.len == 0) return {nullptr, "rows"};
+            return {psprintf("FROM %s WHERE %s", table, where.data), "rows"};
+        }
+        case ProbeKind::kChangedValues: {
+            ColumnType from = column_type(relid, p->column);
+            ColumnType to = resolve_type(p->new_type);
+            if (!from.found || !to.found || !conversion_may_lose(from, to)) return {nullptr, "values"};
+            const char* column = quote_identifier(p->column);
+            const char* old_type =
+                format_type_extended(from.type, from.typmod, FORMAT_TYPE_FORCE_QUALIFY | FORMAT_TYPE_TYPEMOD_GIVEN);
+            return {psprintf("FROM %s WHERE %s IS NOT NULL AND ((%s)::%s)::%s::pg_catalog.text IS DISTINCT FROM "
+                             "(%s)::pg_catalog.text",
+                             table, column, column, target_type_sql(to), old_type, column),
+                    "values"};
+        }
+        case ProbeKind::kSchemaRows:
+            return {nullptr, "rows"};  // counted table by table
+    }
+    return {nullptr, "rows"};
+}
+
+// Runs "SELECT <select> <from_where>" in a subtransaction with the caller's
+// rights and search_path = pg_catalog, pg_temp.  Returns -1 when the query
+// failed (a value the new type rejects: the statement itself will fail).
+int64 run_count(const char* select, const char* from_where) {
+    MemoryContext caller_context = CurrentMemoryContext;
+    ResourceOwner caller_owner = CurrentResourceOwner;
+    volatile int64 result = -1;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(caller_context);
+    PG_TRY();
+    {
+        int nest_level = NewGUCNestLevel();
+        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                          true, 0, false);
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+        const char* sql = psprintf("SELECT %s %s", select, from_where);
+        if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+            elog(ERROR, "data loss probe failed: %s", sql);
+        bool isnull;
+        Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+        result = isnull ? 0
+                 : SPI_tuptable->tupdesc->attrs[0].atttypid == BOOLOID ? (DatumGetBool(value) ? 1 : 0)
+                                                                       : DatumGetInt64(value);
+        SPI_finish();
+        AtEOXact_GUC(false, nest_level);
+        ReleaseCurrentSubTransaction();
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller_context);
+        FlushErrorState();
+        RollbackAndReleaseCurrentSubTransaction();
+        result = -1;
+    }
+    PG_END_TRY();
+    MemoryContextSwitchTo(caller_context);
+    CurrentResourceOwner = caller_owner;
+    return result;
+}
+
+// Whether any row matches (count = false), or how many (count = true).
+int64 measure(const char* from_where, bool count) {
+    if (!count) return run_count(psprintf("EXISTS (SELECT 1 %s)", from_where), "");
+    return run_count("pg_catalog.count(*)", from_where);
+}
+
+// The tables a TRUNCATE ... CASCADE also empties: every table referencing
+// `relid` through foreign keys, transitively.
+List* truncate_cascade_tables(Oid relid) {
+    List* tables = list_make1_oid(relid);
+    for (int i = 0; i < list_length(tables); i++) {
+        const char* sql = psprintf("FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confrelid = %u",
+                                   list_nth_oid(tables, i));
+        // Few rows: read them through SPI directly.
+        MemoryContext caller_context = CurrentMemoryContext;
+        int nest_level = NewGUCNestLevel();
+        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                          true, 0, false);
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+        if (SPI_execute(psprintf("SELECT conrelid %s", sql), true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "could not read foreign keys");
+        List* found = NIL;
+        for (uint64 r = 0; r < SPI_processed; r++) {
+            bool isnull;
+            found = lappend_oid(found, DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r],
+                                                                       SPI_tuptable->tupdesc, 1, &isnull)));
+        }
+        MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
+        List* copied = list_copy(found);
+        MemoryContextSwitchTo(spi_context);
+        SPI_finish();
+        AtEOXact_GUC(false, nest_level);
+        MemoryContextSwitchTo(caller_context);
+        ListCell* lc;
+        foreach (lc, copied) tables = list_append_unique_oid(tables, lfirst_oid(lc));
+    }
+    return tables;
+}
+
+List* schema_tables(const char* schema_name) {
+    Oid schema = get_namespace_oid(schema_name, true);
+    if (!OidIsValid(schema)) return NIL;
+    List* tables = NIL;
+    MemoryContext caller_context = CurrentMemoryContext;
+    int nest_level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                      0, false);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    if (SPI_execute(psprintf("SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = %u AND relkind = 'r'", schema),
+                    true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "could not list the tables of schema %s", schema_name);
+    List* found = NIL;
+    for (uint64 r = 0; r < SPI_processed; r++) {
+        bool isnull;
+        found = lappend_oid(found,
+                            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)));
+    }
+    MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
+    tables = list_copy(found);
+    MemoryContextSwitchTo(spi_context);
+    SPI_finish();
+    AtEOXact_GUC(false, nest_level);
+    MemoryContextSwitchTo(caller_context);
+    return tables;
+}
+
+// Sums `measure` over several tables; -1 if any failed.
+int64 measure_tables(List* tables, bool count) {
+    int64 total = 0;
+    ListCell* lc;
+    foreach (lc, tables) {
+        int64 n = measure(psprintf("FROM %s", qualified_relation(lfirst_oid(lc))), count);
+        if (n < 0) return -1;
+        total += n;
+        if (!count && total > 0) return total;
+    }
+    return total;
+}
+
+const char* what_is_lost(int64 lost, bool count, const char* unit) {
+    if (!count) return psprintf("stored %s", unit);
+    return psprintf("%s %s", with_thousands(static_cast<double>(lost)),
+                    lost == 1 ? (strcmp(unit, "rows") == 0 ? "row" : "value") : unit);
+}
+
+const char* action_of(const Finding* f) {
+    const char* object = f->object != nullptr ? f->object : "it";
+    const char* rule = f->rule;
+    if (strcmp(rule, "dropping-table") == 0) return psprintf("dropping table %s", object);
+    if (strcmp(rule, "dropping-column") == 0) return psprintf("dropping column %s", object);
+    if (strcmp(rule, "truncating-table") == 0) return psprintf("truncating %s", object);
+    if (strcmp(rule, "deleting-all-rows") == 0) return psprintf("deleting every row of %s", object);
+    if (strcmp(rule, "updating-all-rows") == 0) return psprintf("updating every row of %s", object);
+    if (strcmp(rule, "dropping-schema-cascade") == 0) return psprintf("dropping schema %s with CASCADE", object);
+    return psprintf("changing the type of %s", object);
+}
+
+}  // namespace
+
+void decide_data_loss(Finding* finding, bool count) {
+    const DataLossProbe* p = finding->probe;
+    if (p == nullptr) return;
+    int64 lost = 0;
+    const char* unit = "rows";
+    if (p->kind == ProbeKind::kSchemaRows) {
+        lost = measure_tables(schema_tables(p->schema_name), count);
+    } else {
+        Oid relid = RangeVarGetRelid(p->table, NoLock, true);
+        if (!OidIsValid(relid)) {
+            lost = 0;  // the statement fails, or IF EXISTS makes it do nothing
+        } else if (p->kind == ProbeKind::kTableRows && p->cascade) {
+            lost = measure_tables(truncate_cascade_tables(relid), count);
+        } else {
+            ProbeQuery q = probe_query(p, relid);
+            unit = q.unit;
+            lost = q.from_where == nullptr ? 0 : measure(q.from_where, count);
+        }
+    }
+    if (lost < 0) {
+        // The check could not run (a value the new type rejects, no right to
+        // read the table): say so, and keep the finding as data loss.
+        finding->risk = Risk::kDataLoss;
+        finding->message = psprintf("%s (could not be counted)", finding->message);
+        return;
+    }
+    if (lost == 0) {
+        finding->risk = finding->also_breaking ? Risk::kBreaking : Risk::kSafe;
+        finding->message = psprintf("%s loses no data: nothing is stored there now", action_of(finding));
+        return;
+    }
+    finding->risk = Risk::kDataLoss;
+    finding->message = psprintf(p->kind == ProbeKind::kChangedValues ? "%s would round or cut %s"
+                                                                      : "%s would destroy %s",
+                                action_of(finding), what_is_lost(lost, count, unit));
+}
+
+}  // namespace pgm::pg
