@@ -146,6 +146,10 @@ bool conversion_may_lose(ColumnType from, ColumnType to) {
     if (!from.found || !to.found) return true;
     if (type_change(from, to) != TypeChange::kRewrite) return false;
     if (to.typmod == -1 && (to.type == TEXTOID || to.type == VARCHAROID)) return false;
+    // A length limit on character strings is checked, not cut, by the
+    // assignment cast ALTER TABLE uses: too long a value makes it fail.
+    const bool from_string = from.type == TEXTOID || from.type == VARCHAROID || from.type == BPCHAROID;
+    if (from_string && (to.type == VARCHAROID || to.type == TEXTOID)) return false;
     const bool unconstrained_numeric = to.type == NUMERICOID && to.typmod == -1;
     switch (from.type) {
         case INT2OID:

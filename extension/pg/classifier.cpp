@@ -10,6 +10,7 @@ extern "C" {
 #include "commands/tablecmds.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -526,9 +527,11 @@ void analyze_drop(Builder* b, DropStmt* stmt) {
         const char* rule = drop_rule(stmt->removeType);
         if (rule == nullptr) continue;
         Node* object_node = (Node*)lfirst(lc);
-        const char* object = IsA(object_node, String) ? pstrdup(strVal(object_node))
-                             : IsA(object_node, List) ? NameListToString((List*)object_node)
-                                                      : nullptr;
+        const char* object = IsA(object_node, String)         ? pstrdup(strVal(object_node))
+                             : IsA(object_node, List)           ? NameListToString((List*)object_node)
+                             : IsA(object_node, TypeName)       ? TypeNameToString(castNode(TypeName, object_node))
+                             : IsA(object_node, ObjectWithArgs) ? NameListToString(castNode(ObjectWithArgs, object_node)->objname)
+                                                                : nullptr;
         if ((stmt->removeType == OBJECT_VIEW || stmt->removeType == OBJECT_MATVIEW ||
              stmt->removeType == OBJECT_SEQUENCE) &&
             relation_created(b->facts, makeRangeVarFromNameList((List*)object_node)))

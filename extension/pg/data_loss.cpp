@@ -235,11 +235,19 @@ void decide_data_loss(Finding* finding, bool count) {
             lost = q.from_where == nullptr ? 0 : measure(q.from_where, count);
         }
     }
+    if (lost < 0 && p->kind == ProbeKind::kChangedValues) {
+        // A stored value the new type rejects: the statement itself will
+        // fail the same way, losing nothing.
+        finding->risk = Risk::kBreaking;
+        finding->message = psprintf("%s fails for some stored values: the statement will fail, losing nothing",
+                                    action_of(finding));
+        return;
+    }
     if (lost < 0) {
-        // The check could not run (a value the new type rejects, no right to
-        // read the table): say so, and keep the finding as data loss.
+        // The count could not run (no right to read the table): say so, and
+        // keep the finding as data loss.
         finding->risk = Risk::kDataLoss;
-        finding->message = psprintf("%s (could not be counted)", finding->message);
+        finding->message = psprintf("%s may destroy %s (they could not be counted)", action_of(finding), unit);
         return;
     }
     if (lost == 0) {
