@@ -22,12 +22,19 @@ struct UpOptions {
     bool out_of_order = false;      // allow pending versions below the highest applied one
     int lock_wait_seconds = 600;    // how long to wait for another deployer
     std::string backup_file;        // pg_dump here before applying anything
+    std::vector<std::string> allow; // risks allowed (--allow data_loss): migrate_apply's allow
 };
 
 struct DownOptions {
     std::string to;      // revert every applied migration above this version
     std::string reason;  // recorded with each reverted row
     bool dry_run = false;
+    std::vector<std::string> allow;  // risks the down scripts may take
+};
+
+struct LintOptions {
+    std::vector<std::string> files;  // none: every migration of --dir
+    std::string fail_on = "locking,breaking,data_loss";
 };
 
 struct BaselineOptions {
@@ -55,6 +62,14 @@ int run_down(const CommonOptions& options, const DownOptions& down);
 int run_baseline(const CommonOptions& options, const BaselineOptions& baseline);
 // adopt: migrate_adopt() with the directory's checksums.
 int run_adopt(const CommonOptions& options, const AdoptOptions& adopt);
+
+// lint: migrate_lint() over the files; exit code 3 for a finding --fail-on names.
+int run_lint(const CommonOptions& options, const LintOptions& lint);
+
+// "{data_loss,breaking}" from --allow values (each may hold a comma list);
+// std::nullopt when nothing is allowed.  Throws std::invalid_argument for an
+// unknown risk.
+std::optional<std::string> allow_array(const std::vector<std::string>& allow);
 
 // The connection target: the option, else DATABASE_URL, else "" (PG* variables).
 std::string resolve_target(const std::string& option);

@@ -89,8 +89,10 @@ int run_down(const CommonOptions& options, const DownOptions& down) {
     try {
         r = db.exec("SELECT version, name, status, statements, "
                     "(EXTRACT(epoch FROM duration) * 1000)::pg_catalog.int8 "
-                    "FROM pg_catalog.migrate_revert($1, $2::pg_catalog.jsonb, $3, $4::pg_catalog.bool)",
-                    {down.to, given.dump(), down.reason.empty() ? std::nullopt : std::optional(down.reason), dry_run});
+                    "FROM pg_catalog.migrate_revert($1, $2::pg_catalog.jsonb, $3, $4::pg_catalog.bool, "
+                    "$5::pg_catalog.text[])",
+                    {down.to, given.dump(), down.reason.empty() ? std::nullopt : std::optional(down.reason), dry_run,
+                     allow_array(down.allow)});
     } catch (const ServerError& e) {
         return report_failure(e, "down", options, term);
     }

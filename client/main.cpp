@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
                        "run pg_dump into this file before applying anything (abort if it fails)");
     up_cmd->add_option("--lock-wait", up.lock_wait_seconds,
                        "seconds to wait for another deployer to finish")->capture_default_str();
+    up_cmd->add_option("--allow", up.allow,
+                       "risks the migrations may take although migrate.refuse refuses them: data_loss, breaking, "
+                       "locking (repeat or comma-separate)");
 
     std::vector<std::string> compare_targets;
     CLI::App* status_cmd = app.add_subcommand("status", "show applied, pending, changed and missing migrations");
@@ -77,6 +80,14 @@ int main(int argc, char** argv) {
     down_cmd->add_option("--to", down.to, "the version to go back to (migrations above it are reverted)")->required();
     down_cmd->add_option("--reason", down.reason, "why, recorded in the ledger");
     down_cmd->add_flag("--dry-run", down.dry_run, "run the down scripts, then roll everything back");
+    down_cmd->add_option("--allow", down.allow, "risks the down scripts may take, e.g. data_loss");
+
+    LintOptions lint;
+    CLI::App* lint_cmd = app.add_subcommand(
+        "lint", "say what each statement risks (safe, locking, breaking, data_loss), applying nothing");
+    add_common(lint_cmd);
+    lint_cmd->add_option("files", lint.files, "migration files (default: every migration of --dir)");
+    lint_cmd->add_option("--fail-on", lint.fail_on, "risks that make the exit code 3")->capture_default_str();
 
     BaselineOptions baseline;
     CLI::App* baseline_cmd =
@@ -95,9 +106,14 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+        (void)allow_array(up.allow);
+        (void)allow_array(down.allow);
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);
         return rc == 0 ? exit_code::kSuccess : exit_code::kUsage;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "pg_migrate: --allow: " << e.what() << '\n';
+        return exit_code::kUsage;
     }
 
     try {
@@ -109,6 +125,7 @@ int main(int argc, char** argv) {
         if (*down_cmd) return run_down(common, down);
         if (*baseline_cmd) return run_baseline(common, baseline);
         if (*adopt_cmd) return run_adopt(common, adopt);
+        if (*lint_cmd) return run_lint(common, lint);
     } catch (const ConnectionError& e) {
         std::cerr << "pg_migrate: could not connect: " << e.what() << '\n';
         return exit_code::kFailed;

@@ -353,6 +353,7 @@ MigrationScripts load_scripts(const Migration& migration) {
     MigrationScripts scripts;
     scripts.up = std::move(source.up);
     scripts.up_first_line = source.up_first_line;
+    scripts.allow = std::move(source.allow);
     scripts.verify = std::move(source.verify);
     if (migration.down_file) {
         std::string down = read_file(*migration.down_file);

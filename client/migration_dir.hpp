@@ -17,6 +17,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,7 @@ struct MigrationScripts {
     std::optional<std::string> down;
     std::optional<std::string> verify;
     int up_first_line = 1;  // line of up_file where the up script starts (sections)
+    std::set<std::string> allow;  // "-- migrate:allow" lines of the file
 };
 
 // Throws std::runtime_error naming the file when it cannot be read or changed

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "../extension/core/cpp_only.hpp"
+#include "../extension/core/risk_policy.hpp"
 
 namespace pgm::client {
 namespace {
@@ -80,6 +81,17 @@ MigrationSource parse_migration_source(std::string owned_text) {
         }
         const std::vector<std::string_view> w = words(t.substr(kMarker.size()));
         const std::string_view keyword = w.empty() ? std::string_view() : w[0];
+        if (keyword == "allow") {
+            try {
+                for (const auto& r : core::parse_risk_list(t.substr(kMarker.size() + keyword.size())))
+                    result.allow.insert(r);
+            } catch (const std::invalid_argument& e) {
+                fail(line_number, "\"-- migrate:allow\": " + std::string(e.what()));
+            }
+            if (current != Section::None) sections[static_cast<int>(current)].append(line);
+            else sections[0].append(line);
+            continue;
+        }
         if (keyword == "no-transaction") {
             if (w.size() > 1) fail(line_number, "\"-- migrate:no-transaction\" takes no options");
             result.no_transaction = true;
@@ -93,7 +105,7 @@ MigrationSource parse_migration_source(std::string owned_text) {
         else if (keyword == "verify") next = Section::Verify;
         else
             fail(line_number, "unknown directive \"-- migrate:" + std::string(keyword) +
-                                  "\" (known: up, down, verify, no-transaction)");
+                                  "\" (known: up, down, verify, no-transaction, allow)");
         const int index = static_cast<int>(next);
         if (seen[index]) fail(line_number, "section \"" + std::string(keyword) + "\" appears twice");
         seen[index] = true;

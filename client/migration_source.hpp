@@ -10,6 +10,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,10 @@ struct MigrationSource {
     std::optional<std::string> down;
     std::optional<std::string> verify;
     bool no_transaction = false;
+    // Risks allowed by "-- migrate:allow data_loss" lines anywhere in the
+    // file (the line also stays in its section: the server reads the ones in
+    // the up script itself).
+    std::set<std::string> allow;
 };
 
 // Splits `text` into sections.  Throws std::invalid_argument with a message

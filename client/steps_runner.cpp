@@ -39,10 +39,11 @@ std::vector<std::string> invalid_indexes(Connection& db) {
 }  // namespace
 
 StepsOutcome apply_outside_transaction(Connection& db, const Migration& m, const MigrationScripts& scripts,
-                                       bool out_of_order) {
+                                       bool out_of_order, const std::optional<std::string>& allow) {
     Result begin = db.exec(
-        "SELECT status, done, statements FROM pg_catalog.migrate_steps_begin($1, $2, $3, $4::pg_catalog.bool)",
-        {m.version, scripts.up, name_or_null(m), std::string(out_of_order ? "true" : "false")});
+        "SELECT status, done, statements FROM pg_catalog.migrate_steps_begin($1, $2, $3, $4::pg_catalog.bool, "
+        "$5::pg_catalog.text[])",
+        {m.version, scripts.up, name_or_null(m), std::string(out_of_order ? "true" : "false"), allow});
     StepsOutcome outcome;
     if (begin.get(0, 0) == "skipped") {
         outcome.status = "skipped";

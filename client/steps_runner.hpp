@@ -32,7 +32,9 @@ struct StepFailure {
 
 // Throws StepFailure when a statement fails, ServerError when the server
 // refuses the migration as a whole (changed script, out of order, ...).
+// `allow`: the risks allowed, as a text[] literal ("{data_loss}"), or nullopt.
 StepsOutcome apply_outside_transaction(Connection& db, const Migration& migration,
-                                       const MigrationScripts& scripts, bool out_of_order);
+                                       const MigrationScripts& scripts, bool out_of_order,
+                                       const std::optional<std::string>& allow);
 
 }  // namespace pgm::client

@@ -5,6 +5,7 @@
 #include <functional>
 #include <future>
 #include <iostream>
+#include <set>
 #include <utility>
 
 #include "commands.hpp"
@@ -14,6 +15,7 @@
 #include "exit_codes.hpp"
 #include "ledger_view.hpp"
 #include "report.hpp"
+#include "../extension/core/risk_policy.hpp"
 #include "../extension/core/version.hpp"
 #include "../extension/core/cpp_only.hpp"
 
@@ -126,6 +128,26 @@ void record_deferred_schema(Connection& db, RunReport& report, const Terminal& t
             std::cerr << term.yellow("warning: ") << "could not record the schema snapshot after the run ("
                       << e.what() << "); migrate_verify() records it\n";
     }
+}
+
+}  // namespace
+
+std::optional<std::string> allow_array(const std::vector<std::string>& allow) {
+    std::set<std::string> risks;
+    for (const auto& a : allow)
+        for (const auto& r : core::parse_risk_list(a)) risks.insert(r);
+    if (risks.empty()) return std::nullopt;
+    std::string array = "{";
+    for (const auto& r : risks) array += (array.size() > 1 ? "," : "") + r;
+    return array + "}";
+}
+
+namespace {
+
+std::optional<std::string> migration_allow(const UpOptions& up, const MigrationScripts& scripts) {
+    std::vector<std::string> allow = up.allow;
+    allow.insert(allow.end(), scripts.allow.begin(), scripts.allow.end());
+    return allow_array(allow);
 }
 
 }  // namespace
@@ -298,14 +320,19 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 const std::string out_of_order = up.out_of_order ? "true" : "false";
                 const std::string* down = scripts.down ? &*scripts.down : nullptr;
                 const std::string* verify = scripts.verify ? &*scripts.verify : nullptr;
+                // --allow, and the file's "-- migrate:allow" lines (also those
+                // outside its up section, which the server does not see).
+                const std::optional<std::string> allow = migration_allow(up, scripts);
+                const std::string* allow_ref = allow ? &*allow : nullptr;
                 Result r = m.repeatable
                     ? db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply_repeatable($1, $2, "
-                                   "down => $3, verify => $4)",
-                                   {&m.name, &scripts.up, down, verify})
+                                   "down => $3, verify => $4, allow => $5::pg_catalog.text[])",
+                                   {&m.name, &scripts.up, down, verify, allow_ref})
                     : db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
-                                   "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool)",
+                                   "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
+                                   "allow => $7::pg_catalog.text[])",
                                    {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down, verify,
-                                    &out_of_order});
+                                    &out_of_order, allow_ref});
                 Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
                           static_cast<long>(seconds_since(start) * 1000)};
                 if (up.dry_run && o.status == "applied") o.status = "dry_run";
@@ -347,7 +374,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         }
         if (outside_transaction) {
             try {
-                const StepsOutcome steps = apply_outside_transaction(db, m, scripts, up.out_of_order);
+                const StepsOutcome steps = apply_outside_transaction(db, m, scripts, up.out_of_order, migration_allow(up, scripts));
                 Outcome o{m.version, m.name, m.up_file.string(), steps.status, steps.statements,
                           static_cast<long>(seconds_since(start) * 1000)};
                 report.outcomes.push_back(o);

@@ -421,6 +421,39 @@ q "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty bo
 run adopt --dir "$dir" --json
 check "adopt: a dirty golang-migrate version is refused" "1:MG012" "$rc:$(echo "$out" | json_field 'error.sqlstate')"
 
+fresh safety
+put 001_users.sql 'CREATE TABLE users (id bigint PRIMARY KEY, legacy text);\nINSERT INTO users SELECT g, g::text FROM generate_series(1, 50) g;\n'
+put 002_drop_legacy.sql '-- migrate:up\nCREATE TABLE kept (id int);\nALTER TABLE users DROP COLUMN legacy;\n-- migrate:down\nALTER TABLE users ADD COLUMN legacy text;\nDROP TABLE kept;\n'
+run up --dir "$dir" --json
+check "safety: a migration that would destroy data is refused (MG013), exit 1" "1:MG013" "$rc:$(echo "$out" | json_field 'error.sqlstate')"
+contains "safety: the error says how much would be lost" "would destroy 50 values" "$out"
+check "safety: nothing of the refused migration ran" "001:applied:" "$(ledger):$(q "SELECT to_regclass('kept')")"
+run lint --dir "$dir"
+check "lint: a data_loss finding exits 3" 3 "$rc"
+contains "lint: names file, line, risk and rule" "002_drop_legacy.sql:3: data_loss dropping-column" "$out"
+run lint --dir "$dir" --fail-on data_loss --json
+check "lint --json: one document with the findings of each file" "3:data_loss" "$rc:$(echo "$out" | json_field 'files[1].findings[0].risk')"
+run lint --dir "$dir" --fail-on ""
+check "lint --fail-on '': findings are reported, exit 0" 0 "$rc"
+run up --dir "$dir" --allow bogus
+check "up --allow with an unknown risk is a usage error" 2 "$rc"
+run up --dir "$dir" --allow data_loss
+check "up --allow data_loss applies it, with its risk in the ledger" "0:data_loss" \
+  "$rc:$(q "SELECT risk FROM migrate.ledger WHERE version = '002'")"
+q "INSERT INTO kept VALUES (1)"
+run down --to 001 --dir "$dir"
+check "down: a down script that would destroy data is refused too" "1:1" "$rc:$(q 'SELECT count(*) FROM kept')"
+run down --to 001 --dir "$dir" --allow data_loss
+check "down --allow data_loss reverts" "0:" "$rc:$(q "SELECT to_regclass('kept')")"
+run up --dir "$dir" --allow data_loss
+put 003_truncate.sql '-- migrate:allow data_loss\nTRUNCATE users;\n'
+run up --dir "$dir"
+check "safety: a '-- migrate:allow data_loss' line in the file allows it" "0:0" "$rc:$(q 'SELECT count(*) FROM users')"
+put 004_sections.sql '-- migrate:allow data_loss\n-- migrate:up\nDELETE FROM kept_too;\n-- migrate:down\nSELECT 1;\n'
+q "CREATE TABLE kept_too (id int); INSERT INTO kept_too VALUES (1)"
+run up --dir "$dir"
+check "safety: an allow line above the up section (dbmate layout) allows it too" "0:0" "$rc:$(q 'SELECT count(*) FROM kept_too')"
+
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE WITH (FORCE)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

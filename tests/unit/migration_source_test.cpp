@@ -71,3 +71,13 @@ TEST(Utf8, ValidAndInvalid) {
     EXPECT_FALSE(is_valid_utf8("\xe2\x82"));           // truncated
     EXPECT_FALSE(is_valid_utf8(std::string("a\0b", 3)));  // NUL: PostgreSQL text cannot hold it
 }
+
+TEST(MigrationSource, AllowDirectiveIsReadAndKeptInItsSection) {
+    auto s = pgm::client::parse_migration_source("-- migrate:allow data_loss\n-- migrate:up\n-- migrate:allow breaking, locking\nDROP TABLE t;\n");
+    EXPECT_EQ(s.allow, (std::set<std::string>{"breaking", "data_loss", "locking"}));
+    EXPECT_NE(s.up.find("-- migrate:allow breaking"), std::string::npos);
+    auto plain = pgm::client::parse_migration_source("-- migrate:allow data_loss\nTRUNCATE t;\n");
+    EXPECT_EQ(plain.allow, (std::set<std::string>{"data_loss"}));
+    EXPECT_EQ(plain.up, "-- migrate:allow data_loss\nTRUNCATE t;\n");
+    EXPECT_THROW(pgm::client::parse_migration_source("-- migrate:allow everything\nSELECT 1;\n"), std::invalid_argument);
+}

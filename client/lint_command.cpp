@@ -1,0 +1,137 @@
+// pg_migrate lint [FILE...]: what each statement of the migrations risks, as
+// migrate_lint() in the database decides it (the real parser, the live
+// catalog: CI can lint against an empty database, production against itself).
+// Nothing is applied.  Exit code 3 when a finding's risk is one --fail-on
+// names (by default anything but safe).
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "connection.hpp"
+#include "exit_codes.hpp"
+#include "ledger_view.hpp"
+#include "migration_dir.hpp"
+#include "migration_source.hpp"
+#include "terminal.hpp"
+#include "../extension/core/cpp_only.hpp"
+#include "../extension/core/risk_policy.hpp"
+
+namespace pgm::client {
+namespace {
+
+// One script to lint: where it came from and where its up script starts.
+struct LintTarget {
+    std::string file;
+    std::string version;  // empty for a file given by path
+    std::string script;
+    int first_line = 1;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<LintTarget> targets_of(const CommonOptions& options, const LintOptions& lint) {
+    std::vector<LintTarget> targets;
+    if (!lint.files.empty()) {
+        for (const auto& file : lint.files) {
+            MigrationSource source = parse_migration_source(read_file(file));
+            targets.push_back({file, "", std::move(source.up), source.up_first_line});
+        }
+        return targets;
+    }
+    const ScanResult scan = scan_directory(options.dir);
+    if (!scan.problems.empty()) throw std::runtime_error(scan.problems.front().file.string() + ": " +
+                                                         scan.problems.front().message);
+    for (const auto& m : scan.migrations) {
+        MigrationScripts scripts = load_scripts(m);
+        targets.push_back({m.up_file.string(), m.version, std::move(scripts.up), scripts.up_first_line});
+    }
+    return targets;
+}
+
+std::string painted_risk(const Terminal& term, const std::string& risk) {
+    if (risk == "data_loss") return term.red(risk);
+    if (risk == "breaking") return term.red(risk);
+    if (risk == "locking") return term.yellow(risk);
+    return term.green(risk);
+}
+
+}  // namespace
+
+int run_lint(const CommonOptions& options, const LintOptions& lint) {
+    Terminal term(options.json);
+    std::set<std::string> fail_on;
+    try {
+        fail_on = core::parse_risk_list(lint.fail_on);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "pg_migrate: --fail-on: " << e.what() << '\n';
+        return exit_code::kUsage;
+    }
+    const std::vector<LintTarget> targets = targets_of(options, lint);
+    Connection db(resolve_target(options.target));
+    const ExtensionState state = extension_state(db);
+    Result has_lint = db.exec("SELECT pg_catalog.to_regproc('pg_catalog.migrate_lint') IS NOT NULL");
+    if (has_lint.get(0, 0) != "t") {
+        const std::string message =
+            state.installed ? "pg_migrate " + state.installed_version + " in database \"" + db.database() +
+                                  "\" has no migrate_lint(); \"pg_migrate up\" updates it to " + state.default_version
+                            : "pg_migrate is not installed in database \"" + db.database() +
+                                  "\" (CREATE EXTENSION pg_migrate, or \"pg_migrate up\")";
+        if (options.json)
+            std::cout << nlohmann::json{{"command", "lint"}, {"ok", false}, {"error", {{"message", message}}},
+                                        {"exit_code", exit_code::kFailed}}
+                             .dump(2)
+                      << '\n';
+        else
+            std::cerr << term.red("pg_migrate: ") << message << '\n';
+        return exit_code::kFailed;
+    }
+
+    std::map<std::string, int> counts{{"safe", 0}, {"locking", 0}, {"breaking", 0}, {"data_loss", 0}};
+    int failing = 0;
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& t : targets) {
+        Result r = db.exec_refs("SELECT statement, line, command, risk, rule, object, message, hint "
+                                "FROM pg_catalog.migrate_lint($1)",
+                                {&t.script});
+        nlohmann::json findings = nlohmann::json::array();
+        for (int i = 0; i < r.rows(); ++i) {
+            const std::string risk = r.get(i, 3);
+            const int line = std::stoi(r.get(i, 1)) + t.first_line - 1;
+            counts[risk]++;
+            if (fail_on.count(risk) > 0) ++failing;
+            findings.push_back({{"statement", std::stoi(r.get(i, 0))}, {"line", line}, {"command", r.get(i, 2)},
+                                {"risk", risk}, {"rule", r.get(i, 4)},
+                                {"object", r.is_null(i, 5) ? nlohmann::json() : nlohmann::json(r.get(i, 5))},
+                                {"message", r.get_optional(i, 6).value_or("")},
+                                {"hint", r.is_null(i, 7) ? nlohmann::json() : nlohmann::json(r.get(i, 7))}});
+            if (options.json) continue;
+            std::cout << t.file << ":" << line << ": " << painted_risk(term, risk) << " " << r.get(i, 4) << ": "
+                      << r.get_optional(i, 6).value_or("") << '\n';
+            if (!r.is_null(i, 7) && risk != "safe") std::cout << "    hint: " << r.get(i, 7) << '\n';
+        }
+        files.push_back({{"file", t.file},
+                         {"version", t.version.empty() ? nlohmann::json() : nlohmann::json(t.version)},
+                         {"findings", findings}});
+    }
+    const int rc = failing > 0 ? exit_code::kVerification : exit_code::kSuccess;
+    if (options.json) {
+        std::cout << nlohmann::json{{"command", "lint"},     {"ok", failing == 0},      {"database", db.database()},
+                                    {"files", files},        {"summary", counts},       {"exit_code", rc}}
+                         .dump(2)
+                  << '\n';
+    } else {
+        std::cout << targets.size() << (targets.size() == 1 ? " file: " : " files: ") << counts["data_loss"]
+                  << " data_loss, " << counts["breaking"] << " breaking, " << counts["locking"] << " locking, "
+                  << counts["safe"] << " safe\n";
+    }
+    return rc;
+}
+
+}  // namespace pgm::client
