@@ -34,7 +34,7 @@ const char* risk_name(Risk risk) {
 
 struct ScriptFacts {
     HTAB* created;   // keys: "rel", "schema.rel", "rel\x1f" "column"
-    List* renamed;   // pairs (new name key as String, original RangeVar)
+    HTAB* renamed;   // new name key -> the original RangeVar (RenamedEntry)
 };
 
 namespace {
@@ -42,6 +42,10 @@ namespace {
 constexpr int kKeySize = 3 * NAMEDATALEN + 8;
 struct FactKey {
     char key[kKeySize];
+};
+struct RenamedEntry {
+    char key[kKeySize];
+    RangeVar* original;
 };
 
 const char* relation_key(const char* schema, const char* relname) {
@@ -96,13 +100,10 @@ bool column_created(const ScriptFacts* facts, const RangeVar* rv, const char* co
 // A table renamed earlier in the script is still the original table: its
 // statistics and columns are found under the old name.
 RangeVar* original_relation(const ScriptFacts* facts, const RangeVar* rv) {
-    const char* key = relation_key(rv->schemaname, rv->relname);
-    ListCell* lc;
-    foreach (lc, facts->renamed) {
-        List* pair = (List*)lfirst(lc);
-        if (strcmp(strVal(linitial(pair)), key) == 0) return (RangeVar*)lsecond(pair);
-    }
-    return const_cast<RangeVar*>(rv);
+    FactKey entry{};
+    strlcpy(entry.key, relation_key(rv->schemaname, rv->relname), kKeySize);
+    RenamedEntry* found = static_cast<RenamedEntry*>(hash_search(facts->renamed, &entry, HASH_FIND, nullptr));
+    return found != nullptr ? found->original : const_cast<RangeVar*>(rv);
 }
 
 const char* display_name(const RangeVar* rv) {
@@ -472,7 +473,7 @@ void analyze_create_table(Builder* b, CreateStmt* stmt) {
 void analyze_create_index(Builder* b, IndexStmt* stmt) {
     if (stmt->concurrent || relation_created(b->facts, stmt->relation)) return;
     add_lock(b, stmt->relation, ShareLock);
-    const char* object = stmt->idxname != nullptr ? stmt->idxname : display_name(stmt->relation);
+    const char* object = stmt->idxname != nullptr ? pstrdup(stmt->idxname) : display_name(stmt->relation);
     report_locking(b, stmt->relation, "creating-index", object,
                    psprintf("CREATE INDEX on %s blocks writes to it until the index is built",
                             display_name(stmt->relation)),
@@ -645,10 +646,11 @@ void analyze_rename(Builder* b, RenameStmt* stmt) {
                 return;
             }
             add_lock(b, stmt->relation, AccessExclusiveLock);
-            b->facts->renamed = lappend(b->facts->renamed,
-                                        list_make2(makeString(pstrdup(relation_key(renamed->schemaname,
-                                                                                   renamed->relname))),
-                                                   copyObject(original_relation(b->facts, stmt->relation))));
+            RangeVar* original = copyObject(original_relation(b->facts, stmt->relation));
+            FactKey key{};
+            strlcpy(key.key, relation_key(renamed->schemaname, renamed->relname), kKeySize);
+            bool found;
+            static_cast<RenamedEntry*>(hash_search(b->facts->renamed, &key, HASH_ENTER, &found))->original = original;
             add(b, Risk::kBreaking, "renaming-table", display_name(stmt->relation),
                 psprintf("renaming %s to %s breaks code that uses the old name", display_name(stmt->relation),
                          stmt->newname),
@@ -801,6 +803,8 @@ ScriptFacts* new_script_facts() {
     ctl.entrysize = sizeof(FactKey);
     ctl.hcxt = CurrentMemoryContext;
     facts->created = hash_create("pg_migrate script facts", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+    ctl.entrysize = sizeof(RenamedEntry);
+    facts->renamed = hash_create("pg_migrate script renames", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
     return facts;
 }
 

@@ -98,9 +98,9 @@ const char* describe_blockers(Oid relid, LOCKMODE mode) {
                       false);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     const char* sql = psprintf(
-        "SELECT l.pid, l.mode, pg_catalog.coalesce(a.application_name, ''), "
-        "pg_catalog.coalesce((pg_catalog.now() - a.xact_start)::pg_catalog.text, 'unknown'), "
-        "pg_catalog.coalesce(a.query, '') "
+        "SELECT l.pid, l.mode, COALESCE(a.application_name, ''), "
+        "COALESCE((pg_catalog.clock_timestamp() - a.xact_start)::pg_catalog.text, 'unknown'), "
+        "COALESCE(a.query, '') "
         "FROM pg_catalog.pg_locks AS l LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid "
         "WHERE l.locktype = 'relation' AND l.relation = %u AND l.granted AND l.pid <> pg_catalog.pg_backend_pid() "
         "AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) "
