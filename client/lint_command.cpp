@@ -3,9 +3,7 @@
 // catalog: CI can lint against an empty database, production against itself).
 // Nothing is applied.  Exit code 3 when a finding's risk is one --fail-on
 // names (by default anything but safe).
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "commands.hpp"
 #include "connection.hpp"
@@ -27,14 +25,6 @@ struct LintTarget {
     std::string script;
     int first_line = 1;
 };
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 std::vector<LintTarget> targets_of(const CommonOptions& options, const LintOptions& lint) {
     std::vector<LintTarget> targets;
@@ -97,9 +87,16 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
     int failing = 0;
     nlohmann::json files = nlohmann::json::array();
     for (const auto& t : targets) {
-        Result r = db.exec_refs("SELECT statement, line, command, risk, rule, object, message, hint "
-                                "FROM pg_catalog.migrate_lint($1)",
-                                {&t.script});
+        Result r(nullptr);
+        try {
+            r = db.exec_refs("SELECT statement, line, command, risk, rule, object, message, hint "
+                             "FROM pg_catalog.migrate_lint($1)",
+                             {&t.script});
+        } catch (const ServerError&) {
+            // A script the server cannot parse: say which file before the error.
+            std::cerr << term.red("pg_migrate: ") << "cannot lint " << t.file << '\n';
+            throw;
+        }
         nlohmann::json findings = nlohmann::json::array();
         for (int i = 0; i < r.rows(); ++i) {
             const std::string risk = r.get(i, 3);

@@ -33,6 +33,8 @@ bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+}  // namespace
+
 // One open, one fstat, one read: ifstream's setup cost showed when reading a
 // thousand small files on every run.
 std::string read_file(const fs::path& file) {
@@ -60,6 +62,8 @@ std::string read_file(const fs::path& file) {
     ::close(fd);
     return content;
 }
+
+namespace {
 
 // A name of the form <digits>_<name> (or <digits> alone): the version and name.
 bool split_numbered(std::string_view stem, std::string* version, std::string* name) {

@@ -53,6 +53,9 @@ struct ScanResult {
 
 ScanResult scan_directory(const std::filesystem::path& dir);
 
+// The whole file; throws std::runtime_error naming it when it cannot be read.
+std::string read_file(const std::filesystem::path& file);
+
 // The scripts of one migration, read from disk (again) just before applying it.
 struct MigrationScripts {
     std::string up;

@@ -1,6 +1,8 @@
 // PG zone: see adopt_sources.hpp.
 #include "adopt_sources.hpp"
 
+#include "ledger.hpp"
+
 extern "C" {
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -140,21 +142,6 @@ const char* rows_query_of(const char* tool) {
     if (strcmp(tool, "supabase") == 0) return kSupabaseRows;
     if (strcmp(tool, "sqitch") == 0) return kSqitchRows;
     elog(ERROR, "unknown migration tool \"%s\"", tool);
-}
-
-// SPI with the caller's rights and search_path pinned to pg_catalog, pg_temp.
-struct CallerScope {
-    int guc_nest_level;
-};
-void enter_caller_scope(CallerScope* scope) {
-    scope->guc_nest_level = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                      true, 0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-}
-void leave_caller_scope(const CallerScope* scope) {
-    SPI_finish();
-    AtEOXact_GUC(false, scope->guc_nest_level);
 }
 
 const char* copy_value(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt) {

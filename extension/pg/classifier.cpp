@@ -152,19 +152,18 @@ RelationFacts existing_facts(const Builder* b, const RangeVar* rv) {
     return relation_facts(original_relation(b->facts, rv));
 }
 
-// Whether an operation holding a strong lock on `rv` for a scan or rewrite
-// matters: not for a small table (then a `safe` finding says so).
-bool report_locking(Builder* b, const RangeVar* rv, const char* rule, const char* object,
+// An operation holding a strong lock on `rv` for a scan or rewrite: locking,
+// unless the table is small (then a `safe` finding says so).
+void report_locking(Builder* b, const RangeVar* rv, const char* rule, const char* object,
                     const char* message, const char* hint) {
     RelationFacts facts = existing_facts(b, rv);
     if (relation_is_small(facts)) {
         add(b, Risk::kSafe, rule, object,
             psprintf("%s; the table is small (%s), so the lock is brief", message, describe_size(facts)),
             nullptr);
-        return false;
+        return;
     }
     add(b, Risk::kLocking, rule, object, psprintf("%s (%s)", message, describe_size(facts)), hint);
-    return true;
 }
 
 // Whether the table may hold rows by its statistics (unknown counts as yes).
@@ -175,14 +174,6 @@ bool may_have_rows(const RelationFacts& facts) {
 // ---------------------------------------------------------------------------
 // Column definitions (CREATE TABLE and ADD COLUMN): advice on types.
 
-bool has_constraint(const ColumnDef* col, ConstrType type) {
-    ListCell* lc;
-    foreach (lc, col->constraints) {
-        if (castNode(Constraint, lfirst(lc))->contype == type) return true;
-    }
-    return false;
-}
-
 Constraint* find_constraint(const ColumnDef* col, ConstrType type) {
     ListCell* lc;
     foreach (lc, col->constraints) {
@@ -191,6 +182,8 @@ Constraint* find_constraint(const ColumnDef* col, ConstrType type) {
     }
     return nullptr;
 }
+
+bool has_constraint(const ColumnDef* col, ConstrType type) { return find_constraint(col, type) != nullptr; }
 
 void advise_on_column_type(Builder* b, const RangeVar* table, const ColumnDef* col) {
     const char* object = psprintf("%s.%s", display_name(table), col->colname);

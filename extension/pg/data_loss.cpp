@@ -2,17 +2,16 @@
 #include "data_loss.hpp"
 
 #include "catalog_facts.hpp"
+#include "ledger.hpp"
+#include "subtransaction.hpp"
 
 extern "C" {
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
-#include "utils/resowner.h"
 }
 
 namespace pgm::pg {
@@ -77,44 +76,34 @@ ProbeQuery probe_query(const DataLossProbe* p, Oid relid) {
     return {nullptr, "rows"};
 }
 
+struct CountQuery {
+    const char* sql;
+    int64 result;
+};
+
+void run_count_query(void* arg) {
+    CountQuery* q = static_cast<CountQuery*>(arg);
+    CallerScope scope;
+    enter_caller_scope(&scope);
+    if (SPI_execute(q->sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+        elog(ERROR, "data loss probe failed: %s", q->sql);
+    bool isnull;
+    Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    q->result = isnull ? 0
+                : SPI_tuptable->tupdesc->attrs[0].atttypid == BOOLOID ? (DatumGetBool(value) ? 1 : 0)
+                                                                      : DatumGetInt64(value);
+    leave_caller_scope(&scope);
+}
+
 // Runs "SELECT <select> <from_where>" in a subtransaction with the caller's
 // rights and search_path = pg_catalog, pg_temp.  Returns -1 when the query
 // failed (a value the new type rejects: the statement itself will fail).
 int64 run_count(const char* select, const char* from_where) {
-    MemoryContext caller_context = CurrentMemoryContext;
-    ResourceOwner caller_owner = CurrentResourceOwner;
-    volatile int64 result = -1;
-    BeginInternalSubTransaction(nullptr);
-    MemoryContextSwitchTo(caller_context);
-    PG_TRY();
-    {
-        int nest_level = NewGUCNestLevel();
-        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                          true, 0, false);
-        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-        const char* sql = psprintf("SELECT %s %s", select, from_where);
-        if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-            elog(ERROR, "data loss probe failed: %s", sql);
-        bool isnull;
-        Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-        result = isnull ? 0
-                 : SPI_tuptable->tupdesc->attrs[0].atttypid == BOOLOID ? (DatumGetBool(value) ? 1 : 0)
-                                                                       : DatumGetInt64(value);
-        SPI_finish();
-        AtEOXact_GUC(false, nest_level);
-        ReleaseCurrentSubTransaction();
-    }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(caller_context);
-        FlushErrorState();
-        RollbackAndReleaseCurrentSubTransaction();
-        result = -1;
-    }
-    PG_END_TRY();
-    MemoryContextSwitchTo(caller_context);
-    CurrentResourceOwner = caller_owner;
-    return result;
+    CountQuery q{psprintf("SELECT %s %s", select, from_where), -1};
+    ErrorData* error = run_in_subtransaction(run_count_query, &q, true);
+    if (error == nullptr) return q.result;
+    FreeErrorData(error);
+    return -1;
 }
 
 // Whether any row matches (count = false), or how many (count = true).
@@ -123,64 +112,39 @@ int64 measure(const char* from_where, bool count) {
     return run_count("pg_catalog.count(*)", from_where);
 }
 
+// The OIDs a catalog query returns, in the caller's memory context.
+List* query_oids(const char* sql) {
+    MemoryContext caller_context = CurrentMemoryContext;
+    CallerScope scope;
+    enter_caller_scope(&scope);
+    if (SPI_execute(sql, true, 0) != SPI_OK_SELECT) elog(ERROR, "catalog query failed: %s", sql);
+    List* oids = NIL;
+    for (uint64 r = 0; r < SPI_processed; r++) {
+        bool isnull;
+        Oid oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+        MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
+        oids = lappend_oid(oids, oid);
+        MemoryContextSwitchTo(spi_context);
+    }
+    leave_caller_scope(&scope);
+    MemoryContextSwitchTo(caller_context);
+    return oids;
+}
+
 // The tables a TRUNCATE ... CASCADE also empties: every table referencing
 // `relid` through foreign keys, transitively.
 List* truncate_cascade_tables(Oid relid) {
-    List* tables = list_make1_oid(relid);
-    for (int i = 0; i < list_length(tables); i++) {
-        const char* sql = psprintf("FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confrelid = %u",
-                                   list_nth_oid(tables, i));
-        // Few rows: read them through SPI directly.
-        MemoryContext caller_context = CurrentMemoryContext;
-        int nest_level = NewGUCNestLevel();
-        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                          true, 0, false);
-        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-        if (SPI_execute(psprintf("SELECT conrelid %s", sql), true, 0) != SPI_OK_SELECT)
-            elog(ERROR, "could not read foreign keys");
-        List* found = NIL;
-        for (uint64 r = 0; r < SPI_processed; r++) {
-            bool isnull;
-            found = lappend_oid(found, DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r],
-                                                                       SPI_tuptable->tupdesc, 1, &isnull)));
-        }
-        MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
-        List* copied = list_copy(found);
-        MemoryContextSwitchTo(spi_context);
-        SPI_finish();
-        AtEOXact_GUC(false, nest_level);
-        MemoryContextSwitchTo(caller_context);
-        ListCell* lc;
-        foreach (lc, copied) tables = list_append_unique_oid(tables, lfirst_oid(lc));
-    }
-    return tables;
+    return query_oids(psprintf("WITH RECURSIVE referencing(oid) AS (SELECT %u::pg_catalog.oid UNION "
+                               "SELECT c.conrelid FROM pg_catalog.pg_constraint AS c JOIN referencing AS r "
+                               "ON c.confrelid = r.oid WHERE c.contype = 'f') SELECT oid FROM referencing",
+                               relid));
 }
 
 List* schema_tables(const char* schema_name) {
     Oid schema = get_namespace_oid(schema_name, true);
     if (!OidIsValid(schema)) return NIL;
-    List* tables = NIL;
-    MemoryContext caller_context = CurrentMemoryContext;
-    int nest_level = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-                      0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    if (SPI_execute(psprintf("SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = %u AND relkind = 'r'", schema),
-                    true, 0) != SPI_OK_SELECT)
-        elog(ERROR, "could not list the tables of schema %s", schema_name);
-    List* found = NIL;
-    for (uint64 r = 0; r < SPI_processed; r++) {
-        bool isnull;
-        found = lappend_oid(found,
-                            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)));
-    }
-    MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
-    tables = list_copy(found);
-    MemoryContextSwitchTo(spi_context);
-    SPI_finish();
-    AtEOXact_GUC(false, nest_level);
-    MemoryContextSwitchTo(caller_context);
-    return tables;
+    return query_oids(
+        psprintf("SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = %u AND relkind = 'r'", schema));
 }
 
 // Sums `measure` over several tables; -1 if any failed.

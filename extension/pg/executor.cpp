@@ -4,6 +4,7 @@
 #include "attribution.hpp"
 #include "lock_wait.hpp"
 #include "schema_snapshot.hpp"
+#include "subtransaction.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -12,7 +13,6 @@ extern "C" {
 #include "tcop/dest.h"
 #include "utils/backend_status.h"
 #include "utils/guc.h"
-#include "utils/resowner.h"
 }
 
 namespace pgm::pg {
@@ -104,29 +104,24 @@ void execute_statements(const ExecutionRequest* request) {
 
 void execute_and_roll_back(const ExecutionRequest* request) { execute_all_and_roll_back(request, 1); }
 
+namespace {
+
+struct RequestList {
+    const ExecutionRequest* requests;
+    int count;
+};
+
+void execute_all(void* arg) {
+    const RequestList* list = static_cast<const RequestList*>(arg);
+    for (int i = 0; i < list->count; i++) execute_statements(&list->requests[i]);
+}
+
+}  // namespace
+
 void execute_all_and_roll_back(const ExecutionRequest* requests, int count) {
-    MemoryContext caller_context = CurrentMemoryContext;
-    ResourceOwner caller_owner = CurrentResourceOwner;
-    BeginInternalSubTransaction(nullptr);
-    MemoryContextSwitchTo(caller_context);
-    PG_TRY();
-    {
-        for (int i = 0; i < count; i++) execute_statements(&requests[i]);
-    }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(caller_context);
-        ErrorData* edata = CopyErrorData();
-        FlushErrorState();
-        RollbackAndReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(caller_context);
-        CurrentResourceOwner = caller_owner;
-        ReThrowError(edata);
-    }
-    PG_END_TRY();
-    RollbackAndReleaseCurrentSubTransaction();
-    MemoryContextSwitchTo(caller_context);
-    CurrentResourceOwner = caller_owner;
+    RequestList list{requests, count};
+    ErrorData* error = run_in_subtransaction(execute_all, &list, false);
+    if (error != nullptr) ReThrowError(error);
 }
 
 int begin_setting_scope() { return NewGUCNestLevel(); }

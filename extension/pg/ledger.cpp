@@ -124,6 +124,18 @@ void leave_owner_scope(const OwnerScope* scope) {
     SetUserIdAndSecContext(scope->saved_user, scope->saved_security_context);
 }
 
+void enter_caller_scope(CallerScope* scope) {
+    scope->guc_nest_level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                      false);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+}
+
+void leave_caller_scope(const CallerScope* scope) {
+    SPI_finish();
+    AtEOXact_GUC(false, scope->guc_nest_level);
+}
+
 namespace {
 
 SPIPlanPtr kept_plan_with_options(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes, int options) {

@@ -28,6 +28,15 @@ void enter_owner_scope(OwnerScope* scope);
 Oid ledger_owner();
 void leave_owner_scope(const OwnerScope* scope);
 
+// The same with the caller's own rights: SPI work over the caller's tables
+// (another tool's history, a table a migration would drop) that must not
+// resolve any name through the caller's search_path.
+struct CallerScope {
+    int guc_nest_level;
+};
+void enter_caller_scope(CallerScope* scope);
+void leave_caller_scope(const CallerScope* scope);
+
 // A plan prepared once per backend and kept across transactions (call inside
 // an owner scope).
 SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes);

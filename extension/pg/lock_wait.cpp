@@ -1,10 +1,11 @@
 // PG zone: see lock_wait.hpp.
 #include "lock_wait.hpp"
 
+#include "ledger.hpp"
 #include "settings.hpp"
+#include "subtransaction.hpp"
 
 extern "C" {
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
@@ -15,7 +16,6 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
-#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 }
@@ -26,40 +26,31 @@ namespace {
 constexpr int kFirstBackoffMs = 100;
 constexpr int kMaxBackoffMs = 10000;
 
+struct LockRequest {
+    Oid relid;
+    LOCKMODE mode;
+    int timeout_ms;
+};
+
+void lock_with_timeout(void* arg) {
+    const LockRequest* r = static_cast<const LockRequest*>(arg);
+    int nest_level = NewGUCNestLevel();
+    set_config_option("lock_timeout", psprintf("%d", r->timeout_ms), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                      true, 0, false);
+    LockRelationOid(r->relid, r->mode);
+    AtEOXact_GUC(false, nest_level);
+}
+
 // Waits for the lock at most `timeout_ms` in a subtransaction.  True when it
 // is held (it then belongs to the migration's transaction), false on a lock
 // timeout; any other error (cancel, deadlock) is raised.
 bool wait_for_lock(Oid relid, LOCKMODE mode, int timeout_ms) {
-    MemoryContext caller_context = CurrentMemoryContext;
-    ResourceOwner caller_owner = CurrentResourceOwner;
-    volatile bool acquired = false;
-    BeginInternalSubTransaction(nullptr);
-    MemoryContextSwitchTo(caller_context);
-    PG_TRY();
-    {
-        int nest_level = NewGUCNestLevel();
-        set_config_option("lock_timeout", psprintf("%d", timeout_ms), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                          true, 0, false);
-        LockRelationOid(relid, mode);
-        AtEOXact_GUC(false, nest_level);
-        ReleaseCurrentSubTransaction();
-        acquired = true;
-    }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(caller_context);
-        ErrorData* edata = CopyErrorData();
-        FlushErrorState();
-        RollbackAndReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(caller_context);
-        CurrentResourceOwner = caller_owner;
-        if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE) ReThrowError(edata);
-        FreeErrorData(edata);
-    }
-    PG_END_TRY();
-    MemoryContextSwitchTo(caller_context);
-    CurrentResourceOwner = caller_owner;
-    return acquired;
+    LockRequest request{relid, mode, timeout_ms};
+    ErrorData* error = run_in_subtransaction(lock_with_timeout, &request, true);
+    if (error == nullptr) return true;
+    if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE) ReThrowError(error);
+    FreeErrorData(error);
+    return false;
 }
 
 void sleep_ms(int ms) {
@@ -93,10 +84,8 @@ LOCKMODE lock_mode_named(const char* name) {
 // `relid` that conflicts with `mode`.
 const char* describe_blockers(Oid relid, LOCKMODE mode) {
     MemoryContext caller_context = CurrentMemoryContext;
-    int nest_level = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-                      false);
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    CallerScope scope;
+    enter_caller_scope(&scope);
     const char* sql = psprintf(
         "SELECT l.pid, l.mode, COALESCE(a.application_name, ''), "
         "COALESCE((pg_catalog.clock_timestamp() - a.xact_start)::pg_catalog.text, 'unknown'), "
@@ -124,8 +113,7 @@ const char* describe_blockers(Oid relid, LOCKMODE mode) {
                          held, query);
         MemoryContextSwitchTo(spi_context);
     }
-    SPI_finish();
-    AtEOXact_GUC(false, nest_level);
+    leave_caller_scope(&scope);
     MemoryContextSwitchTo(caller_context);
     return out.len > 0 ? out.data : "no session holds it now (it was released as the last try ended)";
 }
