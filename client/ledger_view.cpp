@@ -69,6 +69,12 @@ LedgerSnapshot read_ledger(Connection& db) {
                                                 r.get_optional(i, 4).value_or(""), r.get_optional(i, 5).value_or("")};
             continue;
         }
+        if (r.get(i, 2) == "running") {
+            snapshot.running.push_back({r.get(i, 0), r.get_optional(i, 1).value_or(""),
+                                        r.get_optional(i, 4).value_or(""), r.get_optional(i, 5).value_or(""),
+                                        std::atoi(r.get(i, 6).c_str())});
+            continue;
+        }
         snapshot.rows.push_back({r.get(i, 0), r.get_optional(i, 1).value_or(""), r.get(i, 2), r.get_optional(i, 3),
                                  r.get_optional(i, 4), r.get_optional(i, 5)});
     }

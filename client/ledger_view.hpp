@@ -51,10 +51,20 @@ struct OutOfBandDdl {
     std::string last_at;
     std::string roles;
 };
+// A migration another session is running now (migrate_status()'s "running"
+// rows, from extension 0.7 on).
+struct RunningMigration {
+    std::string version;
+    std::string progress;  // "statement 2 of 5: ALTER TABLE; waiting for ...; blocked by ..."
+    std::string since;
+    std::string role;
+    int statements = 0;
+};
 struct LedgerSnapshot {
     ExtensionState extension;
     std::vector<LedgerEntry> rows;  // empty when the extension is not installed
     std::optional<OutOfBandDdl> out_of_band;
+    std::vector<RunningMigration> running;
 };
 LedgerSnapshot read_ledger(Connection& db);
 

@@ -37,6 +37,20 @@ nlohmann::json out_of_band_json(Connection& db, const std::optional<OutOfBandDdl
             {"objects", out_of_band_objects(db)}};
 }
 
+nlohmann::json running_json(const std::vector<RunningMigration>& running) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& m : running)
+        list.push_back({{"version", m.version}, {"progress", m.progress}, {"since", m.since}, {"role", m.role},
+                        {"statements", m.statements}});
+    return list;
+}
+
+void print_running(const std::vector<RunningMigration>& running, const Terminal& term) {
+    for (const auto& m : running)
+        std::cout << term.yellow("running: ") << "migration " << m.version << " by " << m.role << " since " << m.since
+                  << ", " << m.progress << '\n';
+}
+
 }  // namespace
 
 int run_status(const CommonOptions& options) {
@@ -90,6 +104,7 @@ int run_status(const CommonOptions& options) {
                                     {"migrations", rows},
                                     {"summary", summary},
                                     {"out_of_band_ddl", out_of_band_json(db, snapshot.out_of_band)},
+                                    {"running", running_json(snapshot.running)},
                                     {"exit_code", code}}
                          .dump(2)
                   << '\n';
@@ -121,6 +136,7 @@ int run_status(const CommonOptions& options) {
     if (counts.count("missing"))
         std::cout << term.red("Applied migrations are missing from the directory.") << '\n';
     if (snapshot.out_of_band) print_out_of_band(*snapshot.out_of_band, term);
+    print_running(snapshot.running, term);
     return code;
 }
 

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "backup.hpp"
 #include "deploy_lock.hpp"
+#include "dry_run_report.hpp"
 #include "steps_runner.hpp"
 #include "exit_codes.hpp"
 #include "ledger_view.hpp"
@@ -41,6 +42,8 @@ struct Outcome {
     std::string version, name, file, status;
     int statements = 0;
     long duration_ms = 0;
+    std::string risk;          // the migration's overall risk (empty when not assessed)
+    nlohmann::json report;     // the dry run's evidence, or null
 };
 
 // "applied  migrations/003_x.sql  (2 statements, 12 ms)", after the server's notices.
@@ -54,8 +57,11 @@ void print_outcome(Connection& db, Terminal& term, const Outcome& o, bool outsid
 }
 
 nlohmann::json outcome_json(const Outcome& o) {
-    return {{"version", o.version}, {"name", o.name},         {"file", o.file},
-            {"status", o.status},   {"statements", o.statements}, {"duration_ms", o.duration_ms}};
+    nlohmann::json out = {{"version", o.version}, {"name", o.name},         {"file", o.file},
+                          {"status", o.status},   {"statements", o.statements}, {"duration_ms", o.duration_ms}};
+    out["risk"] = o.risk.empty() ? nlohmann::json() : nlohmann::json(o.risk);
+    if (!o.report.is_null()) out["report"] = o.report;
+    return out;
 }
 
 // Everything a run produced, printed once at the end in --json mode.
@@ -63,6 +69,7 @@ struct RunReport {
     nlohmann::json doc;
     std::vector<Outcome> outcomes;
     nlohmann::json error;
+    std::optional<EvidenceSummary> evidence;  // --dry-run: what the run would lock and rewrite
     // Runs once before the report is printed, however the run ends.
     std::function<void()> before_finish;
 
@@ -72,6 +79,7 @@ struct RunReport {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& o : outcomes) list.push_back(outcome_json(o));
         doc["migrations"] = list;
+        if (evidence) doc["evidence"] = evidence->to_json();
         doc["error"] = error;
         doc["ok"] = code == exit_code::kSuccess;
         doc["exit_code"] = code;
@@ -288,6 +296,13 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     if (!up.dry_run && pending.size() > 1 && defer_schema_recording(db))
         report.before_finish = [&] { record_deferred_schema(db, report, term, options.json); };
     if (one_transaction) db.run("BEGIN");
+    // The dry run is one transaction rolled back at the end (each migration
+    // sees the ones before it); migrate.report has every migration return
+    // its evidence meanwhile.
+    if (up.dry_run) {
+        db.run("SET LOCAL migrate.report = on");
+        report.evidence.emplace();
+    }
     const auto run_start = Clock::now();
     std::size_t done = 0;
     // The next migration's file is read while the server runs the current one.
@@ -325,20 +340,29 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 const std::optional<std::string> allow = migration_allow(up, scripts);
                 const std::string* allow_ref = allow ? &*allow : nullptr;
                 Result r = m.repeatable
-                    ? db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply_repeatable($1, $2, "
+                    ? db.exec_refs("SELECT status, statements, risk, report FROM pg_catalog.migrate_apply_repeatable($1, $2, "
                                    "down => $3, verify => $4, allow => $5::pg_catalog.text[])",
                                    {&m.name, &scripts.up, down, verify, allow_ref})
-                    : db.exec_refs("SELECT status, statements FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                    : db.exec_refs("SELECT status, statements, risk, report FROM pg_catalog.migrate_apply($1, $2, name => $3, "
                                    "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
                                    "allow => $7::pg_catalog.text[])",
                                    {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down, verify,
                                     &out_of_order, allow_ref});
                 Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
-                          static_cast<long>(seconds_since(start) * 1000)};
+                          static_cast<long>(seconds_since(start) * 1000), r.is_null(0, 2) ? "" : r.get(0, 2),
+                          nullptr};
                 if (up.dry_run && o.status == "applied") o.status = "dry_run";
+                if (up.dry_run && !r.is_null(0, 3)) {
+                    o.report = nlohmann::json::parse(r.get(0, 3));
+                    o.report["rolled_back"] = true;  // with the whole run, at its end
+                    report.evidence->add(o.version, o.report);
+                }
                 report.outcomes.push_back(o);
                 term.end_progress();
-                if (!options.json) print_outcome(db, term, o, false, 0);
+                if (!options.json) {
+                    print_outcome(db, term, o, false, 0);
+                    print_migration_evidence(std::cout, o.report, scripts.up_first_line, term);
+                }
                 ++done;
                 continue;
             } catch (const ServerError& e) {
@@ -376,7 +400,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             try {
                 const StepsOutcome steps = apply_outside_transaction(db, m, scripts, up.out_of_order, migration_allow(up, scripts));
                 Outcome o{m.version, m.name, m.up_file.string(), steps.status, steps.statements,
-                          static_cast<long>(seconds_since(start) * 1000)};
+                          static_cast<long>(seconds_since(start) * 1000), "", nullptr};
                 report.outcomes.push_back(o);
                 term.end_progress();
                 if (!options.json) print_outcome(db, term, o, true, steps.resumed_at);
@@ -431,8 +455,9 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         if (pending.empty()) std::cout << "nothing to apply: " << db.describe() << " is up to date\n";
         else
             std::cout << (up.dry_run ? "dry run: " : "") << done << " migration" << (done == 1 ? "" : "s")
-                      << (up.dry_run ? " ran and were rolled back" : " applied") << " in "
+                      << (up.dry_run ? (done == 1 ? " ran and was rolled back" : " ran and were rolled back") : " applied") << " in "
                       << format_seconds(seconds_since(run_start)) << '\n';
+        if (up.dry_run && !pending.empty()) report.evidence->print(std::cout, term);
     }
     return report.finish(options, exit_code::kSuccess);
 }

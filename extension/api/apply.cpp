@@ -11,6 +11,7 @@
 #include "../pg/ledger.hpp"
 #include "../pg/script_parser.hpp"
 #include "../pg/lock_wait.hpp"
+#include "../pg/settings.hpp"
 #include "errors.hpp"
 #include "rules.hpp"
 #include "safety.hpp"
@@ -106,6 +107,9 @@ Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool 
 
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     pg::ExecutionRequest request{args.version.c_str(), parsed, range.first, range.last, false};
+    if (args.dry_run || pg::report_setting)
+        request.evidence = pg_call(pg::new_migration_evidence, const_cast<const pg::ParsedScript*>(parsed),
+                                   range.first, range.last);
     const int nest_level = pg_call(pg::begin_setting_scope);
     pg_call(pg::bound_lock_waits);
     if (args.dry_run)
@@ -125,6 +129,9 @@ Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool 
     outcome.duration_us = duration_us;
     outcome.out_of_order = out_of_order;
     outcome.risk = pg::risk_name(risk);
+    if (request.evidence != nullptr)
+        outcome.report_json = pg_call(pg::evidence_report_json, const_cast<const pg::MigrationEvidence*>(request.evidence),
+                                      args.dry_run);
     return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
 }
 

@@ -100,6 +100,48 @@ constexpr const char* kDriftCte = R"SQL(
 )
 )SQL";
 
+// One row, state 'running', per migration other sessions of this database
+// are running now (the executor shows "pg_migrate: migration V, statement n
+// of N: TAG" as its backend's query): name says where it is, what lock it
+// waits for and who holds it; applied_at is when the migrate_apply call
+// began, applied_by the role running it, statements N.  A blocker's query
+// is shown only to a caller entitled to see it in pg_stat_activity ($2 is
+// the caller: this query runs as the ledger owner).
+constexpr const char* kRunningCte = R"SQL(
+, running AS (
+    SELECT p.m[1] AS version,
+           'statement ' || p.m[2] || ' of ' || p.m[3] || ': ' || p.m[4]
+               || COALESCE('; waiting for ' || w.lock, '')
+               || COALESCE('; blocked by ' || b.blockers, '') AS name,
+           'running'::text AS state, NULL::text AS checksum, NULL::text AS file_checksum,
+           a.query_start AS applied_at, a.usename::text AS applied_by, p.m[3]::integer AS statements,
+           pg_catalog.date_trunc('milliseconds', pg_catalog.clock_timestamp() - a.query_start) AS duration,
+           NULL::boolean AS out_of_order,
+           migrate.version_key(p.m[1]) AS sort_key
+      FROM pg_catalog.pg_stat_activity AS a
+     CROSS JOIN LATERAL (SELECT pg_catalog.regexp_match(a.query,
+               '^pg_migrate: migration (.+), statement ([0-9]+) of ([0-9]+): (.*)$') AS m) AS p
+      LEFT JOIN LATERAL (
+           SELECT l.mode || ' on ' || COALESCE(l.relation::pg_catalog.regclass::text, l.locktype) AS lock
+             FROM pg_catalog.pg_locks AS l
+            WHERE l.pid = a.pid AND NOT l.granted
+            LIMIT 1) AS w ON true
+      LEFT JOIN LATERAL (
+           SELECT pg_catalog.string_agg(pg_catalog.format('pid %s (application "%s", %s, transaction open for %s): %s',
+                      h.pid, h.application_name, h.state,
+                      pg_catalog.date_trunc('seconds', pg_catalog.clock_timestamp() - h.xact_start),
+                      CASE WHEN pg_catalog.pg_has_role($2, h.usesysid, 'USAGE')
+                             OR pg_catalog.pg_has_role($2, 'pg_read_all_stats', 'USAGE')
+                           THEN pg_catalog.left(h.query, 200) ELSE '<insufficient privilege>' END),
+                      ', ' ORDER BY h.pid) AS blockers
+             FROM pg_catalog.unnest(pg_catalog.pg_blocking_pids(a.pid)) AS k(pid)
+             JOIN pg_catalog.pg_stat_activity AS h ON h.pid = k.pid) AS b ON true
+     WHERE a.state = 'active' AND a.datname = pg_catalog.current_database()
+       AND a.pid <> pg_catalog.pg_backend_pid()
+       AND a.query LIKE 'pg_migrate: migration %' AND p.m IS NOT NULL
+)
+)SQL";
+
 constexpr const char* kOutOfBandRows = R"SQL(
 SELECT o.object_type, o.object_identity, pg_catalog.count(*)::integer,
        pg_catalog.min(o.logged_at), pg_catalog.max(o.logged_at),
@@ -111,19 +153,23 @@ SELECT o.object_type, o.object_identity, pg_catalog.count(*)::integer,
  ORDER BY pg_catalog.max(o.logged_at), o.object_identity
 )SQL";
 
-const std::string kStatusQuery = std::string(kVersionsCte) + kStatusColumns + "versions ORDER BY sort_key";
+// A running migration sorts after the pending row of its version.
+const std::string kStatusQuery = std::string(kVersionsCte) + kRunningCte + kStatusColumns +
+                                 "(SELECT * FROM versions UNION ALL SELECT * FROM running) AS s "
+                                 "ORDER BY sort_key, state = 'running'";
 const std::string kStatusWithDriftQuery =
-    std::string(kVersionsCte) + ", " + pgm::kOutOfBandCte + kDriftCte + kStatusColumns +
-    "(SELECT * FROM versions UNION ALL SELECT * FROM drift) AS s ORDER BY sort_key NULLS LAST";
+    std::string(kVersionsCte) + kRunningCte + ", " + pgm::kOutOfBandCte + kDriftCte + kStatusColumns +
+    "(SELECT * FROM versions UNION ALL SELECT * FROM running UNION ALL SELECT * FROM drift) AS s "
+    "ORDER BY sort_key NULLS LAST, state = 'running'";
 const std::string kOutOfBandQuery = std::string("WITH ") + pgm::kOutOfBandCte + kOutOfBandRows;
 
 }  // namespace
 
 PGM_FUNCTION(migrate_status) {
     using namespace pgm;
-    Oid types[1] = {JSONBOID};
-    Datum values[1] = {0};
-    char nulls[1] = {'n'};
+    Oid types[2] = {JSONBOID, OIDOID};
+    Datum values[2] = {0, pg_call(pg::caller_role_datum)};
+    char nulls[2] = {'n', ' '};
     if (!pg_call(pg::arg_is_null, fcinfo, 0)) {
         values[0] = pg_call(pg::datum_arg, fcinfo, 0);
         nulls[0] = ' ';
@@ -142,7 +188,7 @@ PGM_FUNCTION(migrate_status) {
     static SPIPlanPtr status_with_drift_plan = nullptr;
     const bool drift = pg_call(pg::ddl_log_installed);
     pg_call(pg::query_into_srf, fcinfo, drift ? &status_with_drift_plan : &status_plan,
-            (drift ? kStatusWithDriftQuery : kStatusQuery).c_str(), 1, static_cast<Oid*>(types),
+            (drift ? kStatusWithDriftQuery : kStatusQuery).c_str(), 2, static_cast<Oid*>(types),
             static_cast<Datum*>(values), static_cast<const char*>(nulls));
     return Datum(0);
 }

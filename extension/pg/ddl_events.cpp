@@ -2,6 +2,7 @@
 #include "ddl_events.hpp"
 
 #include "attribution.hpp"
+#include "evidence.hpp"
 #include "ledger.hpp"
 #include "schema_snapshot.hpp"
 #include "settings.hpp"
@@ -335,6 +336,7 @@ void log_sql_drop(FunctionCallInfo fcinfo) {
 
 void log_table_rewrite(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
+    evidence_note_rewrite();
     if (logging_applies()) write_log_rows(&rewritten, data);
 }
 

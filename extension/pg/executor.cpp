@@ -76,6 +76,8 @@ void execute_statements(const ExecutionRequest* request) {
     Attribution saved;
     begin_migration_attribution(request->version, request->reverting, &saved);
     forget_unseen_ddl();
+    MigrationEvidence* evidence = request->evidence;
+    if (evidence != nullptr) evidence_begin(evidence);
     PG_TRY();
     {
         for (int i = request->first; i <= request->last; i++) {
@@ -85,15 +87,18 @@ void execute_statements(const ExecutionRequest* request) {
             take_statement_locks(st->analysis);
             attribute_statement(st->number, st->text);
             watch_for_unseen_ddl();
+            if (evidence != nullptr) evidence_before_statement(evidence, i - request->first);
             int rc = SPI_execute_extended(st->text, &options);
             if (rc < 0)
                 ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                                 errmsg("could not run statement %d: %s", st->number,
                                        SPI_result_code_string(rc))));
+            if (evidence != nullptr) evidence_after_statement(evidence, SPI_processed);
         }
     }
     PG_FINALLY();
     {
+        if (evidence != nullptr) evidence_end(evidence);
         end_migration_attribution(&saved);
     }
     PG_END_TRY();

@@ -7,6 +7,7 @@
 // ErrorContextCallback, as in PL/pgSQL.
 #pragma once
 
+#include "evidence.hpp"
 #include "script_parser.hpp"
 
 namespace pgm::pg {
@@ -17,6 +18,7 @@ struct ExecutionRequest {
     int first;  // index of the first statement to run
     int last;   // index of the last statement to run
     bool reverting;  // the down script of `version`, run by migrate_revert
+    MigrationEvidence* evidence = nullptr;  // collected when not NULL (the dry run's report)
 };
 
 // How a backend applying a migration shows in pg_stat_activity.query:

@@ -40,6 +40,8 @@ int int_arg(FunctionCallInfo fcinfo, int n) {
     return PG_GETARG_INT32(n);
 }
 
+Datum caller_role_datum() { return ObjectIdGetDatum(GetUserId()); }
+
 Datum void_result() { PG_RETURN_VOID(); }
 
 Datum steps_begin_result(FunctionCallInfo fcinfo, const StepsBeginResult* result) {

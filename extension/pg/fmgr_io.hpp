@@ -11,6 +11,8 @@ bool bool_arg(FunctionCallInfo fcinfo, int n, bool if_null);
 bool arg_is_null(FunctionCallInfo fcinfo, int n);
 int int_arg(FunctionCallInfo fcinfo, int n);  // raises on NULL
 Datum datum_arg(FunctionCallInfo fcinfo, int n);
+// The role running the current function (GetUserId), as an oid Datum.
+Datum caller_role_datum();
 
 struct ApplyOutcome {
     const char* version;

@@ -122,9 +122,11 @@ const char* describe_blockers(Oid relid, LOCKMODE mode) {
     const char* blockers = describe_blockers(relid, mode);
     ereport(ERROR,
             (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-             errmsg("could not lock relation %s in %s within migrate.lock_timeout (%d ms), tried %d times",
-                    quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
-                    GetLockmodeName(DEFAULT_LOCKMETHOD, mode), lock_timeout_setting, tries),
+             errmsg_plural("could not lock relation %s in %s within migrate.lock_timeout (%d ms), tried %d time",
+                           "could not lock relation %s in %s within migrate.lock_timeout (%d ms), tried %d times",
+                           tries,
+                           quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
+                           GetLockmodeName(DEFAULT_LOCKMETHOD, mode), lock_timeout_setting, tries),
              errdetail("Held by:\n%s", blockers),
              errhint("Nothing of the migration was kept. Apply it again when those transactions are done, or "
                      "raise migrate.lock_timeout or migrate.lock_retries.")));

@@ -26,6 +26,7 @@ bool defer_schema_snapshot_setting = false;
 char* refuse_setting = nullptr;
 int lock_timeout_setting = 5000;
 int lock_retries_setting = 3;
+bool report_setting = false;
 
 namespace {
 
@@ -75,6 +76,10 @@ void define_settings() {
     DefineCustomIntVariable(
         "migrate.lock_retries", "How many times a statement that timed out waiting for a lock is tried again.",
         "With exponential backoff and jitter between tries.", &lock_retries_setting, 3, 0, 100, PGC_USERSET, 0,
+        nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable(
+        "migrate.report", "Returns what each migration did as migrate_apply's report, not only in dry runs.",
+        "Rows processed, locks taken and tables rewritten, per statement.", &report_setting, false, PGC_USERSET, 0,
         nullptr, nullptr, nullptr);
     // Any other "migrate.*" name is refused: no look-alike setting can exist.
     MarkGUCPrefixReserved("migrate");

@@ -30,6 +30,11 @@ extern char* refuse_setting;
 extern int lock_timeout_setting;
 extern int lock_retries_setting;
 
+// migrate.report: every migration collects the evidence a dry run returns
+// (rows, locks taken, tables rewritten per statement) as migrate_apply's
+// `report`; off by default because it scans the lock table per statement.
+extern bool report_setting;
+
 void define_settings();
 
 }  // namespace pgm::pg

@@ -1,0 +1,392 @@
+// PG zone: see evidence.hpp.
+#include "evidence.hpp"
+
+#include "classifier.hpp"
+
+extern "C" {
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "commands/event_trigger.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/timestamp.h"
+}
+
+namespace pgm::pg {
+
+namespace {
+
+struct LockEvidence {
+    const char* relation;
+    LOCKMODE mode;
+    int statement;  // number of the statement that took it
+};
+
+struct RewriteEvidence {
+    const char* relation;
+    const char* reason;
+};
+
+struct StatementEvidence {
+    const ScriptStatement* statement;
+    uint64 rows;
+    double duration_ms;
+    List* locks;     // of LockEvidence*
+    List* rewrites;  // of RewriteEvidence*
+};
+
+// A relation lock this backend holds: the modes as a bit mask.
+struct HeldLock {
+    Oid relid;
+    LOCKMASK mask;
+};
+
+// The name of a relation a statement is predicted to lock, resolved before it
+// runs: a relation the statement drops has no name afterwards.
+struct KnownName {
+    Oid relid;
+    const char* name;
+};
+
+}  // namespace
+
+struct MigrationEvidence {
+    MemoryContext context;
+    int count;
+    StatementEvidence* statements;
+    int current;  // index into statements while one runs, else -1
+    HeldLock* held;
+    int held_count;
+    KnownName* names;
+    int name_count;
+    TimestampTz started;
+    MigrationEvidence* outer;  // the evidence collected when this run began
+};
+
+namespace {
+
+// The evidence of the migration being run now (table_rewrite reports to it).
+MigrationEvidence* active_evidence = nullptr;
+
+LOCKMODE strongest_mode(LOCKMASK mask) {
+    for (LOCKMODE mode = MaxLockMode; mode > NoLock; mode--)
+        if (mask & LOCKBIT_ON(mode)) return mode;
+    return NoLock;
+}
+
+// Relation locks this backend holds now, one entry per relation.  Scans the
+// lock manager like pg_locks does: only ever called when evidence is asked for.
+HeldLock* held_relation_locks(MemoryContext into, int* count) {
+    MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "pg_migrate lock scan", ALLOCSET_SMALL_SIZES);
+    MemoryContext caller = MemoryContextSwitchTo(scratch);
+    LockData* data = GetLockStatusData();
+    MemoryContextSwitchTo(into);
+    HeldLock* held = static_cast<HeldLock*>(palloc(sizeof(HeldLock) * Max(data->nelements, 1)));
+    int n = 0;
+    for (int i = 0; i < data->nelements; i++) {
+        const LockInstanceData* lock = &data->locks[i];
+        if (lock->pid != MyProcPid || lock->holdMask == 0) continue;
+        if (lock->locktag.locktag_type != LOCKTAG_RELATION || lock->locktag.locktag_field1 != MyDatabaseId) continue;
+        const Oid relid = lock->locktag.locktag_field2;
+        int j = 0;
+        while (j < n && held[j].relid != relid) j++;  // fast-path and shared entries of one relation merge
+        if (j == n) held[n++] = HeldLock{relid, 0};
+        held[j].mask |= lock->holdMask;
+    }
+    MemoryContextSwitchTo(caller);
+    MemoryContextDelete(scratch);
+    *count = n;
+    return held;
+}
+
+LOCKMASK mask_held_before(const MigrationEvidence* evidence, Oid relid) {
+    for (int i = 0; i < evidence->held_count; i++)
+        if (evidence->held[i].relid == relid) return evidence->held[i].mask;
+    return 0;
+}
+
+// Schemas whose relations are not the migration's business: the catalogs
+// (every statement reads them), TOAST, information_schema and the ledger.
+bool bookkeeping_namespace(Oid nsp) {
+    if (nsp == PG_CATALOG_NAMESPACE || IsToastNamespace(nsp) || isAnyTempNamespace(nsp)) return true;
+    const char* name = get_namespace_name(nsp);
+    return name == nullptr || strcmp(name, "information_schema") == 0 || strcmp(name, "migrate") == 0;
+}
+
+// "schema.table" of a relation another session can see, or NULL for one
+// created in this transaction, an index (its table is reported), or the
+// catalogs.  *gone is set when the relation no longer exists.
+const char* visible_relation_name(Oid relid, bool* gone) {
+    *gone = false;
+    Relation rel = RelationIdGetRelation(relid);
+    if (rel == nullptr) {
+        *gone = true;
+        return nullptr;
+    }
+    const char* name = nullptr;
+    const char kind = rel->rd_rel->relkind;
+    const bool index = kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX;
+    if (rel->rd_createSubid == InvalidSubTransactionId && !index && !bookkeeping_namespace(RelationGetNamespace(rel)))
+        name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+    RelationClose(rel);
+    return name;
+}
+
+const char* known_name(const MigrationEvidence* evidence, Oid relid) {
+    for (int i = 0; i < evidence->name_count; i++)
+        if (evidence->names[i].relid == relid) return evidence->names[i].name;
+    return nullptr;
+}
+
+// Names of the relations the statement is predicted to lock, taken now.
+void remember_predicted_names(MigrationEvidence* evidence, const StatementAnalysis* analysis) {
+    evidence->name_count = 0;
+    if (analysis == nullptr || analysis->lock_count == 0) return;
+    evidence->names = static_cast<KnownName*>(palloc(sizeof(KnownName) * analysis->lock_count));
+    for (int i = 0; i < analysis->lock_count; i++) {
+        const Oid relid = RangeVarGetRelid(analysis->locks[i].relation, NoLock, true);
+        if (!OidIsValid(relid)) continue;
+        bool gone;
+        const char* name = visible_relation_name(relid, &gone);
+        if (name != nullptr) evidence->names[evidence->name_count++] = KnownName{relid, name};
+    }
+}
+
+// The locks the statement took: relations whose held modes grew, with the
+// strongest new mode.
+void record_new_locks(MigrationEvidence* evidence, StatementEvidence* st) {
+    int count;
+    HeldLock* now = held_relation_locks(evidence->context, &count);
+    for (int i = 0; i < count; i++) {
+        const LOCKMASK added = now[i].mask & ~mask_held_before(evidence, now[i].relid);
+        if (added == 0) continue;
+        bool gone;
+        const char* name = visible_relation_name(now[i].relid, &gone);
+        // A relation gone by now is reported when the statement named it (a
+        // DROP); the transient heaps of a rewrite and what CASCADE took with
+        // it are not (ddl_log lists the latter).
+        if (gone) name = known_name(evidence, now[i].relid);
+        if (name == nullptr) continue;
+        LockEvidence* lock = static_cast<LockEvidence*>(palloc(sizeof(LockEvidence)));
+        *lock = LockEvidence{name, strongest_mode(added), st->statement->number};
+        st->locks = lappend(st->locks, lock);
+    }
+    evidence->held = now;
+    evidence->held_count = count;
+}
+
+const char* rewrite_reason(int reason) {
+    StringInfoData buf;
+    initStringInfo(&buf);
+    const struct {
+        int bit;
+        const char* text;
+    } reasons[] = {{AT_REWRITE_ALTER_PERSISTENCE, "persistence changed"},
+                   {AT_REWRITE_DEFAULT_VAL, "column added with a volatile default"},
+                   {AT_REWRITE_COLUMN_REWRITE, "column type changed"},
+                   {AT_REWRITE_ACCESS_METHOD, "access method changed"}};
+    for (const auto& r : reasons)
+        if (reason & r.bit) appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", r.text);
+    return buf.len > 0 ? buf.data : "table rewritten";
+}
+
+}  // namespace
+
+MigrationEvidence* new_migration_evidence(const ParsedScript* script, int first, int last) {
+    MigrationEvidence* evidence = static_cast<MigrationEvidence*>(palloc0(sizeof(MigrationEvidence)));
+    evidence->context = CurrentMemoryContext;
+    evidence->count = last - first + 1;
+    evidence->statements = static_cast<StatementEvidence*>(palloc0(sizeof(StatementEvidence) * Max(evidence->count, 1)));
+    for (int i = 0; i < evidence->count; i++) evidence->statements[i].statement = &script->statements[first + i];
+    evidence->current = -1;
+    return evidence;
+}
+
+void evidence_begin(MigrationEvidence* evidence) {
+    evidence->held = held_relation_locks(evidence->context, &evidence->held_count);
+    evidence->outer = active_evidence;
+    active_evidence = evidence;
+}
+
+void evidence_before_statement(MigrationEvidence* evidence, int index) {
+    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
+    evidence->current = index;
+    remember_predicted_names(evidence, evidence->statements[index].statement->analysis);
+    MemoryContextSwitchTo(caller);
+    evidence->started = GetCurrentTimestamp();
+}
+
+void evidence_after_statement(MigrationEvidence* evidence, uint64 rows) {
+    StatementEvidence* st = &evidence->statements[evidence->current];
+    st->duration_ms = static_cast<double>(GetCurrentTimestamp() - evidence->started) / 1000.0;
+    st->rows = rows;
+    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
+    record_new_locks(evidence, st);
+    MemoryContextSwitchTo(caller);
+    evidence->current = -1;
+}
+
+void evidence_end(MigrationEvidence* evidence) {
+    evidence->current = -1;
+    active_evidence = evidence->outer;
+}
+
+void evidence_note_rewrite() {
+    MigrationEvidence* evidence = active_evidence;
+    if (evidence == nullptr || evidence->current < 0) return;
+    const Oid relid = DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID));
+    const int reason = DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON));
+    bool gone;
+    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
+    const char* name = visible_relation_name(relid, &gone);
+    if (name != nullptr) {
+        StatementEvidence* st = &evidence->statements[evidence->current];
+        RewriteEvidence* rewrite = static_cast<RewriteEvidence*>(palloc(sizeof(RewriteEvidence)));
+        *rewrite = RewriteEvidence{name, rewrite_reason(reason)};
+        st->rewrites = lappend(st->rewrites, rewrite);
+    }
+    MemoryContextSwitchTo(caller);
+}
+
+// ---- the report -------------------------------------------------------------
+
+namespace {
+
+void json_key(StringInfo buf, const char* key) {
+    escape_json(buf, key);
+    appendStringInfoChar(buf, ':');
+}
+
+void json_text_or_null(StringInfo buf, const char* value) {
+    if (value == nullptr) appendStringInfoString(buf, "null");
+    else escape_json(buf, value);
+}
+
+void json_lock(StringInfo buf, const LockEvidence* lock, bool with_statement) {
+    appendStringInfoChar(buf, '{');
+    json_key(buf, "relation");
+    escape_json(buf, lock->relation);
+    appendStringInfoChar(buf, ',');
+    json_key(buf, "mode");
+    escape_json(buf, GetLockmodeName(DEFAULT_LOCKMETHOD, lock->mode));
+    if (with_statement) appendStringInfo(buf, ",\"statement\":%d", lock->statement);
+    appendStringInfoChar(buf, '}');
+}
+
+void json_findings(StringInfo buf, const StatementAnalysis* analysis) {
+    appendStringInfoChar(buf, '[');
+    for (int f = 0; analysis != nullptr && f < analysis->finding_count; f++) {
+        const Finding* finding = &analysis->findings[f];
+        if (f > 0) appendStringInfoChar(buf, ',');
+        appendStringInfoString(buf, "{\"risk\":");
+        escape_json(buf, risk_name(finding->risk));
+        appendStringInfoString(buf, ",\"rule\":");
+        escape_json(buf, finding->rule);
+        appendStringInfoString(buf, ",\"object\":");
+        json_text_or_null(buf, finding->object);
+        appendStringInfoString(buf, ",\"message\":");
+        json_text_or_null(buf, finding->message);
+        appendStringInfoString(buf, ",\"hint\":");
+        json_text_or_null(buf, finding->hint);
+        appendStringInfoChar(buf, '}');
+    }
+    appendStringInfoChar(buf, ']');
+}
+
+void json_statement(StringInfo buf, const StatementEvidence* st) {
+    const ScriptStatement* s = st->statement;
+    appendStringInfo(buf, "{\"statement\":%d,\"line\":%d,\"command\":", s->number, s->line);
+    escape_json(buf, s->command);
+    appendStringInfo(buf, ",\"rows\":" UINT64_FORMAT ",\"duration_ms\":%.3f,\"locks\":[", st->rows, st->duration_ms);
+    ListCell* cell;
+    foreach (cell, st->locks) {
+        if (cell != list_head(st->locks)) appendStringInfoChar(buf, ',');
+        json_lock(buf, static_cast<const LockEvidence*>(lfirst(cell)), false);
+    }
+    appendStringInfoString(buf, "],\"rewrites\":[");
+    foreach (cell, st->rewrites) {
+        const RewriteEvidence* rewrite = static_cast<const RewriteEvidence*>(lfirst(cell));
+        if (cell != list_head(st->rewrites)) appendStringInfoChar(buf, ',');
+        appendStringInfoString(buf, "{\"relation\":");
+        escape_json(buf, rewrite->relation);
+        appendStringInfoString(buf, ",\"reason\":");
+        escape_json(buf, rewrite->reason);
+        appendStringInfoChar(buf, '}');
+    }
+    appendStringInfoString(buf, "],\"findings\":");
+    json_findings(buf, s->analysis);
+    appendStringInfoChar(buf, '}');
+}
+
+// Per relation, the strongest mode any statement took (the first to take it).
+List* strongest_locks(const MigrationEvidence* evidence) {
+    List* strongest = NIL;
+    for (int i = 0; i < evidence->count; i++) {
+        ListCell* cell;
+        foreach (cell, evidence->statements[i].locks) {
+            LockEvidence* lock = static_cast<LockEvidence*>(lfirst(cell));
+            ListCell* seen;
+            bool found = false;
+            foreach (seen, strongest) {
+                LockEvidence* kept = static_cast<LockEvidence*>(lfirst(seen));
+                if (strcmp(kept->relation, lock->relation) != 0) continue;
+                found = true;
+                if (lock->mode > kept->mode) lfirst(seen) = lock;
+            }
+            if (!found) strongest = lappend(strongest, lock);
+        }
+    }
+    return strongest;
+}
+
+List* rewritten_tables(const MigrationEvidence* evidence) {
+    List* names = NIL;
+    for (int i = 0; i < evidence->count; i++) {
+        ListCell* cell;
+        foreach (cell, evidence->statements[i].rewrites) {
+            const char* name = static_cast<const RewriteEvidence*>(lfirst(cell))->relation;
+            ListCell* seen;
+            bool found = false;
+            foreach (seen, names) found = found || strcmp(static_cast<const char*>(lfirst(seen)), name) == 0;
+            if (!found) names = lappend(names, const_cast<char*>(name));
+        }
+    }
+    return names;
+}
+
+}  // namespace
+
+const char* evidence_report_json(const MigrationEvidence* evidence, bool rolled_back) {
+    StringInfoData buf;
+    initStringInfo(&buf);
+    appendStringInfo(&buf, "{\"rolled_back\":%s,\"statements\":[", rolled_back ? "true" : "false");
+    for (int i = 0; i < evidence->count; i++) {
+        if (i > 0) appendStringInfoChar(&buf, ',');
+        json_statement(&buf, &evidence->statements[i]);
+    }
+    appendStringInfoString(&buf, "],\"tables_rewritten\":[");
+    List* rewritten = rewritten_tables(evidence);
+    ListCell* cell;
+    foreach (cell, rewritten) {
+        if (cell != list_head(rewritten)) appendStringInfoChar(&buf, ',');
+        escape_json(&buf, static_cast<const char*>(lfirst(cell)));
+    }
+    appendStringInfoString(&buf, "],\"locks\":[");
+    List* locks = strongest_locks(evidence);
+    foreach (cell, locks) {
+        if (cell != list_head(locks)) appendStringInfoChar(&buf, ',');
+        json_lock(&buf, static_cast<const LockEvidence*>(lfirst(cell)), true);
+    }
+    appendStringInfoString(&buf, "]}");
+    return buf.data;
+}
+
+}  // namespace pgm::pg
