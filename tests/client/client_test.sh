@@ -454,6 +454,44 @@ q "CREATE TABLE kept_too (id int); INSERT INTO kept_too VALUES (1)"
 run up --dir "$dir"
 check "safety: an allow line above the up section (dbmate layout) allows it too" "0:0" "$rc:$(q 'SELECT count(*) FROM kept_too')"
 
+# --- dry run with evidence; a migration under way in status ----------------
+fresh evidence
+put 001_users.sql 'CREATE TABLE users (id int PRIMARY KEY, n int);\nINSERT INTO users SELECT g, g FROM generate_series(1, 100) g;\n'
+run up --dir "$dir"
+put 002_widen.sql '-- widen n\n\nALTER TABLE users ALTER COLUMN n TYPE bigint;\nUPDATE users SET n = n + 1 WHERE id <= 5;\n'
+put 003_index.sql '-- migrate:up\nCREATE TABLE extra (id int);\nCREATE INDEX ON users (n);\n-- migrate:down\nDROP TABLE extra;\n'
+run up --dir "$dir" --dry-run
+check "dry run with evidence: exits 0, applies nothing" "0:001:applied" "$rc:$(ledger)"
+contains "dry run: each statement with its file line, command and rows" "statement 2, line 4: UPDATE  (5 rows" "$out"
+contains "dry run: the lock a statement took" "lock     AccessExclusiveLock on public.users" "$out"
+contains "dry run: the table a statement rewrote" "rewrite  public.users (column type changed)" "$out"
+contains "dry run: lines of a section file are the file's" "statement 2, line 3: CREATE INDEX" "$out"
+contains "dry run: the summary names the strongest lock and where" \
+  "locks    public.users in AccessExclusiveLock (migration 002, statement 1)" "$out"
+run up --dir "$dir" --dry-run --json
+check "dry run --json: rows per statement" 5 "$(echo "$out" | json_field 'migrations[0].report.statements[1].rows')"
+check "dry run --json: the run's rewritten tables" "public.users:002" \
+  "$(echo "$out" | json_field 'evidence.tables_rewritten[0].table + ":" + j.evidence.tables_rewritten[0].version')"
+check "dry run --json: each migration's risk" "breaking" "$(echo "$out" | json_field 'migrations[0].risk')"
+# A session holds a lock the next migration needs: status shows the migration
+# waiting, at which statement, and who blocks it; once the holder is gone it applies.
+PGAPPNAME=holder psql -X -q -c "BEGIN" -c "LOCK TABLE users IN ACCESS SHARE MODE" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 50); do [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'holder' AND l.relation = 'users'::regclass")" = 1 ] && break; sleep 0.1; done
+PGOPTIONS="-c migrate.lock_timeout=60s" "$PGM" up --dir "$dir" >"$work/up.out" 2>&1 &
+deployer=$!
+for _ in $(seq 100); do run status --dir "$dir"; [[ "$out" == *"running: "* ]] && break; sleep 0.1; done
+contains "status: a migration under way, where it is and what it waits for" \
+  "running: migration 002 by $PGUSER since" "$out"
+contains "status: ... statement n of N and the lock" "statement 1 of 2: ALTER TABLE; waiting for AccessExclusiveLock on public.users" "$out"
+contains "status: ... and who blocks it" 'blocked by pid' "$out"
+run status --dir "$dir" --json
+check "status --json: the running migration" "002" "$(echo "$out" | json_field 'running[0].version')"
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
+wait "$holder" 2>/dev/null
+wait "$deployer"
+check "once the holder is gone, the waiting run applies" "0:001:applied,002:applied,003:applied" "$?:$(ledger)"
+
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE WITH (FORCE)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
