@@ -16,7 +16,8 @@ SELECT migrate_step_done('001', 3);
 -- The second statement fails; its failure is recorded.
 CREATE UNIQUE INDEX CONCURRENTLY t_email ON t (email);
 SELECT migrate_step_failed('001', 2, 'could not create unique index "t_email"');
-SELECT version, name, statements, done, last_error FROM migrate.progress;
+-- The risk assessed before the first statement is kept for the ledger.
+SELECT version, name, statements, done, last_error, risk FROM migrate.progress;
 -- Not finished: no ledger row yet, and the version is not applied.
 SELECT * FROM migrate_steps_finish('001', E:'script');
 SELECT count(*) AS ledger_rows FROM migrate.ledger;
@@ -31,7 +32,7 @@ SELECT migrate_step_done('001', 2);
 SELECT version, name, status, statements FROM migrate_steps_finish('001', E:'script', name => 'indexes', down => 'DROP INDEX t_id; DROP INDEX t_email;');
 SELECT count(*) AS progress_rows FROM migrate.progress;
 SELECT version, name, state, statements FROM migrate_status();
-SELECT down FROM migrate.ledger WHERE version = '001';
+SELECT down, risk, hash_format FROM migrate.ledger WHERE version = '001';
 -- Once applied: skipped, by both paths.
 SELECT * FROM migrate_steps_begin('001', E:'script');
 SELECT version, status FROM migrate_steps_finish('001', E:'script');
@@ -51,6 +52,14 @@ SELECT * FROM migrate_steps_finish('004', 'SELECT 1');
 SELECT * FROM migrate_steps_begin('1.5', 'CREATE INDEX CONCURRENTLY t_y ON t (id)');
 SELECT status FROM migrate_steps_begin('1.5', 'CREATE INDEX CONCURRENTLY t_y ON t (id)', out_of_order => true);
 SELECT count(*) FROM migrate.progress;
+
+-- A breaking migration keeps the risk it was assessed with when it started,
+-- although its statements have changed the catalog by the time it finishes.
+SELECT status FROM migrate_steps_begin('005', 'ALTER TABLE t RENAME COLUMN email TO mail');
+ALTER TABLE t RENAME COLUMN email TO mail;
+SELECT migrate_step_done('005', 1);
+SELECT version, status FROM migrate_steps_finish('005', 'ALTER TABLE t RENAME COLUMN email TO mail');
+SELECT version, risk, hash_format FROM migrate.ledger WHERE version = '005';
 
 -- The functions are not for PUBLIC.
 SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_execute

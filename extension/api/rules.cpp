@@ -209,7 +209,7 @@ void record_in_ledger(const MigrationText& args, const std::string& key,
                       const pg::SessionFacts& facts, int64 applied_at, int statements,
                       int64 duration_us, bool out_of_order, const std::optional<std::string>& risk) {
     core::LedgerRowFields row = session_row(facts);
-    if (risk && pg_call(pg::ledger_has_column, "risk")) {
+    if (risk && pg_call(pg::migrate_table_has_column, "ledger", "risk")) {
         row.format = 3;
         row.risk = risk;
     }

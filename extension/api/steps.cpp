@@ -133,10 +133,10 @@ PGM_FUNCTION(migrate_steps_begin) {
     if (higher->found && !out_of_order) refuse_out_of_order(s.version, *higher);
     // Before its first statement runs, like migrate_apply (a resumed one was
     // assessed when it started).
-    assess_migration("migration " + s.version, script, *parsed, {0, parsed->count - 1}, allow);
+    const pg::Risk risk = assess_migration("migration " + s.version, script, *parsed, {0, parsed->count - 1}, allow);
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     pg_call(pg::start_progress, s.key.data(), static_cast<int>(s.key.size()), s.version.c_str(),
-            c_str_or_null(name), checksum.c_str(), statements, facts->role);
+            c_str_or_null(name), checksum.c_str(), statements, facts->role, pg::risk_name(risk));
     expect_statements(s, parsed, 1);
     return begin_result(fcinfo, "started", 0, statements);
 }
@@ -221,13 +221,18 @@ PGM_FUNCTION(migrate_steps_finish) {
         pg_call(pg::highest_applied_above, s.key.data(), static_cast<int>(s.key.size()), true);
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     const int64 duration_us = facts->now - progress->started_at;
+    // The risk assessed before the first statement ran (the catalog has
+    // changed since); none for a migration started by an older version.
+    const std::optional<std::string> risk =
+        progress->risk ? std::optional<std::string>(progress->risk) : std::nullopt;
     record_in_ledger(m, s.key, checksum, fingerprint, *facts, progress->started_at,
-                     progress->statements, duration_us, higher->found);
+                     progress->statements, duration_us, higher->found, risk);
     pg_call(pg::delete_progress, s.key.data(), static_cast<int>(s.key.size()));
 
     outcome.status = "applied";
     outcome.statements = progress->statements;
     outcome.duration_us = duration_us;
     outcome.out_of_order = higher->found;
+    outcome.risk = progress->risk;
     return pg_call(pg::apply_result, fcinfo, const_cast<const pg::ApplyOutcome*>(&outcome));
 }

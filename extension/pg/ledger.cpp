@@ -307,7 +307,7 @@ AppliedVersions* read_applied(SPIPlanPtr* slot, SPIPlanPtr* v1_slot, const char*
                               const char* key, int key_len) {
     MemoryContext caller = CurrentMemoryContext;
     AppliedVersions* result = static_cast<AppliedVersions*>(palloc0(sizeof(AppliedVersions)));
-    const bool has_source = ledger_has_column("adopted_from");
+    const bool has_source = migrate_table_has_column("ledger", "adopted_from");
     OwnerScope scope;
     enter_owner_scope(&scope);
     Oid types[1] = {BYTEAOID};
@@ -368,10 +368,10 @@ const char* last_hash() {
     return hash;
 }
 
-bool ledger_has_column(const char* name) {
+bool migrate_table_has_column(const char* table, const char* column) {
     Oid schema = get_namespace_oid("migrate", true);
-    Oid ledger = OidIsValid(schema) ? get_relname_relid("ledger", schema) : InvalidOid;
-    return OidIsValid(ledger) && get_attnum(ledger, name) != InvalidAttrNumber;
+    Oid relid = OidIsValid(schema) ? get_relname_relid(table, schema) : InvalidOid;
+    return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
 }
 
 #define PGM_LEDGER_INSERT(V2_COLUMNS, V2_VALUES)                                                \

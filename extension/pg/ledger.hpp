@@ -115,9 +115,9 @@ AppliedVersions* applied_version(const char* key, int key_len);
 // The hash of the newest ledger row (fresh snapshot), or NULL when empty.
 const char* last_hash();
 
-// Whether migrate.ledger has a column named `name` (a newer library keeps
-// working with the tables of an older installed version).
-bool ledger_has_column(const char* name);
+// Whether table migrate.<table> has a column named `column` (a newer library
+// keeps working with the tables of an older installed version).
+bool migrate_table_has_column(const char* table, const char* column);
 
 struct LedgerInsert {
     int hash_format;  // 1; 2 with reason ... adopted_from (0.6 on); 3 with risk (0.7 on)

@@ -13,8 +13,9 @@ extern "C" {
 namespace pgm::pg {
 namespace {
 
-SPIPlanPtr find_plan;
-SPIPlanPtr insert_plan;
+// Indexed by whether migrate.progress has the risk column (0.8 on).
+SPIPlanPtr find_plan[2];
+SPIPlanPtr insert_plan[2];
 SPIPlanPtr advance_plan;
 SPIPlanPtr error_plan;
 SPIPlanPtr delete_plan;
@@ -30,6 +31,8 @@ int64 int_column(int col) {
     return isnull ? 0 : DatumGetInt64(d);
 }
 
+bool progress_has_risk() { return migrate_table_has_column("progress", "risk"); }
+
 }  // namespace
 
 ProgressRow* find_progress(const char* key, int key_len) {
@@ -39,9 +42,12 @@ ProgressRow* find_progress(const char* key, int key_len) {
     enter_owner_scope(&scope);
     Oid types[1] = {BYTEAOID};
     Datum values[1] = {bytea_datum(key, key_len)};
-    SPIPlanPtr plan = kept_plan(&find_plan,
-                                "SELECT version, checksum, statements::int8, done::int8, "
-                                "started_at, last_error FROM migrate.progress WHERE version_key = $1",
+    const bool has_risk = progress_has_risk();
+    SPIPlanPtr plan = kept_plan(&find_plan[has_risk],
+                                has_risk ? "SELECT version, checksum, statements::int8, done::int8, "
+                                           "started_at, last_error, risk FROM migrate.progress WHERE version_key = $1"
+                                         : "SELECT version, checksum, statements::int8, done::int8, "
+                                           "started_at, last_error FROM migrate.progress WHERE version_key = $1",
                                 1, types);
     if (SPI_execute_plan(plan, values, nullptr, false, 1) != SPI_OK_SELECT)
         elog(ERROR, "could not read migrate.progress");
@@ -55,26 +61,33 @@ ProgressRow* find_progress(const char* key, int key_len) {
         row->started_at = DatumGetTimestampTz(
             SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull));
         row->last_error = text_column(6, caller);
+        if (has_risk) row->risk = text_column(7, caller);
     }
     leave_owner_scope(&scope);
     return row;
 }
 
 void start_progress(const char* key, int key_len, const char* version, const char* name,
-                    const char* checksum, int statements, const char* started_by) {
+                    const char* checksum, int statements, const char* started_by, const char* risk) {
     OwnerScope scope;
     enter_owner_scope(&scope);
-    Oid types[6] = {BYTEAOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID};
-    Datum values[6] = {bytea_datum(key, key_len), CStringGetTextDatum(version),
+    Oid types[7] = {BYTEAOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+    Datum values[7] = {bytea_datum(key, key_len), CStringGetTextDatum(version),
                        name ? CStringGetTextDatum(name) : (Datum)0, CStringGetTextDatum(checksum),
-                       Int32GetDatum(statements), CStringGetTextDatum(started_by)};
-    char nulls[6] = {' ', ' ', static_cast<char>(name ? ' ' : 'n'), ' ', ' ', ' '};
-    SPIPlanPtr plan = kept_plan(&insert_plan,
-                                "INSERT INTO migrate.progress (version_key, version, name, checksum, "
-                                "statements, done, started_at, updated_at, started_by) "
-                                "VALUES ($1, $2, $3, $4, $5, 0, pg_catalog.clock_timestamp(), "
-                                "pg_catalog.clock_timestamp(), $6)",
-                                6, types);
+                       Int32GetDatum(statements), CStringGetTextDatum(started_by),
+                       risk ? CStringGetTextDatum(risk) : (Datum)0};
+    char nulls[7] = {' ', ' ', static_cast<char>(name ? ' ' : 'n'), ' ', ' ', ' ', static_cast<char>(risk ? ' ' : 'n')};
+    const bool has_risk = progress_has_risk();
+    SPIPlanPtr plan = kept_plan(&insert_plan[has_risk],
+                                has_risk ? "INSERT INTO migrate.progress (version_key, version, name, checksum, "
+                                           "statements, done, started_at, updated_at, started_by, risk) "
+                                           "VALUES ($1, $2, $3, $4, $5, 0, pg_catalog.clock_timestamp(), "
+                                           "pg_catalog.clock_timestamp(), $6, $7)"
+                                         : "INSERT INTO migrate.progress (version_key, version, name, checksum, "
+                                           "statements, done, started_at, updated_at, started_by) "
+                                           "VALUES ($1, $2, $3, $4, $5, 0, pg_catalog.clock_timestamp(), "
+                                           "pg_catalog.clock_timestamp(), $6)",
+                                has_risk ? 7 : 6, types);
     if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "could not write migrate.progress");
     leave_owner_scope(&scope);

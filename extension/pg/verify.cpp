@@ -136,9 +136,9 @@ ChainRows* read_chain() {
     // The columns of 0.6 (reason, previous_checksum, adopted_from) and 0.7
     // (risk) as NULL when the installed tables are older than the library.
     SPIPlanPtr plan =
-        ledger_has_column("risk")
+        migrate_table_has_column("ledger", "risk")
             ? kept_plan(&chain_plan, PGM_CHAIN_QUERY("reason, previous_checksum, adopted_from, risk"), 0, nullptr)
-        : ledger_has_column("adopted_from")
+        : migrate_table_has_column("ledger", "adopted_from")
             ? kept_plan(&chain_v2_plan, PGM_CHAIN_QUERY("reason, previous_checksum, adopted_from, NULL"), 0, nullptr)
             : kept_plan(&chain_v1_plan, PGM_CHAIN_QUERY("NULL, NULL, NULL, NULL"), 0, nullptr);
     if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the ledger");
