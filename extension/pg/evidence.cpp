@@ -152,6 +152,7 @@ void remember_predicted_names(MigrationEvidence* evidence, const StatementAnalys
     if (analysis == nullptr || analysis->lock_count == 0) return;
     evidence->names = static_cast<KnownName*>(palloc(sizeof(KnownName) * analysis->lock_count));
     for (int i = 0; i < analysis->lock_count; i++) {
+        if (analysis->locks[i].mode == NoLock) continue;  // not locked beforehand (lock_wait.hpp)
         const Oid relid = RangeVarGetRelid(analysis->locks[i].relation, NoLock, true);
         if (!OidIsValid(relid)) continue;
         bool gone;
