@@ -261,23 +261,19 @@ void evidence_note_rewrite() {
 
 namespace {
 
-void json_key(StringInfo buf, const char* key) {
+// "key":"value" (null for NULL), after a comma unless it opens its object.
+void json_text_field(StringInfo buf, const char* key, const char* value, bool first = false) {
+    if (!first) appendStringInfoChar(buf, ',');
     escape_json(buf, key);
     appendStringInfoChar(buf, ':');
-}
-
-void json_text_or_null(StringInfo buf, const char* value) {
     if (value == nullptr) appendStringInfoString(buf, "null");
     else escape_json(buf, value);
 }
 
 void json_lock(StringInfo buf, const LockEvidence* lock, bool with_statement) {
     appendStringInfoChar(buf, '{');
-    json_key(buf, "relation");
-    escape_json(buf, lock->relation);
-    appendStringInfoChar(buf, ',');
-    json_key(buf, "mode");
-    escape_json(buf, GetLockmodeName(DEFAULT_LOCKMETHOD, lock->mode));
+    json_text_field(buf, "relation", lock->relation, true);
+    json_text_field(buf, "mode", GetLockmodeName(DEFAULT_LOCKMETHOD, lock->mode));
     if (with_statement) appendStringInfo(buf, ",\"statement\":%d", lock->statement);
     appendStringInfoChar(buf, '}');
 }
@@ -286,17 +282,12 @@ void json_findings(StringInfo buf, const StatementAnalysis* analysis) {
     appendStringInfoChar(buf, '[');
     for (int f = 0; analysis != nullptr && f < analysis->finding_count; f++) {
         const Finding* finding = &analysis->findings[f];
-        if (f > 0) appendStringInfoChar(buf, ',');
-        appendStringInfoString(buf, "{\"risk\":");
-        escape_json(buf, risk_name(finding->risk));
-        appendStringInfoString(buf, ",\"rule\":");
-        escape_json(buf, finding->rule);
-        appendStringInfoString(buf, ",\"object\":");
-        json_text_or_null(buf, finding->object);
-        appendStringInfoString(buf, ",\"message\":");
-        json_text_or_null(buf, finding->message);
-        appendStringInfoString(buf, ",\"hint\":");
-        json_text_or_null(buf, finding->hint);
+        appendStringInfoString(buf, f > 0 ? ",{" : "{");
+        json_text_field(buf, "risk", risk_name(finding->risk), true);
+        json_text_field(buf, "rule", finding->rule);
+        json_text_field(buf, "object", finding->object);
+        json_text_field(buf, "message", finding->message);
+        json_text_field(buf, "hint", finding->hint);
         appendStringInfoChar(buf, '}');
     }
     appendStringInfoChar(buf, ']');
@@ -315,11 +306,9 @@ void json_statement(StringInfo buf, const StatementEvidence* st) {
     appendStringInfoString(buf, "],\"rewrites\":[");
     foreach (cell, st->rewrites) {
         const RewriteEvidence* rewrite = static_cast<const RewriteEvidence*>(lfirst(cell));
-        if (cell != list_head(st->rewrites)) appendStringInfoChar(buf, ',');
-        appendStringInfoString(buf, "{\"relation\":");
-        escape_json(buf, rewrite->relation);
-        appendStringInfoString(buf, ",\"reason\":");
-        escape_json(buf, rewrite->reason);
+        appendStringInfoString(buf, cell != list_head(st->rewrites) ? ",{" : "{");
+        json_text_field(buf, "relation", rewrite->relation, true);
+        json_text_field(buf, "reason", rewrite->reason);
         appendStringInfoChar(buf, '}');
     }
     appendStringInfoString(buf, "],\"findings\":");
