@@ -15,7 +15,30 @@ int lock_rank(const std::string& mode) {
     return 0;
 }
 
-std::string text_of(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : ""; }
+// The report comes from the server: read it without trusting its shape.
+const nlohmann::json& field(const nlohmann::json& object, const char* key) {
+    static const nlohmann::json none;
+    if (!object.is_object()) return none;
+    const auto it = object.find(key);
+    return it == object.end() ? none : *it;
+}
+
+std::string text_of(const nlohmann::json& object, const char* key) {
+    const nlohmann::json& value = field(object, key);
+    return value.is_string() ? value.get<std::string>() : "";
+}
+
+template <typename Number>
+Number number_of(const nlohmann::json& object, const char* key, Number otherwise) {
+    const nlohmann::json& value = field(object, key);
+    return value.is_number() ? value.get<Number>() : otherwise;
+}
+
+const nlohmann::json& list_of(const nlohmann::json& object, const char* key) {
+    static const nlohmann::json empty = nlohmann::json::array();
+    const nlohmann::json& value = field(object, key);
+    return value.is_array() ? value : empty;
+}
 
 std::string milliseconds(double ms) {
     char buf[32];
@@ -30,36 +53,34 @@ std::string coloured_risk(const std::string& risk, const Terminal& term) {
 }
 
 void print_statement(std::ostream& out, const nlohmann::json& st, int first_line, const Terminal& term) {
-    const long rows = st.value("rows", 0L);
-    out << "    statement " << st.value("statement", 0) << ", line " << first_line + st.value("line", 1) - 1 << ": "
-        << text_of(st["command"]) << "  (";
+    const long rows = number_of(st, "rows", 0L);
+    out << "    statement " << number_of(st, "statement", 0) << ", line " << first_line + number_of(st, "line", 1) - 1
+        << ": " << text_of(st, "command") << "  (";
     if (rows > 0) out << rows << " row" << (rows == 1 ? "" : "s") << ", ";
-    out << milliseconds(st.value("duration_ms", 0.0)) << ")\n";
-    for (const auto& lock : st.value("locks", nlohmann::json::array()))
-        out << "        lock     " << text_of(lock["mode"]) << " on " << text_of(lock["relation"]) << '\n';
-    for (const auto& rewrite : st.value("rewrites", nlohmann::json::array()))
-        out << "        rewrite  " << text_of(rewrite["relation"]) << " (" << text_of(rewrite["reason"]) << ")\n";
-    for (const auto& finding : st.value("findings", nlohmann::json::array()))
-        out << "        " << coloured_risk(text_of(finding["risk"]), term) << "  " << text_of(finding["rule"]) << ": "
-            << text_of(finding["message"]) << '\n';
+    out << milliseconds(number_of(st, "duration_ms", 0.0)) << ")\n";
+    for (const auto& lock : list_of(st, "locks"))
+        out << "        lock     " << text_of(lock, "mode") << " on " << text_of(lock, "relation") << '\n';
+    for (const auto& rewrite : list_of(st, "rewrites"))
+        out << "        rewrite  " << text_of(rewrite, "relation") << " (" << text_of(rewrite, "reason") << ")\n";
+    for (const auto& finding : list_of(st, "findings"))
+        out << "        " << coloured_risk(text_of(finding, "risk"), term) << "  " << text_of(finding, "rule") << ": "
+            << text_of(finding, "message") << '\n';
 }
 
 }  // namespace
 
 void print_migration_evidence(std::ostream& out, const nlohmann::json& report, int first_line, const Terminal& term) {
-    if (!report.is_object()) return;
-    for (const auto& st : report.value("statements", nlohmann::json::array())) print_statement(out, st, first_line, term);
+    for (const auto& st : list_of(report, "statements")) print_statement(out, st, first_line, term);
 }
 
 void EvidenceSummary::add(const std::string& version, const nlohmann::json& report) {
-    if (!report.is_object()) return;
-    for (const auto& table : report.value("tables_rewritten", nlohmann::json::array()))
-        rewritten_.emplace(text_of(table), version);
-    for (const auto& lock : report.value("locks", nlohmann::json::array())) {
-        const std::string mode = text_of(lock["mode"]);
-        StrongestLock& kept = locks_[text_of(lock["relation"])];
+    for (const auto& table : list_of(report, "tables_rewritten"))
+        if (table.is_string()) rewritten_.emplace(table.get<std::string>(), version);
+    for (const auto& lock : list_of(report, "locks")) {
+        const std::string mode = text_of(lock, "mode");
+        StrongestLock& kept = locks_[text_of(lock, "relation")];
         if (lock_rank(mode) <= kept.rank) continue;
-        kept = StrongestLock{mode, lock_rank(mode), version, lock.value("statement", 0)};
+        kept = StrongestLock{mode, lock_rank(mode), version, number_of(lock, "statement", 0)};
     }
 }
 

@@ -1,5 +1,7 @@
 #include "ledger_view.hpp"
 
+#include <cstdio>
+
 #include <cstdlib>
 #include <map>
 
@@ -28,6 +30,14 @@ static ExtensionState extension_state_from(const Result& r) {
 }
 
 ExtensionState extension_state(Connection& db) { return extension_state_from(db.exec(kExtensionStateQuery)); }
+
+bool installed_at_least(const ExtensionState& state, const std::string& version) {
+    if (!state.installed) return false;
+    int have_major = 0, have_minor = 0, want_major = 0, want_minor = 0;
+    std::sscanf(state.installed_version.c_str(), "%d.%d", &have_major, &have_minor);
+    std::sscanf(version.c_str(), "%d.%d", &want_major, &want_minor);
+    return have_major != want_major ? have_major > want_major : have_minor >= want_minor;
+}
 
 namespace {
 

@@ -33,6 +33,8 @@ struct ExtensionState {
     std::string default_version;
 };
 ExtensionState extension_state(Connection& db);
+// Whether the installed extension is `version` ("0.8") or newer.
+bool installed_at_least(const ExtensionState& state, const std::string& version);
 
 
 // The ledger's newest row per version (migrate_status() without files): what
@@ -52,7 +54,7 @@ struct OutOfBandDdl {
     std::string roles;
 };
 // A migration another session is running now (migrate_status()'s "running"
-// rows, from extension 0.7 on).
+// rows, which the 0.8 library returns).
 struct RunningMigration {
     std::string version;
     std::string progress;  // "statement 2 of 5: ALTER TABLE; waiting for ...; blocked by ..."

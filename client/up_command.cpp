@@ -190,6 +190,10 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     Connection& db = pending_db.get();
     report.doc["database"] = db.database();
     if (ensure_current_extension(db, snapshot.extension, options.json)) snapshot = read_ledger(db);
+    // An older server package (the client installs what the server has):
+    // risk and report come with 0.7, migrate.report with 0.8.
+    const char* const risk_columns = installed_at_least(snapshot.extension, "0.7") ? "risk, report" : "NULL, NULL";
+    const bool collects_evidence = installed_at_least(snapshot.extension, "0.8");
     std::vector<VersionState> states = compare_with_ledger(db, scan, snapshot.rows);
 
     // One deployer at a time (polling: see deploy_lock.hpp), but only when there
@@ -299,7 +303,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     // The dry run is one transaction rolled back at the end (each migration
     // sees the ones before it); migrate.report has every migration return
     // its evidence meanwhile.
-    if (up.dry_run) {
+    if (up.dry_run && collects_evidence) {
         db.run("SET LOCAL migrate.report = on");
         report.evidence.emplace();
     }
@@ -340,22 +344,28 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 const std::optional<std::string> allow = migration_allow(up, scripts);
                 const std::string* allow_ref = allow ? &*allow : nullptr;
                 Result r = m.repeatable
-                    ? db.exec_refs("SELECT status, statements, risk, report FROM pg_catalog.migrate_apply_repeatable($1, $2, "
-                                   "down => $3, verify => $4, allow => $5::pg_catalog.text[])",
+                    ? db.exec_refs(std::string("SELECT status, statements, ") + risk_columns +
+                                       " FROM pg_catalog.migrate_apply_repeatable($1, $2, "
+                                       "down => $3, verify => $4, allow => $5::pg_catalog.text[])",
                                    {&m.name, &scripts.up, down, verify, allow_ref})
-                    : db.exec_refs("SELECT status, statements, risk, report FROM pg_catalog.migrate_apply($1, $2, name => $3, "
-                                   "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
-                                   "allow => $7::pg_catalog.text[])",
+                    : db.exec_refs(std::string("SELECT status, statements, ") + risk_columns +
+                                       " FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                                       "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
+                                       "allow => $7::pg_catalog.text[])",
                                    {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down, verify,
                                     &out_of_order, allow_ref});
                 Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
                           static_cast<long>(seconds_since(start) * 1000), r.is_null(0, 2) ? "" : r.get(0, 2),
                           nullptr};
                 if (up.dry_run && o.status == "applied") o.status = "dry_run";
-                if (up.dry_run && !r.is_null(0, 3)) {
-                    o.report = nlohmann::json::parse(r.get(0, 3));
-                    o.report["rolled_back"] = true;  // with the whole run, at its end
-                    report.evidence->add(o.version, o.report);
+                if (report.evidence && !r.is_null(0, 3)) {
+                    o.report = nlohmann::json::parse(r.get(0, 3), nullptr, false);
+                    if (o.report.is_object()) {
+                        o.report["rolled_back"] = true;  // with the whole run, at its end
+                        report.evidence->add(o.version, o.report);
+                    } else {
+                        o.report = nullptr;
+                    }
                 }
                 report.outcomes.push_back(o);
                 term.end_progress();
@@ -457,7 +467,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             std::cout << (up.dry_run ? "dry run: " : "") << done << " migration" << (done == 1 ? "" : "s")
                       << (up.dry_run ? (done == 1 ? " ran and was rolled back" : " ran and were rolled back") : " applied") << " in "
                       << format_seconds(seconds_since(run_start)) << '\n';
-        if (up.dry_run && !pending.empty()) report.evidence->print(std::cout, term);
+        if (report.evidence && !pending.empty()) report.evidence->print(std::cout, term);
     }
     return report.finish(options, exit_code::kSuccess);
 }

@@ -45,8 +45,9 @@ SELECT format_type(atttypid, atttypmod) AS n_type FROM pg_attribute WHERE attrel
 SELECT to_regclass('t2') AS t2, to_regclass('old_events') AS old_events;
 SELECT count(*) AS lowered FROM users WHERE email = lower(email);
 
--- CREATE INDEX holds SHARE on the table (the index itself is not reported);
--- a lock the caller already held before the migration is not its evidence.
+-- CREATE INDEX holds SHARE on the table (the index itself is not reported).
+-- A lock held already counts for a statement that needs it (the INSERT into
+-- audit), not for one that does not (the SELECT, for audit).
 BEGIN;
 LOCK TABLE audit IN ROW EXCLUSIVE MODE;
 SELECT e.* FROM migrate_apply('002', $$
@@ -68,6 +69,14 @@ SELECT status, report -> 'rolled_back' AS rolled_back, report -> 'locks' AS lock
   FROM migrate_apply('005', $$ CREATE INDEX users_id_n ON users (id, n); $$);
 RESET migrate.report;
 SELECT version, status FROM migrate.ledger ORDER BY id;
+
+-- Two migrations in one transaction (as pg_migrate up --dry-run runs them):
+-- the second shows the lock it needs although the first took it already.
+BEGIN;
+SET LOCAL migrate.report = on;
+SELECT version, report -> 'locks' AS locks FROM migrate_apply('010', $$ ALTER TABLE users ADD COLUMN a int; $$);
+SELECT version, report -> 'locks' AS locks FROM migrate_apply('011', $$ ALTER TABLE users ADD COLUMN b int; $$);
+ROLLBACK;
 
 -- A repeatable migration's dry run has the report too.
 SELECT status, e.* FROM migrate_apply_repeatable('audit_view', $$ CREATE VIEW audit_ids AS SELECT id FROM audit; $$,

@@ -104,9 +104,11 @@ constexpr const char* kDriftCte = R"SQL(
 // are running now (the executor shows "pg_migrate: migration V, statement n
 // of N: TAG" as its backend's query): name says where it is, what lock it
 // waits for and who holds it; applied_at is when the migrate_apply call
-// began, applied_by the role running it, statements N.  A blocker's query
-// is shown only to a caller entitled to see it in pg_stat_activity ($2 is
-// the caller: this query runs as the ledger owner).
+// began, applied_by the role running it, statements N.  The migration is the
+// ledger's business, shown to whoever may call this; what a blocking session
+// is doing (state, transaction age, query) only to a caller entitled to see
+// it in pg_stat_activity ($2 is the caller: this query runs as the ledger
+// owner), others see its pid and application as pg_stat_activity shows them.
 constexpr const char* kRunningCte = R"SQL(
 , running AS (
     SELECT p.m[1] AS version,
@@ -127,12 +129,15 @@ constexpr const char* kRunningCte = R"SQL(
             WHERE l.pid = a.pid AND NOT l.granted
             LIMIT 1) AS w ON true
       LEFT JOIN LATERAL (
-           SELECT pg_catalog.string_agg(pg_catalog.format('pid %s (application "%s", %s, transaction open for %s): %s',
-                      h.pid, h.application_name, h.state,
-                      pg_catalog.date_trunc('seconds', pg_catalog.clock_timestamp() - h.xact_start),
+           SELECT pg_catalog.string_agg(
                       CASE WHEN pg_catalog.pg_has_role($2, h.usesysid, 'USAGE')
                              OR pg_catalog.pg_has_role($2, 'pg_read_all_stats', 'USAGE')
-                           THEN pg_catalog.left(h.query, 200) ELSE '<insufficient privilege>' END),
+                           THEN pg_catalog.format('pid %s (application "%s", %s, transaction open for %s): %s',
+                                    h.pid, h.application_name, h.state,
+                                    pg_catalog.date_trunc('seconds', pg_catalog.clock_timestamp() - h.xact_start),
+                                    pg_catalog.left(h.query, 200))
+                           ELSE pg_catalog.format('pid %s (application "%s"): <insufficient privilege>',
+                                    h.pid, h.application_name) END,
                       ', ' ORDER BY h.pid) AS blockers
              FROM pg_catalog.unnest(pg_catalog.pg_blocking_pids(a.pid)) AS k(pid)
              JOIN pg_catalog.pg_stat_activity AS h ON h.pid = k.pid) AS b ON true

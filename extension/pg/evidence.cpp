@@ -49,11 +49,14 @@ struct HeldLock {
     LOCKMASK mask;
 };
 
-// The name of a relation a statement is predicted to lock, resolved before it
-// runs: a relation the statement drops has no name afterwards.
-struct KnownName {
-    Oid relid;
-    const char* name;
+// A lock the classifier predicted for the statement and lock_wait.hpp took
+// before it ran (perhaps already held: the statement needs it all the same),
+// with the relation's name as it was then: one the statement drops has no
+// name afterwards.
+struct PredictedLock {
+    Oid relid;  // InvalidOid: nothing was locked for this prediction
+    LOCKMODE mode;
+    const char* name;  // NULL: created in this transaction, an index, the catalogs
 };
 
 }  // namespace
@@ -65,8 +68,9 @@ struct MigrationEvidence {
     int current;  // index into statements while one runs, else -1
     HeldLock* held;
     int held_count;
-    KnownName* names;
-    int name_count;
+    Oid* locked;  // the relations take_statement_locks locked, one per prediction
+    PredictedLock* predicted;
+    int predicted_count;
     TimestampTz started;
     MigrationEvidence* outer;  // the evidence collected when this run began
 };
@@ -88,8 +92,7 @@ HeldLock* held_relation_locks(MemoryContext into, int* count) {
     MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "pg_migrate lock scan", ALLOCSET_SMALL_SIZES);
     MemoryContext caller = MemoryContextSwitchTo(scratch);
     LockData* data = GetLockStatusData();
-    MemoryContextSwitchTo(into);
-    HeldLock* held = static_cast<HeldLock*>(palloc(sizeof(HeldLock) * Max(data->nelements, 1)));
+    HeldLock* found = static_cast<HeldLock*>(palloc(sizeof(HeldLock) * Max(data->nelements, 1)));
     int n = 0;
     for (int i = 0; i < data->nelements; i++) {
         const LockInstanceData* lock = &data->locks[i];
@@ -97,10 +100,13 @@ HeldLock* held_relation_locks(MemoryContext into, int* count) {
         if (lock->locktag.locktag_type != LOCKTAG_RELATION || lock->locktag.locktag_field1 != MyDatabaseId) continue;
         const Oid relid = lock->locktag.locktag_field2;
         int j = 0;
-        while (j < n && held[j].relid != relid) j++;  // fast-path and shared entries of one relation merge
-        if (j == n) held[n++] = HeldLock{relid, 0};
-        held[j].mask |= lock->holdMask;
+        while (j < n && found[j].relid != relid) j++;  // fast-path and shared entries of one relation merge
+        if (j == n) found[n++] = HeldLock{relid, 0};
+        found[j].mask |= lock->holdMask;
     }
+    // Only this backend's locks are kept (the scan saw the whole server's).
+    HeldLock* held = static_cast<HeldLock*>(MemoryContextAlloc(into, sizeof(HeldLock) * Max(n, 1)));
+    memcpy(held, found, sizeof(HeldLock) * n);
     MemoryContextSwitchTo(caller);
     MemoryContextDelete(scratch);
     *count = n;
@@ -140,46 +146,52 @@ const char* visible_relation_name(Oid relid, bool* gone) {
     return name;
 }
 
-const char* known_name(const MigrationEvidence* evidence, Oid relid) {
-    for (int i = 0; i < evidence->name_count; i++)
-        if (evidence->names[i].relid == relid) return evidence->names[i].name;
-    return nullptr;
-}
-
-// Names of the relations the statement is predicted to lock, taken now.
-void remember_predicted_names(MigrationEvidence* evidence, const StatementAnalysis* analysis) {
-    evidence->name_count = 0;
+// Names the relations take_statement_locks locked for the statement.
+void name_predicted_locks(MigrationEvidence* evidence, const StatementAnalysis* analysis) {
+    evidence->predicted_count = 0;
     if (analysis == nullptr || analysis->lock_count == 0) return;
-    evidence->names = static_cast<KnownName*>(palloc(sizeof(KnownName) * analysis->lock_count));
+    evidence->predicted = static_cast<PredictedLock*>(palloc(sizeof(PredictedLock) * analysis->lock_count));
     for (int i = 0; i < analysis->lock_count; i++) {
-        if (analysis->locks[i].mode == NoLock) continue;  // not locked beforehand (lock_wait.hpp)
-        const Oid relid = RangeVarGetRelid(analysis->locks[i].relation, NoLock, true);
+        const Oid relid = evidence->locked[i];
         if (!OidIsValid(relid)) continue;
         bool gone;
-        const char* name = visible_relation_name(relid, &gone);
-        if (name != nullptr) evidence->names[evidence->name_count++] = KnownName{relid, name};
+        evidence->predicted[evidence->predicted_count++] =
+            PredictedLock{relid, analysis->locks[i].mode, visible_relation_name(relid, &gone)};
     }
 }
 
-// The locks the statement took: relations whose held modes grew, with the
-// strongest new mode.
-void record_new_locks(MigrationEvidence* evidence, StatementEvidence* st) {
+const PredictedLock* predicted_lock(const MigrationEvidence* evidence, Oid relid) {
+    const PredictedLock* strongest = nullptr;
+    for (int i = 0; i < evidence->predicted_count; i++)
+        if (evidence->predicted[i].relid == relid && (strongest == nullptr || evidence->predicted[i].mode > strongest->mode))
+            strongest = &evidence->predicted[i];
+    return strongest;
+}
+
+// The locks the statement took: per relation, the strongest of the modes it
+// newly acquired and the one it was predicted to need (taken beforehand,
+// perhaps held already: a statement needs that lock even when an earlier one
+// of the same transaction took it, and would take it anew in a run of its own).
+void record_statement_locks(MigrationEvidence* evidence, StatementEvidence* st) {
     int count;
     HeldLock* now = held_relation_locks(evidence->context, &count);
     for (int i = 0; i < count; i++) {
-        const LOCKMASK added = now[i].mask & ~mask_held_before(evidence, now[i].relid);
-        if (added == 0) continue;
+        const PredictedLock* predicted = predicted_lock(evidence, now[i].relid);
+        LOCKMODE mode = strongest_mode(now[i].mask & ~mask_held_before(evidence, now[i].relid));
+        if (predicted != nullptr && predicted->mode > mode) mode = predicted->mode;
+        if (mode == NoLock) continue;
         bool gone;
         const char* name = visible_relation_name(now[i].relid, &gone);
         // A relation gone by now is reported when the statement named it (a
         // DROP); the transient heaps of a rewrite and what CASCADE took with
         // it are not (ddl_log lists the latter).
-        if (gone) name = known_name(evidence, now[i].relid);
+        if (gone && predicted != nullptr) name = predicted->name;
         if (name == nullptr) continue;
         LockEvidence* lock = static_cast<LockEvidence*>(palloc(sizeof(LockEvidence)));
-        *lock = LockEvidence{name, strongest_mode(added), st->statement->number};
+        *lock = LockEvidence{name, mode, st->statement->number};
         st->locks = lappend(st->locks, lock);
     }
+    pfree(evidence->held);
     evidence->held = now;
     evidence->held_count = count;
 }
@@ -217,12 +229,19 @@ void evidence_begin(MigrationEvidence* evidence) {
     active_evidence = evidence;
 }
 
-void evidence_before_statement(MigrationEvidence* evidence, int index) {
-    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
+Oid* evidence_statement_start(MigrationEvidence* evidence, int index) {
     evidence->current = index;
-    remember_predicted_names(evidence, evidence->statements[index].statement->analysis);
-    MemoryContextSwitchTo(caller);
     evidence->started = GetCurrentTimestamp();
+    const StatementAnalysis* analysis = evidence->statements[index].statement->analysis;
+    const int predictions = analysis != nullptr ? analysis->lock_count : 0;
+    evidence->locked = static_cast<Oid*>(MemoryContextAllocZero(evidence->context, sizeof(Oid) * Max(predictions, 1)));
+    return evidence->locked;
+}
+
+void evidence_statement_locked(MigrationEvidence* evidence) {
+    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
+    name_predicted_locks(evidence, evidence->statements[evidence->current].statement->analysis);
+    MemoryContextSwitchTo(caller);
 }
 
 void evidence_after_statement(MigrationEvidence* evidence, uint64 rows) {
@@ -230,8 +249,12 @@ void evidence_after_statement(MigrationEvidence* evidence, uint64 rows) {
     st->duration_ms = static_cast<double>(GetCurrentTimestamp() - evidence->started) / 1000.0;
     st->rows = rows;
     MemoryContext caller = MemoryContextSwitchTo(evidence->context);
-    record_new_locks(evidence, st);
+    record_statement_locks(evidence, st);
     MemoryContextSwitchTo(caller);
+    pfree(evidence->locked);
+    if (evidence->predicted_count > 0) pfree(evidence->predicted);
+    evidence->locked = nullptr;
+    evidence->predicted_count = 0;
     evidence->current = -1;
 }
 

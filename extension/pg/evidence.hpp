@@ -4,8 +4,11 @@
 // dry run, and by any apply when migrate.report is on; returned as the
 // `report` column of migrate_apply.  PG zone.
 //
-// Locks come from the lock manager (GetLockStatusData, as pg_locks) after each
-// statement; relations created in the current transaction are left out: no
+// A statement's locks are those it newly holds after it ran (the lock
+// manager, as pg_locks shows it) and those the classifier predicted and
+// lock_wait.hpp took before it (which it needs even when held already, as
+// after an earlier statement of the same transaction), the strongest mode per
+// relation.  Relations created in the current transaction are left out: no
 // other session can see them, so their locks block nobody and rewriting them
 // costs nothing.
 #pragma once
@@ -21,9 +24,13 @@ struct MigrationEvidence;
 // run's subtransaction).
 MigrationEvidence* new_migration_evidence(const ParsedScript* script, int first, int last);
 
-// Called by the executor around the run and each statement.
+// Called by the executor around the run and around each statement:
+// evidence_statement_start before the statement's locks are taken (its time
+// includes waiting for them) returns the array take_statement_locks fills
+// with the relations it locked; evidence_statement_locked after that.
 void evidence_begin(MigrationEvidence* evidence);
-void evidence_before_statement(MigrationEvidence* evidence, int index);
+Oid* evidence_statement_start(MigrationEvidence* evidence, int index);
+void evidence_statement_locked(MigrationEvidence* evidence);
 void evidence_after_statement(MigrationEvidence* evidence, uint64 rows);
 void evidence_end(MigrationEvidence* evidence);
 

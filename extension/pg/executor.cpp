@@ -84,10 +84,11 @@ void execute_statements(const ExecutionRequest* request) {
             state.current = i;
             const ScriptStatement* st = &request->script->statements[i];
             report_progress(request, st);
-            take_statement_locks(st->analysis);
+            Oid* locked = evidence != nullptr ? evidence_statement_start(evidence, i - request->first) : nullptr;
+            take_statement_locks(st->analysis, locked);
+            if (evidence != nullptr) evidence_statement_locked(evidence);
             attribute_statement(st->number, st->text);
             watch_for_unseen_ddl();
-            if (evidence != nullptr) evidence_before_statement(evidence, i - request->first);
             int rc = SPI_execute_extended(st->text, &options);
             if (rc < 0)
                 ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),

@@ -152,12 +152,16 @@ void take_lock(Oid relid, LOCKMODE mode) {
 
 }  // namespace
 
-void take_statement_locks(const StatementAnalysis* analysis) {
+void take_statement_locks(const StatementAnalysis* analysis, Oid* locked) {
     if (analysis == nullptr) return;
     for (int i = 0; i < analysis->lock_count; i++) {
         const LockTarget* target = &analysis->locks[i];
+        if (locked != nullptr) locked[i] = InvalidOid;
+        if (target->mode == NoLock) continue;
         Oid relid = RangeVarGetRelid(target->relation, NoLock, true);
-        if (OidIsValid(relid) && target->mode != NoLock) take_lock(relid, target->mode);
+        if (!OidIsValid(relid)) continue;
+        take_lock(relid, target->mode);
+        if (locked != nullptr) locked[i] = relid;
     }
 }
 

@@ -15,8 +15,10 @@
 namespace pgm::pg {
 
 // Takes the predicted locks of a statement, or raises 55P03 naming the
-// blockers.  Relations that do not exist (yet) are skipped.
-void take_statement_locks(const StatementAnalysis* analysis);
+// blockers.  Relations that do not exist (yet) are skipped.  When `locked`
+// is not NULL, locked[i] is set to the relation analysis->locks[i] locked
+// (InvalidOid when none).
+void take_statement_locks(const StatementAnalysis* analysis, Oid* locked);
 
 // Sets lock_timeout to migrate.lock_timeout for the rest of the current GUC
 // nest level: it bounds the locks no prediction covered (the statement then
