@@ -179,6 +179,16 @@ std::vector<Candidate> classify_folder(const fs::path& folder, std::vector<Probl
     return {};
 }
 
+// Why `text` cannot be sent as a script, or nothing: PostgreSQL's text holds
+// no NUL byte, and migrations are UTF-8.  Says where, as a line and an offset.
+std::optional<std::string> encoding_problem(const std::string& text) {
+    std::size_t bad = 0;
+    if (is_valid_utf8(text, &bad)) return std::nullopt;
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    return std::string(text[bad] == '\0' ? "contains a NUL byte" : "not valid UTF-8") + " at line " +
+           std::to_string(line) + " (byte offset " + std::to_string(bad) + ")";
+}
+
 // Reads one migration's up script as it will be applied: checks UTF-8 and
 // emptiness, parses sections, computes the checksum.
 void inspect_up(Migration* m, std::vector<Problem>* problems) {
@@ -190,9 +200,8 @@ void inspect_up(Migration* m, std::vector<Problem>* problems) {
         return;
     }
     m->size = text.size();
-    std::size_t bad = 0;
-    if (!is_valid_utf8(text, &bad)) {
-        problems->push_back({m->up_file, "not valid UTF-8 (byte offset " + std::to_string(bad) + ")"});
+    if (auto problem = encoding_problem(text)) {
+        problems->push_back({m->up_file, *problem});
         return;
     }
     const std::size_t file_size = text.size();
@@ -217,9 +226,7 @@ void check_down(Migration* m, std::vector<Problem>* problems) {
     if (!m->down_file) return;
     try {
         const std::string text = read_file(*m->down_file);
-        std::size_t bad = 0;
-        if (!is_valid_utf8(text, &bad))
-            problems->push_back({*m->down_file, "not valid UTF-8 (byte offset " + std::to_string(bad) + ")"});
+        if (auto problem = encoding_problem(text)) problems->push_back({*m->down_file, *problem});
         // An empty down file is common (golang-migrate writes one for every
         // migration): it means "no down script", not an error.
         m->has_down = !is_blank(text);

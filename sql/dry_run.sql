@@ -78,6 +78,15 @@ SELECT version, report -> 'locks' AS locks FROM migrate_apply('010', $$ ALTER TA
 SELECT version, report -> 'locks' AS locks FROM migrate_apply('011', $$ ALTER TABLE users ADD COLUMN b int; $$);
 ROLLBACK;
 
+-- A long migration: the first 1,000 statements are listed one by one; the
+-- totals (rows, locks, rewrites) cover all 1,201.
+SELECT report -> 'statements_total' AS total, report -> 'statements_listed' AS listed,
+       jsonb_array_length(report -> 'statements') AS statements, report -> 'rows_total' AS rows_total,
+       report -> 'locks' AS locks
+  FROM migrate_apply('020', (SELECT string_agg(format('UPDATE users SET n = n WHERE id = %s;', g), E'\n')
+                               FROM generate_series(1, 1200) g) || E'\nALTER TABLE users ADD COLUMN late int;',
+                     dry_run => true);
+
 -- A repeatable migration's dry run has the report too.
 SELECT status, e.* FROM migrate_apply_repeatable('audit_view', $$ CREATE VIEW audit_ids AS SELECT id FROM audit; $$,
                                                  dry_run => true) a, evidence(a.report) e;

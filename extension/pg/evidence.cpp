@@ -61,11 +61,23 @@ struct PredictedLock {
 
 }  // namespace
 
+// Statements listed one by one in a report; the totals (locks, rewrites,
+// rows) cover every statement.  A data migration of millions of statements
+// would otherwise make a report of gigabytes.
+constexpr int kListedStatements = 1000;
+
 struct MigrationEvidence {
     MemoryContext context;
+    MemoryContext unlisted;  // per-statement evidence past the listed ones, reset after each
+    const ScriptStatement* first;
     int count;
-    StatementEvidence* statements;
-    int current;  // index into statements while one runs, else -1
+    int listed;                     // Min(count, kListedStatements)
+    StatementEvidence* statements;  // the listed ones
+    StatementEvidence working;      // the statement running, when not listed
+    List* strongest;                // of LockEvidence*: per relation, the strongest lock and who took it
+    List* rewritten;                // of char*: tables rewritten, once each
+    uint64 rows_total;
+    int current;  // index of the statement running, else -1
     HeldLock* held;
     int held_count;
     Oid* locked;  // the relations take_statement_locks locked, one per prediction
@@ -79,6 +91,15 @@ namespace {
 
 // The evidence of the migration being run now (table_rewrite reports to it).
 MigrationEvidence* active_evidence = nullptr;
+
+StatementEvidence* running_statement(MigrationEvidence* evidence) {
+    return evidence->current < evidence->listed ? &evidence->statements[evidence->current] : &evidence->working;
+}
+
+// Where the running statement's evidence lives.
+MemoryContext statement_context(const MigrationEvidence* evidence) {
+    return evidence->current < evidence->listed ? evidence->context : evidence->unlisted;
+}
 
 LOCKMODE strongest_mode(LOCKMASK mask) {
     for (LOCKMODE mode = MaxLockMode; mode > NoLock; mode--)
@@ -175,6 +196,7 @@ const PredictedLock* predicted_lock(const MigrationEvidence* evidence, Oid relid
 void record_statement_locks(MigrationEvidence* evidence, StatementEvidence* st) {
     int count;
     HeldLock* now = held_relation_locks(evidence->context, &count);
+    MemoryContext caller = MemoryContextSwitchTo(statement_context(evidence));
     for (int i = 0; i < count; i++) {
         const PredictedLock* predicted = predicted_lock(evidence, now[i].relid);
         LOCKMODE mode = strongest_mode(now[i].mask & ~mask_held_before(evidence, now[i].relid));
@@ -191,9 +213,44 @@ void record_statement_locks(MigrationEvidence* evidence, StatementEvidence* st) 
         *lock = LockEvidence{name, mode, st->statement->number};
         st->locks = lappend(st->locks, lock);
     }
+    MemoryContextSwitchTo(caller);
     pfree(evidence->held);
     evidence->held = now;
     evidence->held_count = count;
+}
+
+// Adds a statement's locks and rewrites to the migration's totals (copied:
+// the statement's own evidence may go).
+void add_to_totals(MigrationEvidence* evidence, const StatementEvidence* st) {
+    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
+    evidence->rows_total += st->rows;
+    ListCell* cell;
+    foreach (cell, st->locks) {
+        const LockEvidence* lock = static_cast<const LockEvidence*>(lfirst(cell));
+        LockEvidence* kept = nullptr;
+        ListCell* seen;
+        foreach (seen, evidence->strongest) {
+            LockEvidence* candidate = static_cast<LockEvidence*>(lfirst(seen));
+            if (strcmp(candidate->relation, lock->relation) == 0) kept = candidate;
+        }
+        if (kept == nullptr) {
+            kept = static_cast<LockEvidence*>(palloc(sizeof(LockEvidence)));
+            *kept = LockEvidence{pstrdup(lock->relation), NoLock, 0};
+            evidence->strongest = lappend(evidence->strongest, kept);
+        }
+        if (lock->mode > kept->mode) {
+            kept->mode = lock->mode;
+            kept->statement = lock->statement;
+        }
+    }
+    foreach (cell, st->rewrites) {
+        const char* name = static_cast<const RewriteEvidence*>(lfirst(cell))->relation;
+        bool found = false;
+        ListCell* seen;
+        foreach (seen, evidence->rewritten) found = found || strcmp(static_cast<const char*>(lfirst(seen)), name) == 0;
+        if (!found) evidence->rewritten = lappend(evidence->rewritten, pstrdup(name));
+    }
+    MemoryContextSwitchTo(caller);
 }
 
 const char* rewrite_reason(int reason) {
@@ -216,9 +273,12 @@ const char* rewrite_reason(int reason) {
 MigrationEvidence* new_migration_evidence(const ParsedScript* script, int first, int last) {
     MigrationEvidence* evidence = static_cast<MigrationEvidence*>(palloc0(sizeof(MigrationEvidence)));
     evidence->context = CurrentMemoryContext;
+    evidence->unlisted = AllocSetContextCreate(CurrentMemoryContext, "pg_migrate evidence", ALLOCSET_SMALL_SIZES);
+    evidence->first = &script->statements[first];
     evidence->count = last - first + 1;
-    evidence->statements = static_cast<StatementEvidence*>(palloc0(sizeof(StatementEvidence) * Max(evidence->count, 1)));
-    for (int i = 0; i < evidence->count; i++) evidence->statements[i].statement = &script->statements[first + i];
+    evidence->listed = Min(evidence->count, kListedStatements);
+    evidence->statements = static_cast<StatementEvidence*>(palloc0(sizeof(StatementEvidence) * Max(evidence->listed, 1)));
+    for (int i = 0; i < evidence->listed; i++) evidence->statements[i].statement = &evidence->first[i];
     evidence->current = -1;
     return evidence;
 }
@@ -232,29 +292,29 @@ void evidence_begin(MigrationEvidence* evidence) {
 Oid* evidence_statement_start(MigrationEvidence* evidence, int index) {
     evidence->current = index;
     evidence->started = GetCurrentTimestamp();
-    const StatementAnalysis* analysis = evidence->statements[index].statement->analysis;
+    if (index >= evidence->listed) evidence->working = StatementEvidence{&evidence->first[index], 0, 0, NIL, NIL};
+    const StatementAnalysis* analysis = evidence->first[index].analysis;
     const int predictions = analysis != nullptr ? analysis->lock_count : 0;
     evidence->locked = static_cast<Oid*>(MemoryContextAllocZero(evidence->context, sizeof(Oid) * Max(predictions, 1)));
     return evidence->locked;
 }
 
 void evidence_statement_locked(MigrationEvidence* evidence) {
-    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
-    name_predicted_locks(evidence, evidence->statements[evidence->current].statement->analysis);
+    MemoryContext caller = MemoryContextSwitchTo(statement_context(evidence));
+    name_predicted_locks(evidence, evidence->first[evidence->current].analysis);
     MemoryContextSwitchTo(caller);
 }
 
 void evidence_after_statement(MigrationEvidence* evidence, uint64 rows) {
-    StatementEvidence* st = &evidence->statements[evidence->current];
+    StatementEvidence* st = running_statement(evidence);
     st->duration_ms = static_cast<double>(GetCurrentTimestamp() - evidence->started) / 1000.0;
     st->rows = rows;
-    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
     record_statement_locks(evidence, st);
-    MemoryContextSwitchTo(caller);
+    add_to_totals(evidence, st);
     pfree(evidence->locked);
-    if (evidence->predicted_count > 0) pfree(evidence->predicted);
     evidence->locked = nullptr;
     evidence->predicted_count = 0;
+    if (evidence->current >= evidence->listed) MemoryContextReset(evidence->unlisted);
     evidence->current = -1;
 }
 
@@ -269,10 +329,10 @@ void evidence_note_rewrite() {
     const Oid relid = DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID));
     const int reason = DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON));
     bool gone;
-    MemoryContext caller = MemoryContextSwitchTo(evidence->context);
+    MemoryContext caller = MemoryContextSwitchTo(statement_context(evidence));
     const char* name = visible_relation_name(relid, &gone);
     if (name != nullptr) {
-        StatementEvidence* st = &evidence->statements[evidence->current];
+        StatementEvidence* st = running_statement(evidence);
         RewriteEvidence* rewrite = static_cast<RewriteEvidence*>(palloc(sizeof(RewriteEvidence)));
         *rewrite = RewriteEvidence{name, rewrite_reason(reason)};
         st->rewrites = lappend(st->rewrites, rewrite);
@@ -339,63 +399,28 @@ void json_statement(StringInfo buf, const StatementEvidence* st) {
     appendStringInfoChar(buf, '}');
 }
 
-// Per relation, the strongest mode any statement took (the first to take it).
-List* strongest_locks(const MigrationEvidence* evidence) {
-    List* strongest = NIL;
-    for (int i = 0; i < evidence->count; i++) {
-        ListCell* cell;
-        foreach (cell, evidence->statements[i].locks) {
-            LockEvidence* lock = static_cast<LockEvidence*>(lfirst(cell));
-            ListCell* seen;
-            bool found = false;
-            foreach (seen, strongest) {
-                LockEvidence* kept = static_cast<LockEvidence*>(lfirst(seen));
-                if (strcmp(kept->relation, lock->relation) != 0) continue;
-                found = true;
-                if (lock->mode > kept->mode) lfirst(seen) = lock;
-            }
-            if (!found) strongest = lappend(strongest, lock);
-        }
-    }
-    return strongest;
-}
-
-List* rewritten_tables(const MigrationEvidence* evidence) {
-    List* names = NIL;
-    for (int i = 0; i < evidence->count; i++) {
-        ListCell* cell;
-        foreach (cell, evidence->statements[i].rewrites) {
-            const char* name = static_cast<const RewriteEvidence*>(lfirst(cell))->relation;
-            ListCell* seen;
-            bool found = false;
-            foreach (seen, names) found = found || strcmp(static_cast<const char*>(lfirst(seen)), name) == 0;
-            if (!found) names = lappend(names, const_cast<char*>(name));
-        }
-    }
-    return names;
-}
-
 }  // namespace
 
 const char* evidence_report_json(const MigrationEvidence* evidence, bool rolled_back) {
     StringInfoData buf;
     initStringInfo(&buf);
-    appendStringInfo(&buf, "{\"rolled_back\":%s,\"statements\":[", rolled_back ? "true" : "false");
-    for (int i = 0; i < evidence->count; i++) {
+    appendStringInfo(&buf,
+                     "{\"rolled_back\":%s,\"statements_total\":%d,\"statements_listed\":%d,"
+                     "\"rows_total\":" UINT64_FORMAT ",\"statements\":[",
+                     rolled_back ? "true" : "false", evidence->count, evidence->listed, evidence->rows_total);
+    for (int i = 0; i < evidence->listed; i++) {
         if (i > 0) appendStringInfoChar(&buf, ',');
         json_statement(&buf, &evidence->statements[i]);
     }
     appendStringInfoString(&buf, "],\"tables_rewritten\":[");
-    List* rewritten = rewritten_tables(evidence);
     ListCell* cell;
-    foreach (cell, rewritten) {
-        if (cell != list_head(rewritten)) appendStringInfoChar(&buf, ',');
+    foreach (cell, evidence->rewritten) {
+        if (cell != list_head(evidence->rewritten)) appendStringInfoChar(&buf, ',');
         escape_json(&buf, static_cast<const char*>(lfirst(cell)));
     }
     appendStringInfoString(&buf, "],\"locks\":[");
-    List* locks = strongest_locks(evidence);
-    foreach (cell, locks) {
-        if (cell != list_head(locks)) appendStringInfoChar(&buf, ',');
+    foreach (cell, evidence->strongest) {
+        if (cell != list_head(evidence->strongest)) appendStringInfoChar(&buf, ',');
         json_lock(&buf, static_cast<const LockEvidence*>(lfirst(cell)), true);
     }
     appendStringInfoString(&buf, "]}");

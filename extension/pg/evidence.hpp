@@ -39,8 +39,10 @@ void evidence_end(MigrationEvidence* evidence);
 void evidence_note_rewrite();
 
 // The report as JSON text: statements[] (statement, line, command, rows,
-// duration_ms, locks[], rewrites[], findings[]), tables_rewritten[] and
-// locks[] (the strongest mode per relation and the statement that took it).
+// duration_ms, locks[], rewrites[], findings[]) for the first 1,000
+// statements (statements_listed of statements_total), and over all of them
+// rows_total, tables_rewritten[] and locks[] (the strongest mode per relation
+// and the statement that took it).
 // `rolled_back` says whether what it describes was undone (the dry run).
 const char* evidence_report_json(const MigrationEvidence* evidence, bool rolled_back);
 

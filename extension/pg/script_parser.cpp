@@ -233,6 +233,9 @@ ParsedScript* parse(const char* script, int* error_position, bool classify) {
 
     LineCursor cursor{script, 0, 1, 1};
     ScriptFacts* facts = classify ? new_script_facts() : nullptr;
+    // The lexer keeps its buffers until its context goes (scanner_finish
+    // frees only big ones): one context, reset per statement.
+    MemoryContext lexer = AllocSetContextCreate(caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
     int i = 0;
     ListCell* lc;
     foreach (lc, raw) {
@@ -240,7 +243,10 @@ ParsedScript* parse(const char* script, int* error_position, bool classify) {
         int from = rs->stmt_location;
         int to = rs->stmt_len > 0 ? from + rs->stmt_len : parsed->length;
         char* copy = pnstrdup(script + from, to - from);
+        MemoryContextSwitchTo(lexer);
         int skip = first_token_offset(copy, to - from);
+        MemoryContextSwitchTo(caller);
+        MemoryContextReset(lexer);
         int length = (to - from) - skip;
         char* text = copy + skip;
         trim_trailing_space(text, &length);
@@ -259,6 +265,7 @@ ParsedScript* parse(const char* script, int* error_position, bool classify) {
         if (classify) st->analysis = analyze_statement(rs->stmt, facts);
         i++;
     }
+    MemoryContextDelete(lexer);
     MemoryContextDelete(trees);
     return parsed;
 }
@@ -328,8 +335,13 @@ ScriptLocation* locate_script_position(const char* script, int char_position) {
 const char* token_stream(const ParsedScript* parsed, int first, int last) {
     StringInfoData out;
     initStringInfo(&out);
+    // The lexer's buffers and token strings go with this context, per
+    // statement (out grows in the caller's context).
+    MemoryContext caller = CurrentMemoryContext;
+    MemoryContext lexer = AllocSetContextCreate(caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
     for (int i = first; i <= last && i < parsed->count; i++) {
         const ScriptStatement* st = &parsed->statements[i];
+        MemoryContextSwitchTo(lexer);
         core_yy_extra_type extra;
         core_YYSTYPE value;
         YYLTYPE location = 0;
@@ -388,7 +400,10 @@ const char* token_stream(const ParsedScript* parsed, int first, int last) {
         }
         scanner_finish(scanner);
         appendStringInfoString(&out, "C1:;\n");
+        MemoryContextSwitchTo(caller);
+        MemoryContextReset(lexer);
     }
+    MemoryContextDelete(lexer);
     return out.data;
 }
 

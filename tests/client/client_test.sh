@@ -276,13 +276,14 @@ run up --dir "$dir"
 check "prisma: applied" "20210101120000:applied,20210202120000:applied" "$(ledger)"
 
 # --- bad input: reported by file, nothing applied --------------------------
-for case in duplicate empty utf8 unfit; do
+for case in duplicate empty utf8 nul unfit; do
   fresh "bad_$case"
   put 001_a.sql 'CREATE TABLE a (id int);'
   case $case in
     duplicate) put 1_again.sql 'CREATE TABLE b (id int);'; expect="1_again.sql: version 1 is also used by" ;;
     empty) put 002_empty.sql '\n  \n'; expect="002_empty.sql: the migration is empty" ;;
-    utf8) put 002_latin1.sql "SELECT 'caf\\xe9';"; expect="002_latin1.sql: not valid UTF-8" ;;
+    utf8) put 002_latin1.sql "SELECT 'caf\\xe9';"; expect="002_latin1.sql: not valid UTF-8 at line 1 (byte offset 11)" ;;
+    nul) put 002_nul.sql 'CREATE TABLE b (id int);\n\0CREATE TABLE c (id int);'; expect="002_nul.sql: contains a NUL byte at line 2 (byte offset 25)" ;;
     unfit) put notes.sql 'SELECT 1;'; expect="notes.sql: the name fits no migration layout" ;;
   esac
   run up --dir "$dir"
