@@ -146,11 +146,13 @@ TEST(ScanDirectory, BadInputsAreReportedByFile) {
     d.write("003_latin1.sql", "SELECT 'caf\xe9';");
     d.write("notes.sql", "SELECT 3;");            // fits no layout
     d.write("004_bad.sql", "-- migrate:up\nSELECT 1;\n-- migrate:up\n");
+    d.write("005_nul.sql", std::string("SELECT 1;\nSELECT 2;\n\0SELECT 3;", 29));
     const auto r = scan_directory(d.path());
     const std::string p = problems_of(r);
     EXPECT_NE(p.find("1_again.sql: version 1 is also used by"), std::string::npos) << p;
     EXPECT_NE(p.find("002_empty.sql: the migration is empty"), std::string::npos) << p;
-    EXPECT_NE(p.find("003_latin1.sql: not valid UTF-8 (byte offset 11)"), std::string::npos) << p;
+    EXPECT_NE(p.find("003_latin1.sql: not valid UTF-8 at line 1 (byte offset 11)"), std::string::npos) << p;
+    EXPECT_NE(p.find("005_nul.sql: contains a NUL byte at line 3 (byte offset 20)"), std::string::npos) << p;
     EXPECT_NE(p.find("notes.sql: the name fits no migration layout"), std::string::npos) << p;
     EXPECT_NE(p.find("004_bad.sql: line 3: section \"up\" appears twice"), std::string::npos) << p;
 }
