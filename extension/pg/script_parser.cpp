@@ -63,6 +63,26 @@ int first_token_offset(const char* text, int length) {
     return token == 0 ? length : location;
 }
 
+// Follows a script token by token and says which ';' ends a statement: one
+// outside parentheses (CREATE RULE ... DO (a; b)) and outside a BEGIN ATOMIC
+// body, where CASE ... END nests.
+struct StatementEnds {
+    int parens = 0;
+    int atomic_depth = 0;
+    int previous = 0;
+
+    bool ends_statement(int token) {
+        const bool ends = token == ';' && parens == 0 && atomic_depth == 0;
+        if (token == '(') parens++;
+        if (token == ')' && parens > 0) parens--;
+        if (token == ATOMIC && previous == BEGIN_P) atomic_depth = 1;
+        else if (atomic_depth > 0 && token == CASE) atomic_depth++;
+        else if (atomic_depth > 0 && token == END_P) atomic_depth--;
+        previous = token;
+        return ends;
+    }
+};
+
 bool option_is_true(List* options, const char* name, bool default_value) {
     ListCell* lc;
     foreach (lc, options) {
@@ -206,66 +226,195 @@ void take_error_position(void* arg) {
 
 namespace {
 
-ParsedScript* parse(const char* script, int* error_position, bool classify) {
-    ParsedScript* parsed = static_cast<ParsedScript*>(palloc0(sizeof(ParsedScript)));
-    parsed->length = static_cast<int>(strlen(script));
-    parsed->script = pnstrdup(script, parsed->length);  // the caller's buffer may not outlive us
-    script = parsed->script;
+// Where statements of a script go as they are parsed.
+struct Collector {
+    ParsedScript* parsed;
+    int capacity;
+    LineCursor cursor;
+    ScriptFacts* facts;    // NULL: not classified
+    MemoryContext caller;  // where statements live
+    MemoryContext lexer;   // scratch, reset per statement
+};
 
-    *error_position = 0;
-    ErrorContextCallback callback;
-    callback.callback = take_error_position;
-    callback.arg = error_position;
-    callback.previous = error_context_stack;
-    error_context_stack = &callback;
-    // The raw parse trees are only needed until each statement's facts are
-    // extracted; for a data migration they are many times the script's size,
-    // so they live in a context of their own, dropped before anything runs.
-    MemoryContext caller = CurrentMemoryContext;
-    MemoryContext trees = AllocSetContextCreate(caller, "pg_migrate parse trees", ALLOCSET_DEFAULT_SIZES);
-    MemoryContextSwitchTo(trees);
-    List* raw = raw_parser(script, RAW_PARSE_DEFAULT);
-    MemoryContextSwitchTo(caller);
-    error_context_stack = callback.previous;
-    parsed->count = list_length(raw);
-    parsed->statements =
-        static_cast<ScriptStatement*>(palloc0(sizeof(ScriptStatement) * (parsed->count + 1)));
-
-    LineCursor cursor{script, 0, 1, 1};
-    ScriptFacts* facts = classify ? new_script_facts() : nullptr;
-    // The lexer keeps its buffers until its context goes (scanner_finish
-    // frees only big ones): one context, reset per statement.
-    MemoryContext lexer = AllocSetContextCreate(caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
-    int i = 0;
+// Adds the statements of `raw`, parsed from `piece`, which starts at byte
+// `base` of the script.
+void collect(Collector* c, List* raw, const char* piece, int piece_length, int base) {
+    ParsedScript* parsed = c->parsed;
     ListCell* lc;
     foreach (lc, raw) {
         RawStmt* rs = lfirst_node(RawStmt, lc);
         int from = rs->stmt_location;
-        int to = rs->stmt_len > 0 ? from + rs->stmt_len : parsed->length;
-        char* copy = pnstrdup(script + from, to - from);
-        MemoryContextSwitchTo(lexer);
+        int to = rs->stmt_len > 0 ? from + rs->stmt_len : piece_length;
+        char* copy = pnstrdup(piece + from, to - from);
+        MemoryContextSwitchTo(c->lexer);
         int skip = first_token_offset(copy, to - from);
-        MemoryContextSwitchTo(caller);
-        MemoryContextReset(lexer);
+        MemoryContextSwitchTo(c->caller);
+        MemoryContextReset(c->lexer);
         int length = (to - from) - skip;
         char* text = copy + skip;
         trim_trailing_space(text, &length);
 
-        ScriptStatement* st = &parsed->statements[i];
-        st->number = i + 1;
-        st->start = from + skip;
+        if (parsed->count + 1 >= c->capacity) {  // one zeroed entry always follows the last
+            parsed->statements = static_cast<ScriptStatement*>(
+                repalloc(parsed->statements, sizeof(ScriptStatement) * c->capacity * 2));
+            memset(&parsed->statements[c->capacity], 0, sizeof(ScriptStatement) * c->capacity);
+            c->capacity *= 2;
+        }
+        ScriptStatement* st = &parsed->statements[parsed->count];
+        st->number = parsed->count + 1;
+        st->start = base + from + skip;
         st->end = st->start + length;
-        st->line = advance_to(&cursor, st->start);
-        st->column = cursor.column;
+        st->line = advance_to(&c->cursor, st->start);
+        st->column = c->cursor.column;
         st->command = GetCommandTagName(CreateCommandTag(rs->stmt));
         st->text = text;
         st->kind = kind_of(rs->stmt);
         st->not_in_transaction = not_in_transaction_reason(rs->stmt);
         st->unsupported = unsupported_reason(rs->stmt);
-        if (classify) st->analysis = analyze_statement(rs->stmt, facts);
-        i++;
+        if (c->facts != nullptr) st->analysis = analyze_statement(rs->stmt, c->facts);
+        parsed->count++;
     }
-    MemoryContextDelete(lexer);
+}
+
+// A script is parsed in pieces of about this many bytes: the raw parse trees
+// of a data migration are many times its size, so only one piece's trees
+// exist at a time.
+constexpr int kPieceBytes = 1 << 20;
+
+// Whether an error raised while lexing or parsing is the script's fault (a
+// syntax or literal error: the whole parse reports it properly) rather than
+// the server's (out of memory, a cancel), which must go on.
+bool script_error(const ErrorData* error) {
+    const int sqlclass = ERRCODE_TO_CATEGORY(error->sqlerrcode);
+    return sqlclass == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION || sqlclass == ERRCODE_DATA_EXCEPTION;
+}
+
+// Runs `work` (lexing or parsing only: nothing to clean up); false when it
+// raised an error that script_error() accepts, which is then dropped.
+bool without_script_errors(void (*work)(void*), void* arg) {
+    MemoryContext context = CurrentMemoryContext;
+    volatile bool ok = true;
+    PG_TRY();
+    {
+        work(arg);
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(context);
+        ErrorData* error = CopyErrorData();
+        if (!script_error(error)) PG_RE_THROW();
+        FlushErrorState();
+        FreeErrorData(error);
+        ok = false;
+    }
+    PG_END_TRY();
+    return ok;
+}
+
+struct PieceEnd {
+    const char* window;  // in: the text to look at
+    int at_least;        // in: the end must be past this many bytes
+    int end;             // out: just past the ';' found, or 0
+};
+
+void find_piece_end(void* arg) {
+    PieceEnd* p = static_cast<PieceEnd*>(arg);
+    core_yy_extra_type extra;
+    core_YYSTYPE value;
+    YYLTYPE location = 0;
+    core_yyscan_t scanner = scanner_init(p->window, &extra, &ScanKeywords, ScanKeywordTokens);
+    StatementEnds ends;
+    for (;;) {
+        int token = core_yylex(&value, &location, scanner);
+        if (token == 0) break;
+        if (ends.ends_statement(token) && location + 1 >= p->at_least) {
+            p->end = location + 1;
+            break;
+        }
+    }
+    scanner_finish(scanner);
+}
+
+// End (exclusive) of the piece starting at `offset`: just past the first ';'
+// ending a statement kPieceBytes or more further on, found by the lexer in a
+// window that grows until it holds one; the script's end when none does.  A
+// token cut by the window's edge only makes the window grow.
+int next_piece_end(const char* script, int length, int offset) {
+    for (int window = 2 * kPieceBytes; length - offset > window; window *= 2) {
+        PieceEnd p{pnstrdup(script + offset, window), kPieceBytes, 0};
+        without_script_errors(find_piece_end, &p);
+        pfree(const_cast<char*>(p.window));
+        if (p.end > 0) return offset + p.end;
+        if (window > length / 2) break;  // the next window would be (almost) the whole rest
+    }
+    return length;
+}
+
+struct PieceParse {
+    const char* text;
+    List* raw;
+};
+
+void parse_piece(void* arg) {
+    PieceParse* p = static_cast<PieceParse*>(arg);
+    p->raw = raw_parser(p->text, RAW_PARSE_DEFAULT);
+}
+
+// Parses the script piece by piece; false when a piece did not parse (the
+// script is parsed whole then, which reports the error where it is, or
+// parses a script whose pieces were cut wrong).
+bool parse_in_pieces(Collector* c, const char* script, int length, MemoryContext trees) {
+    for (int offset = 0; offset < length;) {
+        MemoryContextSwitchTo(trees);
+        const int end = next_piece_end(script, length, offset);
+        PieceParse p{pnstrdup(script + offset, end - offset), NIL};
+        const bool parsed = without_script_errors(parse_piece, &p);
+        MemoryContextSwitchTo(c->caller);
+        if (!parsed) return false;
+        collect(c, p.raw, p.text, end - offset, offset);
+        MemoryContextReset(trees);
+        offset = end;
+    }
+    return true;
+}
+
+Collector new_collector(ParsedScript* parsed, bool classify) {
+    Collector c{parsed, 64, LineCursor{parsed->script, 0, 1, 1}, classify ? new_script_facts() : nullptr,
+                CurrentMemoryContext, nullptr};
+    c.lexer = AllocSetContextCreate(c.caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
+    parsed->count = 0;
+    parsed->statements = static_cast<ScriptStatement*>(palloc0(sizeof(ScriptStatement) * c.capacity));
+    return c;
+}
+
+ParsedScript* parse(const char* script, int* error_position, bool classify) {
+    ParsedScript* parsed = static_cast<ParsedScript*>(palloc0(sizeof(ParsedScript)));
+    parsed->length = static_cast<int>(strlen(script));
+    parsed->script = pnstrdup(script, parsed->length);  // the caller's buffer may not outlive us
+    script = parsed->script;
+    *error_position = 0;
+
+    MemoryContext caller = CurrentMemoryContext;
+    MemoryContext trees = AllocSetContextCreate(caller, "pg_migrate parse trees", ALLOCSET_DEFAULT_SIZES);
+    Collector c = new_collector(parsed, classify);
+    if (!parse_in_pieces(&c, script, parsed->length, trees)) {
+        // Parsed whole, the error (if any) is reported with its position in
+        // the script; a warning's position must not stick to it.
+        MemoryContextReset(trees);
+        MemoryContextDelete(c.lexer);
+        c = new_collector(parsed, classify);
+        ErrorContextCallback callback;
+        callback.callback = take_error_position;
+        callback.arg = error_position;
+        callback.previous = error_context_stack;
+        error_context_stack = &callback;
+        MemoryContextSwitchTo(trees);
+        List* raw = raw_parser(script, RAW_PARSE_DEFAULT);
+        MemoryContextSwitchTo(caller);
+        error_context_stack = callback.previous;
+        collect(&c, raw, script, parsed->length, 0);
+    }
+    MemoryContextDelete(c.lexer);
     MemoryContextDelete(trees);
     return parsed;
 }
@@ -302,29 +451,20 @@ ScriptLocation* locate_script_position(const char* script, int char_position) {
     int statements_done = 0;
     bool statement_has_tokens = false;
     int statement_start = offset;
-    int parens = 0;
-    int atomic_depth = 0;
-    int previous = 0;
+    StatementEnds ends;
     for (;;) {
         int token = core_yylex(&value, &location, scanner);
         if (token == 0) break;
-        if (token == ';' && parens == 0 && atomic_depth == 0) {
+        if (ends.ends_statement(token)) {
             if (statement_has_tokens) statements_done++;
             statement_has_tokens = false;
             statement_start = offset;
-            previous = token;
             continue;
         }
         if (!statement_has_tokens) {
             statement_has_tokens = true;
             statement_start = location;
         }
-        if (token == '(') parens++;
-        if (token == ')' && parens > 0) parens--;
-        if (token == ATOMIC && previous == BEGIN_P) atomic_depth = 1;
-        else if (atomic_depth > 0 && token == CASE) atomic_depth++;
-        else if (atomic_depth > 0 && token == END_P) atomic_depth--;
-        previous = token;
     }
     scanner_finish(scanner);
     where->statement = statements_done + 1;
