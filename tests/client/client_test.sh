@@ -292,6 +292,23 @@ for case in duplicate empty utf8 nul unfit; do
   check "bad input ($case) applied nothing" "no ledger" "$(ledger)"
 done
 
+# --- a data migration of several megabytes (parsed in pieces) ---------------
+fresh big
+put 001_t.sql 'CREATE TABLE big (id int, note text);\n'
+python3 -c "
+import sys
+with open(sys.argv[1], 'w') as f:
+    for n in range(60000): f.write(\"INSERT INTO big VALUES (%d, '%s');\\n\" % (n, 'x' * 60))
+    f.write('SELEC 1;\\n')" "$dir/002_rows.sql"
+run up --dir "$dir"
+check "a 5 MB migration with an error on its last line: exit 1, nothing of it kept" "1:001:applied:0" \
+  "$rc:$(ledger):$(q 'SELECT count(*) FROM big')"
+contains "... the error names its line and statement" "002_rows.sql, line 60001, statement 60001" "$out"
+sed -i '$d' "$dir/002_rows.sql"
+run up --dir "$dir"
+check "the same without the error: applied, every row" "0:001:applied,002:applied:60000" \
+  "$rc:$(ledger):$(q 'SELECT count(*) FROM big')"
+
 # --- connection and usage -------------------------------------------------
 fresh url
 put 001_a.sql 'CREATE TABLE a (id int);'
