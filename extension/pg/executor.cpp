@@ -50,9 +50,10 @@ void statement_error_context(void* arg) {
 // migrate_status() in other sessions (and for anyone looking at a lock
 // queue): "pg_migrate: migration 007, statement 3 of 12: ALTER TABLE".
 void report_progress(const ExecutionRequest* request, const ScriptStatement* st) {
-    pgstat_report_activity(STATE_RUNNING,
-                           psprintf("%s%s, statement %d of %d: %s", kActivityPrefix, request->version, st->number,
-                                    request->last + 1, st->command));
+    char* activity = psprintf("%s%s, statement %d of %d: %s", kActivityPrefix, request->version, st->number,
+                              request->last + 1, st->command);
+    pgstat_report_activity(STATE_RUNNING, activity);  // copies it
+    pfree(activity);  // millions of statements: nothing may pile up per statement
 }
 
 }  // namespace
