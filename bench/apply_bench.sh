@@ -14,12 +14,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 n="${1:-1000}"
 rounds="${2:-5}"
-work="$(mktemp -d)"
-state="$work/cluster.env"
-bash "$root/scripts/pg-cluster.sh" start "$state" >/dev/null
-trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null; rm -rf "$work"' EXIT
-# shellcheck disable=SC1090
-. "$state"
+. "$root/bench/throwaway_cluster.sh"
+start_throwaway_cluster
 
 for i in $(seq 1 "$n"); do
   printf 'CREATE TABLE bench_%d (id bigint PRIMARY KEY, payload text NOT NULL DEFAULT '"''"');\n' "$i"

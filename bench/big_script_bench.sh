@@ -9,12 +9,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 size_mb="${1:-500}"
 client="$root/build/client/pg_migrate"
 [ -x "$client" ] || { echo "build the client first (scripts/build.sh)" >&2; exit 1; }
-work="$(mktemp -d)"
-state="$work/cluster.env"
-trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-bash "$root/scripts/pg-cluster.sh" start "$state" >/dev/null
-# shellcheck disable=SC1090
-. "$state"
+. "$root/bench/throwaway_cluster.sh"
+start_throwaway_cluster
 
 mkdir -p "$work/migrations"
 python3 - "$work/migrations/001_big.sql" "$size_mb" <<'PY'

@@ -17,12 +17,8 @@ client="$root/build/client/pg_migrate"
 [ -f "$history/all.sql" ] || { echo "no synthetic history in $history: run bench/peer_bench.sh -n 1000 first" >&2; exit 1; }
 [ -x "$client" ] || { echo "build the client first (scripts/build.sh)" >&2; exit 1; }
 
-work="$(mktemp -d)"
-state="$work/cluster.env"
-trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-bash "$root/scripts/pg-cluster.sh" start "$state" >/dev/null
-# shellcheck disable=SC1090
-. "$state"
+. "$root/bench/throwaway_cluster.sh"
+start_throwaway_cluster
 
 # One psql session, each file in its own transaction.
 for f in $(ls "$history/plain"); do printf 'BEGIN;\n\\i %s\nCOMMIT;\n' "$history/plain/$f"; done >"$work/session.sql"

@@ -17,12 +17,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 n="${1:-1000}"
 rounds="${2:-7}"
-work="$(mktemp -d)"
-state="$work/cluster.env"
-bash "$root/scripts/pg-cluster.sh" start "$state" >/dev/null
-trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null; rm -rf "$work"' EXIT
-# shellcheck disable=SC1090
-. "$state"
+. "$root/bench/throwaway_cluster.sh"
+start_throwaway_cluster
 
 {
   echo 'SELECT pg_backend_pid() AS pid \gset'

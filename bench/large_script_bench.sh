@@ -6,12 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 n="${1:-100000}"
-work="$(mktemp -d)"
-state="$work/cluster.env"
-trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-bash "$root/scripts/pg-cluster.sh" start "$state" >/dev/null
-# shellcheck disable=SC1090
-. "$state"
+. "$root/bench/throwaway_cluster.sh"
+start_throwaway_cluster
 psql -X -q -d postgres -c "CREATE EXTENSION pg_migrate"
 for i in $(seq "$n"); do echo "SELECT $i;"; done >"$work/script.sql"
 echo "$n statements, $(wc -c <"$work/script.sql") bytes"

@@ -26,12 +26,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 size_kb="${1:-1024}"
 runs=7
 target_ms=100
-work="$(mktemp -d)"
-state="$work/cluster.env"
-trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-bash "$root/scripts/pg-cluster.sh" start "$state" --fast >/dev/null
-# shellcheck disable=SC1090
-. "$state"
+. "$root/bench/throwaway_cluster.sh"
+start_throwaway_cluster --fast
 psql -X -q -d postgres -c "CREATE DATABASE bench"
 psql -X -q -v ON_ERROR_STOP=1 -d bench <<'SQL'
 CREATE EXTENSION pg_migrate;

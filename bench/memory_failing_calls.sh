@@ -22,12 +22,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 calls="${1:-100000}"
 check="${2:-}"
-work="$(mktemp -d)"
-state="$work/cluster.env"
-bash "$root/scripts/pg-cluster.sh" start "$state" --fast >/dev/null
-trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null; rm -rf "$work"' EXIT
-# shellcheck disable=SC1090
-. "$state"
+. "$root/bench/throwaway_cluster.sh"
+start_throwaway_cluster --fast
 
 fresh_db() {
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS memtest" -c "CREATE DATABASE memtest"

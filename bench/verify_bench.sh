@@ -20,12 +20,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 n="${1:-10000}"
 rounds="${2:-5}"
 migrations="${3:-100}"
-work="$(mktemp -d)"
-state="$work/cluster.env"
-bash "$root/scripts/pg-cluster.sh" start "$state" >/dev/null
-trap 'bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null; rm -rf "$work"' EXIT
-# shellcheck disable=SC1090
-. "$state"
+. "$root/bench/throwaway_cluster.sh"
+start_throwaway_cluster
 psql -X -q -d postgres -c "CREATE DATABASE bench"
 psql -X -q -d bench -c "CREATE EXTENSION pg_migrate"
 
