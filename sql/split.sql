@@ -70,5 +70,9 @@ SELECT count(*) AS split, count(*) FILTER (WHERE s.line = s.statement) AS on_the
   FROM big_script b, migrate_split(b.script) s JOIN kinds k ON k.k = s.statement % 5;
 -- A syntax error far into it is reported at its line, as in a small script.
 SELECT * FROM migrate_split((SELECT script FROM big_script) || E'\nSELEC 1;');
+-- So is an error of another class (feature not supported), and a notice the
+-- lexer raises comes once.
+SELECT * FROM migrate_split((SELECT script FROM big_script) || E'\nSELECT UNIQUE (SELECT 1);');
+SELECT count(*) FROM migrate_split('SELECT 1 AS ' || repeat('x', 70) || E';\n' || (SELECT script FROM big_script));
 
 DROP EXTENSION pg_migrate;

@@ -5,6 +5,7 @@ extern "C" {
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
@@ -13,6 +14,7 @@ extern "C" {
 #include "parser/gram.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
+#include "utils/guc.h"
 }
 
 namespace pgm::pg {
@@ -281,18 +283,31 @@ void collect(Collector* c, List* raw, const char* piece, int piece_length, int b
 // exist at a time.
 constexpr int kPieceBytes = 1 << 20;
 
-// Whether an error raised while lexing or parsing is the script's fault (a
-// syntax or literal error: the whole parse reports it properly) rather than
-// the server's (out of memory, a cancel), which must go on.
+// Whether an error raised while lexing or parsing a piece is about the
+// script (syntax, literals, a feature the grammar refuses, a nesting limit),
+// which the whole-script parse then reports with its position in the script,
+// rather than about the server (out of memory, a cancel or shutdown, an I/O
+// or internal error), which must go on as it is.
 bool script_error(const ErrorData* error) {
-    const int sqlclass = ERRCODE_TO_CATEGORY(error->sqlerrcode);
-    return sqlclass == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION || sqlclass == ERRCODE_DATA_EXCEPTION;
+    switch (ERRCODE_TO_CATEGORY(error->sqlerrcode)) {
+        case ERRCODE_INSUFFICIENT_RESOURCES:
+        case ERRCODE_OPERATOR_INTERVENTION:
+        case ERRCODE_SYSTEM_ERROR:
+        case ERRCODE_INTERNAL_ERROR:
+        case ERRCODE_CONNECTION_EXCEPTION:
+            return false;
+        default:
+            return true;
+    }
 }
 
-// Runs `work` (lexing or parsing only: nothing to clean up); false when it
-// raised an error that script_error() accepts, which is then dropped.
+// Runs `work` (lexing or parsing only: palloc'd memory is all it holds);
+// false when it raised an error that script_error() accepts, which is then
+// dropped.  The interrupt holdoff counts errfinish() zeroed are put back.
 bool without_script_errors(void (*work)(void*), void* arg) {
     MemoryContext context = CurrentMemoryContext;
+    const uint32 interrupt_holdoff = InterruptHoldoffCount;
+    const uint32 cancel_holdoff = QueryCancelHoldoffCount;
     volatile bool ok = true;
     PG_TRY();
     {
@@ -305,6 +320,8 @@ bool without_script_errors(void (*work)(void*), void* arg) {
         if (!script_error(error)) PG_RE_THROW();
         FlushErrorState();
         FreeErrorData(error);
+        InterruptHoldoffCount = interrupt_holdoff;
+        QueryCancelHoldoffCount = cancel_holdoff;
         ok = false;
     }
     PG_END_TRY();
@@ -335,6 +352,16 @@ void find_piece_end(void* arg) {
     scanner_finish(scanner);
 }
 
+// Lexes for find_piece_end with the lexer's notices and warnings (a long
+// identifier, a nonstandard escape) silenced: the piece's parse raises them.
+void find_piece_end_quietly(PieceEnd* p) {
+    const int nest_level = NewGUCNestLevel();
+    set_config_option("client_min_messages", "error", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    set_config_option("log_min_messages", "error", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    without_script_errors(find_piece_end, p);
+    AtEOXact_GUC(false, nest_level);
+}
+
 // End (exclusive) of the piece starting at `offset`: just past the first ';'
 // ending a statement kPieceBytes or more further on, found by the lexer in a
 // window that grows until it holds one; the script's end when none does.  A
@@ -342,7 +369,7 @@ void find_piece_end(void* arg) {
 int next_piece_end(const char* script, int length, int offset) {
     for (int window = 2 * kPieceBytes; length - offset > window; window *= 2) {
         PieceEnd p{pnstrdup(script + offset, window), kPieceBytes, 0};
-        without_script_errors(find_piece_end, &p);
+        find_piece_end_quietly(&p);
         pfree(const_cast<char*>(p.window));
         if (p.end > 0) return offset + p.end;
         if (window > length / 2) break;  // the next window would be (almost) the whole rest
@@ -357,7 +384,16 @@ struct PieceParse {
 
 void parse_piece(void* arg) {
     PieceParse* p = static_cast<PieceParse*>(arg);
+    // A warning's position is in the piece, not in the caller's query: not
+    // shown (as for the whole-script parse; an error falls back to it).
+    int ignored_position = 0;
+    ErrorContextCallback callback;
+    callback.callback = take_error_position;
+    callback.arg = &ignored_position;
+    callback.previous = error_context_stack;
+    error_context_stack = &callback;
     p->raw = raw_parser(p->text, RAW_PARSE_DEFAULT);
+    error_context_stack = callback.previous;
 }
 
 // Parses the script piece by piece; false when a piece did not parse (the
