@@ -9,6 +9,7 @@
 #include "connection.hpp"
 #include "exit_codes.hpp"
 #include "ledger_view.hpp"
+#include "report.hpp"
 #include "migration_dir.hpp"
 #include "migration_source.hpp"
 #include "terminal.hpp"
@@ -66,22 +67,8 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
     const std::vector<LintTarget> targets = targets_of(options, lint);
     Connection db(resolve_target(options.target));
     const ExtensionState state = extension_state(db);
-    Result has_lint = db.exec("SELECT pg_catalog.to_regproc('pg_catalog.migrate_lint') IS NOT NULL");
-    if (has_lint.get(0, 0) != "t") {
-        const std::string message =
-            state.installed ? "pg_migrate " + state.installed_version + " in database \"" + db.database() +
-                                  "\" has no migrate_lint(); \"pg_migrate up\" updates it to " + state.default_version
-                            : "pg_migrate is not installed in database \"" + db.database() +
-                                  "\" (CREATE EXTENSION pg_migrate, or \"pg_migrate up\")";
-        if (options.json)
-            std::cout << nlohmann::json{{"command", "lint"}, {"ok", false}, {"error", {{"message", message}}},
-                                        {"exit_code", exit_code::kFailed}}
-                             .dump(2)
-                      << '\n';
-        else
-            std::cerr << term.red("pg_migrate: ") << message << '\n';
-        return exit_code::kFailed;
-    }
+    if (!installed_at_least(state, "0.7"))
+        return report_missing_function(options.json, term, db, state, "lint", "migrate_lint");
 
     std::map<std::string, int> counts{{"safe", 0}, {"locking", 0}, {"breaking", 0}, {"data_loss", 0}};
     int failing = 0;

@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include "exit_codes.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -87,6 +89,23 @@ void print_server_error(const ServerError& error, const Terminal& term) {
     if (!error.hint.empty()) std::cerr << "HINT:  " << error.hint << '\n';
     if (!error.internal_query.empty()) std::cerr << "QUERY:  " << error.internal_query << '\n';
     if (!error.context.empty()) std::cerr << "CONTEXT:  " << error.context << '\n';
+}
+
+int report_missing_function(bool json, const Terminal& term, Connection& db, const ExtensionState& state,
+                            const std::string& command, const std::string& function) {
+    const std::string message =
+        state.installed ? "pg_migrate " + state.installed_version + " in database \"" + db.database() +
+                              "\" has no " + function + "(); \"pg_migrate up\" updates it to " + state.default_version
+                        : "pg_migrate is not installed in database \"" + db.database() +
+                              "\"; \"pg_migrate up\" installs it (or CREATE EXTENSION pg_migrate)";
+    if (json)
+        std::cout << nlohmann::json{{"command", command}, {"ok", false}, {"database", db.database()},
+                                    {"error", {{"message", message}}}, {"exit_code", exit_code::kFailed}}
+                         .dump(2)
+                  << '\n';
+    else
+        std::cerr << term.red("pg_migrate: ") << message << '\n';
+    return exit_code::kFailed;
 }
 
 void print_out_of_band(const OutOfBandDdl& drift, const Terminal& term) {

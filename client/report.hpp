@@ -36,4 +36,10 @@ void print_server_error(const ServerError& error, const Terminal& term);
 // Schema changes made outside migrations since the last one (status, up).
 void print_out_of_band(const OutOfBandDdl& drift, const Terminal& term);
 
+// The extension is not installed, or its installed version has no
+// `function` yet: says so and how to get it (one JSON document under
+// --json, with `command`) and returns the exit code to end with.
+int report_missing_function(bool json, const Terminal& term, Connection& db, const ExtensionState& state,
+                            const std::string& command, const std::string& function);
+
 }  // namespace pgm::client

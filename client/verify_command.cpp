@@ -11,39 +11,12 @@
 #include "../extension/core/cpp_only.hpp"
 
 namespace pgm::client {
-namespace {
-
-// migrate_verify() exists from extension 0.4 on.
-bool has_verify(const ExtensionState& state) {
-    if (!state.installed) return false;
-    const auto dot = state.installed_version.find('.');
-    if (dot == std::string::npos) return false;
-    const int major = std::stoi(state.installed_version.substr(0, dot));
-    const int minor = std::stoi(state.installed_version.substr(dot + 1));
-    return major > 0 || minor >= 4;
-}
-
-}  // namespace
-
 int run_verify(const CommonOptions& options) {
     Terminal term(options.json);
     Connection db(resolve_target(options.target));
     const ExtensionState state = extension_state(db);
-    if (!has_verify(state)) {
-        const std::string message =
-            state.installed ? "pg_migrate " + state.installed_version + " in database \"" + db.database() +
-                                  "\" has no migrate_verify(); \"pg_migrate up\" updates it to " + state.default_version
-                            : "pg_migrate is not installed in database \"" + db.database() +
-                                  "\"; \"pg_migrate up\" installs it";
-        if (options.json)
-            std::cout << nlohmann::json{{"command", "verify"}, {"ok", false}, {"database", db.database()},
-                                        {"error", {{"message", message}}}, {"exit_code", exit_code::kFailed}}
-                             .dump(2)
-                      << '\n';
-        else
-            std::cerr << term.red("pg_migrate: ") << message << '\n';
-        return exit_code::kFailed;
-    }
+    if (!installed_at_least(state, "0.4"))  // migrate_verify() came with 0.4
+        return report_missing_function(options.json, term, db, state, "verify", "migrate_verify");
 
     Result r = db.exec("SELECT check_name, object, ok, detail FROM pg_catalog.migrate_verify()");
     int problems = 0;
