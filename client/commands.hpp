@@ -23,6 +23,7 @@ struct UpOptions {
     int lock_wait_seconds = 600;    // how long to wait for another deployer
     std::string backup_file;        // pg_dump here before applying anything
     std::vector<std::string> allow; // risks allowed (--allow data_loss): migrate_apply's allow
+    bool durable_each = false;      // flush each migration's commit (see commit_durability.hpp)
 };
 
 struct DownOptions {

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
                        "run pg_dump into this file before applying anything (abort if it fails)");
     up_cmd->add_option("--lock-wait", up.lock_wait_seconds,
                        "seconds to wait for another deployer to finish")->capture_default_str();
+    up_cmd->add_flag("--durable-each", up.durable_each,
+                     "wait for each migration's commit to reach disk (default: one flush at the end of the run)");
     up_cmd->add_option("--allow", up.allow,
                        "risks the migrations may take although migrate.refuse refuses them: data_loss, breaking, "
                        "locking (repeat or comma-separate)");

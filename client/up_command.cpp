@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "backup.hpp"
+#include "commit_durability.hpp"
 #include "deploy_lock.hpp"
 #include "dry_run_report.hpp"
 #include "steps_runner.hpp"
@@ -297,8 +298,19 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     }
 
     // 4. Apply, in natural version order.
-    if (!up.dry_run && pending.size() > 1 && defer_schema_recording(db))
-        report.before_finish = [&] { record_deferred_schema(db, report, term, options.json); };
+    const bool defers_recording = !up.dry_run && pending.size() > 1 && defer_schema_recording(db);
+    const auto commits_of_their_own = std::count_if(pending.begin(), pending.end(), [](const VersionState* s) {
+        return !s->file->no_transaction;
+    });
+    CommitDurability durability(db, !one_transaction && !up.durable_each && commits_of_their_own > 1);
+    report.before_finish = [&] {
+        // What the run reports applied is durable before it is reported.
+        if (const std::string warning = durability.settle(); !warning.empty()) {
+            report.doc["durability_warning"] = warning;
+            if (!options.json) std::cerr << term.yellow("warning: ") << warning << '\n';
+        }
+        if (defers_recording) record_deferred_schema(db, report, term, options.json);
+    };
     if (one_transaction) db.run("BEGIN");
     // The dry run is one transaction rolled back at the end (each migration
     // sees the ones before it); migrate.report has every migration return
@@ -335,6 +347,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         bool outside_transaction = m.no_transaction;
         if (!outside_transaction) {
             try {
+                durability.before_migration(i + 1 == pending.size());
                 // Parameters by pointer: a data migration can be hundreds of megabytes.
                 const std::string out_of_order = up.out_of_order ? "true" : "false";
                 const std::string* down = scripts.down ? &*scripts.down : nullptr;
@@ -357,6 +370,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
                           static_cast<long>(seconds_since(start) * 1000), r.is_null(0, 2) ? "" : r.get(0, 2),
                           nullptr};
+                if (!one_transaction) durability.committed(o.status == "applied");
                 if (up.dry_run && o.status == "applied") o.status = "dry_run";
                 if (report.evidence && !r.is_null(0, 3)) {
                     o.report = nlohmann::json::parse(r.get(0, 3), nullptr, false);
@@ -408,10 +422,12 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         }
         if (outside_transaction) {
             try {
+                durability.before_migration(true);
                 const StepsOutcome steps = apply_outside_transaction(db, m, scripts, up.out_of_order, migration_allow(up, scripts));
                 Outcome o{m.version, m.name, m.up_file.string(), steps.status, steps.statements,
                           static_cast<long>(seconds_since(start) * 1000), "", nullptr};
                 report.outcomes.push_back(o);
+                durability.committed(o.status == "applied");
                 term.end_progress();
                 if (!options.json) print_outcome(db, term, o, true, steps.resumed_at);
                 ++done;
