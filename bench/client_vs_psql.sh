@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pg_migrate up against psql on the same synthetic history, in alternating
 # rounds on one throwaway cluster (fsync on): psql -1 (the floor), one psql
-# session with a transaction per file, and pg_migrate up.  Alternating rounds
+# session with a transaction per file, and pg_migrate up (and up --durable-each:
+# a WAL flush at every commit, as psql's per-file session has).  Alternating rounds
 # make the medians comparable on a noisy machine.
 #
 #   bash bench/client_vs_psql.sh [ROUNDS] [HISTORY_DIR]
@@ -23,21 +24,29 @@ start_throwaway_cluster
 # One psql session, each file in its own transaction.
 for f in $(ls "$history/plain"); do printf 'BEGIN;\n\\i %s\nCOMMIT;\n' "$history/plain/$f"; done >"$work/session.sql"
 
+# Each run gets a database of its own, and none is dropped while the rounds
+# run: on ext4, files deleted in the last minute make creating new ones slow
+# (the inode allocator steps over them), so dropping the last run's database
+# would slow the next run by seconds, unevenly.
+runs=0
 run_one() {
-  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench" 2>/dev/null
+  runs=$((runs + 1))
+  local db="bench_$runs"
+  psql -X -q -d postgres -c "CREATE DATABASE $db"
   local start end
   start=$(date +%s.%N)
   case "$1" in
-    psql-1tx) psql -X -q -1 -v ON_ERROR_STOP=1 -d bench -f "$history/all.sql" >/dev/null ;;
-    psql-session) psql -X -q -v ON_ERROR_STOP=1 -d bench -f "$work/session.sql" >/dev/null ;;
-    pg_migrate) "$client" up -d dbname=bench --dir "$history/dbmate" >/dev/null ;;
+    psql-1tx) psql -X -q -1 -v ON_ERROR_STOP=1 -d "$db" -f "$history/all.sql" >/dev/null ;;
+    psql-session) psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$work/session.sql" >/dev/null ;;
+    pg_migrate) "$client" up -d "dbname=$db" --dir "$history/dbmate" >/dev/null ;;
+    pg_migrate-durable-each) "$client" up -d "dbname=$db" --dir "$history/dbmate" --durable-each >/dev/null ;;
   esac
   end=$(date +%s.%N)
   echo "$1 $(echo "$end - $start" | bc)"
 }
 
 for _ in $(seq "$rounds"); do
-  for tool in psql-1tx psql-session pg_migrate; do run_one "$tool"; done
+  for tool in psql-1tx psql-session pg_migrate pg_migrate-durable-each; do run_one "$tool"; done
 done >"$work/times"
 python3 - "$work/times" <<'PY'
 import statistics, sys
@@ -46,8 +55,8 @@ for line in open(sys.argv[1]):
     tool, t = line.split()
     times.setdefault(tool, []).append(float(t))
 floor = statistics.median(times["psql-1tx"])
-print(f"{'tool':<14}{'median s':>10}{'x psql -1':>11}   runs")
-for tool in ("psql-1tx", "psql-session", "pg_migrate"):
+print(f"{'tool':<24}{'median s':>10}{'x psql -1':>11}   runs")
+for tool in ("psql-1tx", "psql-session", "pg_migrate", "pg_migrate-durable-each"):
     m = statistics.median(times[tool])
-    print(f"{tool:<14}{m:>10.3f}{m / floor:>11.2f}   " + " ".join(f"{t:.2f}" for t in sorted(times[tool])))
+    print(f"{tool:<24}{m:>10.3f}{m / floor:>11.2f}   " + " ".join(f"{t:.2f}" for t in sorted(times[tool])))
 PY
