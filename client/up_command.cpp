@@ -124,13 +124,23 @@ bool defer_schema_recording(Connection& db) {
     return true;
 }
 
-// Records what the run's migrations changed.  A failure here does not undo
-// them: the recording stays owed and the next migration or migrate_verify()
-// does it, so it is a warning.
-void record_deferred_schema(Connection& db, RunReport& report, const Terminal& term, bool json) {
+// Records what the run's migrations changed: from 0.9 on in a background
+// worker of the server (the run does not wait for it; migrate_verify() and
+// the next migration wait for it under the ledger lock), here when no worker
+// can be started.  A failure here does not undo the migrations: the
+// recording stays owed and the next migration or migrate_verify() does it,
+// so it is a warning.
+void record_deferred_schema(Connection& db, bool in_background, RunReport& report, const Terminal& term,
+                            bool json) {
     try {
         db.run("SET migrate.defer_schema_snapshot = off");
+        if (in_background &&
+            db.exec("SELECT pg_catalog.migrate_record_schema_in_background()").get(0, 0) == "t") {
+            report.doc["schema_snapshot"] = "recording in the background";
+            return;
+        }
         db.exec("SELECT pg_catalog.migrate_record_schema()");
+        report.doc["schema_snapshot"] = "recorded";
     } catch (const std::exception& e) {
         report.doc["schema_snapshot_warning"] = e.what();
         if (!json)
@@ -309,7 +319,8 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             report.doc["durability_warning"] = warning;
             if (!options.json) std::cerr << term.yellow("warning: ") << warning << '\n';
         }
-        if (defers_recording) record_deferred_schema(db, report, term, options.json);
+        if (defers_recording)
+            record_deferred_schema(db, installed_at_least(snapshot.extension, "0.9"), report, term, options.json);
     };
     if (one_transaction) db.run("BEGIN");
     // The dry run is one transaction rolled back at the end (each migration

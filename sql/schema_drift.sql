@@ -157,6 +157,24 @@ SELECT status FROM migrate_apply('012', $$
     ALTER TABLE shop.later ADD COLUMN unseen int;
 $$);
 SELECT identity, version FROM recorded WHERE identity = 'shop.later.unseen';
+-- migrate_record_schema_in_background(): a background worker records what is
+-- owed, after this statement, under the ledger lock.
+SELECT status FROM migrate_apply('013', 'ALTER TABLE shop.later ADD COLUMN later_still int');
+SELECT count(*) AS recorded_yet FROM recorded WHERE identity = 'shop.later.later_still';
+SELECT migrate_record_schema_in_background() AS worker_started;
+DO $$
+BEGIN
+    FOR i IN 1 .. 600 LOOP
+        IF (SELECT recorded_through FROM migrate.schema_snapshot)
+           = (SELECT max(id) FROM migrate.ddl_log WHERE version IS NOT NULL) THEN
+            RETURN;
+        END IF;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    RAISE EXCEPTION 'the background worker did not record the schema snapshot in 30 s';
+END $$;
+SELECT identity, version FROM recorded WHERE identity = 'shop.later.later_still';
+SELECT migrate_record_schema() AS nothing_owed;
 RESET migrate.defer_schema_snapshot;
 
 -- Only roles that may migrate can accept drift.
@@ -164,6 +182,7 @@ CREATE ROLE drift_nobody;
 SET ROLE drift_nobody;
 SELECT migrate_snapshot();
 SELECT migrate_record_schema();
+SELECT migrate_record_schema_in_background();
 RESET ROLE;
 DROP ROLE drift_nobody;
 

@@ -35,3 +35,15 @@ PGM_FUNCTION(migrate_record_schema) {
     pg_call(pg::lock_ledger);
     return pg_call(pg::int64_result, pg_call(pg::record_owed_schema));
 }
+
+// migrate_record_schema_in_background() -> boolean
+//
+// The same as migrate_record_schema(), done by a background worker after
+// this call returns (and after the calling transaction, if it holds the
+// ledger lock): the client calls it at the end of a run, so the run does not
+// wait for the recording.  Returns false when no worker could be started;
+// then call migrate_record_schema().
+PGM_FUNCTION(migrate_record_schema_in_background) {
+    using namespace pgm;
+    return pg_call(pg::bool_result, pg_call(pg::start_schema_recording_worker));
+}

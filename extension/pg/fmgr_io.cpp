@@ -249,5 +249,6 @@ const char* meta_command_at_error(const ErrorData* edata, const char* script) {
 }
 
 Datum int64_result(int64 value) { return Int64GetDatum(value); }
+Datum bool_result(bool value) { return BoolGetDatum(value); }
 
 }  // namespace pgm::pg

@@ -75,6 +75,7 @@ struct StepsBeginResult {
 Datum steps_begin_result(FunctionCallInfo fcinfo, const StepsBeginResult* result);
 Datum bytea_result(const char* bytes, int len);
 Datum int64_result(int64 value);
+Datum bool_result(bool value);
 
 // A NOTICE to the client.
 void report_notice(const char* message, const char* detail);

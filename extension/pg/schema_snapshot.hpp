@@ -40,6 +40,10 @@ void record_migration_schema(const char* version, int64 since);
 int64 record_owed_schema();
 // Whether migrations logged DDL the snapshot does not include yet.
 bool schema_recording_owed();
+// Starts a background worker that does record_owed_schema() under the ledger
+// lock in a transaction of its own (schema_recording_worker.cpp); false when
+// no worker could be registered (max_worker_processes reached).
+bool start_schema_recording_worker();
 
 // In a sql_drop event trigger of a migration's statement: removes every
 // object the statement dropped from the snapshot, the parts that went with

@@ -38,10 +38,29 @@ run up --dir "$dir"
 check "fresh apply exits 0" 0 "$rc"
 check "fresh apply records the five examples" "001:applied,002:applied,003:applied,004:applied,005:applied" "$(ledger)"
 contains "fresh apply installs the extension" "installed the pg_migrate extension" "$out"
-check "a run of several migrations records the schema snapshot once, at its end: nothing owed" \
-  "t" "$(q "SELECT recorded_through = (SELECT max(id) FROM migrate.ddl_log WHERE version IS NOT NULL) FROM migrate.schema_snapshot")"
+# The snapshot is recorded once, after the run, by a background worker of the
+# server: wait for it (at most 30 s).
+snapshot_recorded() {
+  local i
+  for i in $(seq 300); do
+    [ "$(q "SELECT recorded_through = (SELECT max(id) FROM migrate.ddl_log WHERE version IS NOT NULL) FROM migrate.schema_snapshot")" = t ] && { echo t; return; }
+    sleep 0.1
+  done
+  echo f
+}
+check "a run of several migrations records the schema snapshot once, after it, in the background: nothing owed" \
+  "t" "$(snapshot_recorded)"
 check "... each table recorded with the newest migration that changed it" "public.project_skills:001,public.projects:004" \
   "$(q "SELECT string_agg(identity || ':' || version, ',' ORDER BY identity) FROM migrate.schema_objects WHERE identity IN ('public.projects', 'public.project_skills')")"
+fresh examples_json
+cp "$SRC"/examples/migrations/*.sql "$dir/"
+run up --dir "$dir" --json
+check "up --json says the snapshot is being recorded in the background" "recording in the background" \
+  "$(echo "$out" | json_field 'schema_snapshot')"
+check "... and it is, soon" "t" "$(snapshot_recorded)"
+fresh examples
+cp "$SRC"/examples/migrations/*.sql "$dir/"
+run up --dir "$dir"
 run up --dir "$dir"
 check "re-run exits 0" 0 "$rc"
 contains "re-run applies nothing" "is up to date" "$out"
