@@ -83,6 +83,20 @@ Result Connection::exec_refs(const std::string& sql, const std::vector<const std
                                 values.data(), nullptr, nullptr, 0));
 }
 
+Result Connection::exec_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params) {
+    auto found = prepared_.find(sql);
+    if (found == prepared_.end()) {
+        const std::string name = "pg_migrate_" + std::to_string(prepared_.size() + 1);
+        checked(PQprepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr));
+        found = prepared_.emplace(sql, name).first;
+    }
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto* p : params) values.push_back(p ? p->c_str() : nullptr);
+    return checked(PQexecPrepared(conn_.get(), found->second.c_str(), static_cast<int>(values.size()),
+                                  values.data(), nullptr, nullptr, 0));
+}
+
 void Connection::run_top_level(const std::string& statement) {
     checked(PQexec(conn_.get(), statement.c_str()));
 }

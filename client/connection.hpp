@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -63,6 +64,10 @@ public:
     // scripts on their way into libpq.
     Result exec_refs(const std::string& sql, const std::vector<const std::string*>& params);
 
+    // The same, prepared on the server the first time this connection runs
+    // `sql` and executed by name afterwards: the server parses and plans a
+    // statement run once per migration only once per run.
+    Result exec_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params);
     // Runs a statement that returns no rows (BEGIN, COMMIT, ...).
     void run(const std::string& sql) { exec(sql); }
 
@@ -83,6 +88,7 @@ private:
     static void on_notice(void* self, const PGresult* result);
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
     std::vector<std::string> notices_;
+    std::map<std::string, std::string> prepared_;  // sql -> statement name
 };
 
 // Starts connecting in the background, so the connection is being set up while
