@@ -14,10 +14,15 @@ namespace pgm::client {
 // pg_extension through a query, not a syscache lookup such as to_regprocedure:
 // after waiting for an advisory lock the caches may not have seen a concurrent
 // CREATE EXTENSION yet, a fresh snapshot has.
+// The server's default version is read from its control file
+// (pg_available_extensions reads every extension's: milliseconds) only when
+// the installed version is not the one this client was built with; when it
+// is, there is nothing for this client to update to.
 static const char* const kExtensionStateQuery =
-    "SELECT e.extversion, a.default_version FROM pg_catalog.pg_available_extensions AS a "
-    "LEFT JOIN pg_catalog.pg_extension AS e ON e.extname OPERATOR(pg_catalog.=) a.name "
-    "WHERE a.name OPERATOR(pg_catalog.=) 'pg_migrate'";
+    "SELECT e.extversion, CASE WHEN e.extversion OPERATOR(pg_catalog.=) $1 THEN e.extversion "
+    "ELSE (SELECT a.default_version FROM pg_catalog.pg_available_extensions AS a "
+    "       WHERE a.name OPERATOR(pg_catalog.=) 'pg_migrate') END "
+    "FROM (SELECT) AS one LEFT JOIN pg_catalog.pg_extension AS e ON e.extname OPERATOR(pg_catalog.=) 'pg_migrate'";
 
 static ExtensionState extension_state_from(const Result& r) {
     ExtensionState state;
@@ -29,7 +34,9 @@ static ExtensionState extension_state_from(const Result& r) {
     return state;
 }
 
-ExtensionState extension_state(Connection& db) { return extension_state_from(db.exec(kExtensionStateQuery)); }
+ExtensionState extension_state(Connection& db) {
+    return extension_state_from(db.exec(kExtensionStateQuery, {std::string(PGM_EXTENSION_VERSION)}));
+}
 
 bool installed_at_least(const ExtensionState& state, const std::string& version) {
     if (!state.installed) return false;

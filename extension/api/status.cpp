@@ -7,6 +7,7 @@
 // PostgreSQL headers only after the pure C++ ones.
 #include "../bridge/entry.hpp"
 #include "../pg/ddl_events.hpp"
+#include "../pg/executor.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
 #include "out_of_band.hpp"
@@ -158,14 +159,19 @@ SELECT o.object_type, o.object_identity, pg_catalog.count(*)::integer,
  ORDER BY pg_catalog.max(o.logged_at), o.object_identity
 )SQL";
 
-// A running migration sorts after the pending row of its version.
-const std::string kStatusQuery = std::string(kVersionsCte) + kRunningCte + kStatusColumns +
-                                 "(SELECT * FROM versions UNION ALL SELECT * FROM running) AS s "
-                                 "ORDER BY sort_key, state = 'running'";
-const std::string kStatusWithDriftQuery =
-    std::string(kVersionsCte) + kRunningCte + ", " + pgm::kOutOfBandCte + kDriftCte + kStatusColumns +
-    "(SELECT * FROM versions UNION ALL SELECT * FROM running UNION ALL SELECT * FROM drift) AS s "
-    "ORDER BY sort_key NULLS LAST, state = 'running'";
+// The status query: the versions, with the running migrations (only when a
+// backend shows one: planning pg_stat_activity and pg_locks is most of what a
+// new session's first call costs) and the drift row (migrate.ddl_log, 0.3
+// on).  A running migration sorts after the pending row of its version.
+std::string status_query(bool running, bool drift) {
+    std::string sql = kVersionsCte;
+    if (running) sql += kRunningCte;
+    if (drift) sql += std::string(", ") + pgm::kOutOfBandCte + kDriftCte;
+    sql += std::string(kStatusColumns) + "(SELECT * FROM versions";
+    if (running) sql += " UNION ALL SELECT * FROM running";
+    if (drift) sql += " UNION ALL SELECT * FROM drift";
+    return sql + ") AS s ORDER BY sort_key NULLS LAST, state = 'running'";
+}
 const std::string kOutOfBandQuery = std::string("WITH ") + pgm::kOutOfBandCte + kOutOfBandRows;
 
 }  // namespace
@@ -188,12 +194,12 @@ PGM_FUNCTION(migrate_status) {
                                 *problem);
         }
     }
-    // Prepared once per backend; the drift row needs migrate.ddl_log (0.3 on).
-    static SPIPlanPtr status_plan = nullptr;
-    static SPIPlanPtr status_with_drift_plan = nullptr;
+    // Each of the four forms is prepared once per backend, when first needed.
+    static SPIPlanPtr plans[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};
+    const bool running = pg_call(pg::another_backend_runs_a_migration);
     const bool drift = pg_call(pg::ddl_log_installed);
-    pg_call(pg::query_into_srf, fcinfo, drift ? &status_with_drift_plan : &status_plan,
-            (drift ? kStatusWithDriftQuery : kStatusQuery).c_str(), 2, static_cast<Oid*>(types),
+    const std::string sql = status_query(running, drift);
+    pg_call(pg::query_into_srf, fcinfo, &plans[running][drift], sql.c_str(), 2, static_cast<Oid*>(types),
             static_cast<Datum*>(values), static_cast<const char*>(nulls));
     return Datum(0);
 }

@@ -58,6 +58,21 @@ void report_progress(const ExecutionRequest* request, const ScriptStatement* st)
 
 }  // namespace
 
+bool another_backend_runs_a_migration() {
+    const size_t prefix_len = strlen(kActivityPrefix);
+    const int backends = pgstat_fetch_stat_numbackends();
+    for (int i = 1; i <= backends; i++) {
+        const LocalPgBackendStatus* local = pgstat_fetch_stat_local_beentry(i);
+        if (local == nullptr) continue;
+        const PgBackendStatus* status = &local->backendStatus;
+        if (status->st_procpid != MyProcPid && status->st_databaseid == MyDatabaseId &&
+            status->st_state == STATE_RUNNING && status->st_activity_raw != nullptr &&
+            strncmp(status->st_activity_raw, kActivityPrefix, prefix_len) == 0)
+            return true;
+    }
+    return false;
+}
+
 void execute_statements(const ExecutionRequest* request) {
     ErrorContextState state{request, request->first};
     ErrorContextCallback callback;

@@ -26,6 +26,12 @@ struct ExecutionRequest {
 // the version).
 inline constexpr const char* kActivityPrefix = "pg_migrate: migration ";
 
+// Whether another backend of this database shows kActivityPrefix as its
+// current query now (read from the backend status array, as
+// pg_stat_activity does): migrate_status() looks for running migrations
+// only then.
+bool another_backend_runs_a_migration();
+
 // Runs statements first..last.  Before each, the locks its analysis predicts
 // are taken with a timeout and retries (lock_wait.hpp).  Errors keep PostgreSQL's own report and gain a
 // context line "migration V, statement N, line L".
