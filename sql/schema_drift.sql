@@ -175,6 +175,12 @@ BEGIN
 END $$;
 SELECT identity, version FROM recorded WHERE identity = 'shop.later.later_still';
 SELECT migrate_record_schema() AS nothing_owed;
+-- A migration run while a logging event trigger is disabled is not deferred
+-- either: recorded whole, now.
+ALTER EVENT TRIGGER pg_migrate_log_ddl DISABLE;
+SELECT status FROM migrate_apply('014', 'ALTER TABLE shop.later ADD COLUMN while_disabled int');
+ALTER EVENT TRIGGER pg_migrate_log_ddl ENABLE;
+SELECT identity, version FROM recorded WHERE identity = 'shop.later.while_disabled';
 RESET migrate.defer_schema_snapshot;
 
 -- Only roles that may migrate can accept drift.

@@ -9,6 +9,7 @@
 extern "C" {
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_event_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -16,6 +17,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 }
 
 namespace pgm::pg {
@@ -197,12 +199,6 @@ constexpr const char* kMatchIdentifiers =
     "own_class = d.own_class, own_oid = d.own_oid FROM (" PGM_DESCRIBE_WHOLE_SCHEMA ") AS d "
     "WHERE d.object_type = s.object_type AND d.identity = s.identity";
 
-// The logging event triggers fire in this session (not disabled, and not
-// limited to replica or origin mode in a way that skips it now).
-constexpr const char* kLoggingTriggersFire =
-    "SELECT count(*) = 2 FROM pg_event_trigger WHERE evtname IN ('pg_migrate_log_ddl', 'pg_migrate_log_drop') "
-    "AND evtenabled IN ('O', 'A')";
-
 constexpr const char* kCountObjects = "SELECT count(*) FROM migrate.schema_objects";
 
 // Live against recorded, by name: identifiers are not compared.
@@ -219,7 +215,7 @@ constexpr const char* kDifferences =
 SPIPlanPtr touched_since_plan, touched_by_version_plan, place_with_mark_plan, record_with_mark_plan,
     advance_mark_plan, owed_plan, delete_scopes_plan, delete_own_plan, store_touched_plan, store_whole_plan,
     delete_all_plan, forget_own_plan, forget_scopes_plan, place_plan, record_snapshot_plan, move_snapshot_plan, forget_ids_plan, match_ids_plan,
-    triggers_fire_plan, count_plan, differences_plan;
+    count_plan, differences_plan;
 
 Oid migrate_relation(const char* name) {
     Oid schema = get_namespace_oid("migrate", true);
@@ -280,10 +276,20 @@ void move_identifiers_here() {
     run(&move_snapshot_plan, kMoveSnapshot, 2, types, values, SPI_OK_UPDATE);
 }
 
+// Whether event trigger `name` exists and fires in this session: enabled,
+// and not only in replica mode (origin mode is the default, and what the
+// caller checks for unseen DDL).  From the catalog cache: once per migration.
+bool event_trigger_fires(const char* name) {
+    HeapTuple tuple = SearchSysCache1(EVENTTRIGGERNAME, CStringGetDatum(name));
+    if (!HeapTupleIsValid(tuple)) return false;
+    const char enabled = reinterpret_cast<Form_pg_event_trigger>(GETSTRUCT(tuple))->evtenabled;
+    ReleaseSysCache(tuple);
+    return enabled == TRIGGER_FIRES_ON_ORIGIN || enabled == TRIGGER_FIRES_ALWAYS;
+}
+
+// The logging event triggers fire in this session.
 bool logging_triggers_fire() {
-    SPIPlanPtr plan = kept_generic_plan(&triggers_fire_plan, kLoggingTriggersFire, 0, nullptr);
-    if (SPI_execute_plan(plan, nullptr, nullptr, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read pg_event_trigger");
-    return DatumGetBool(first_datum(1));
+    return event_trigger_fires("pg_migrate_log_ddl") && event_trigger_fires("pg_migrate_log_drop");
 }
 
 // Replaces the snapshot with the whole live schema (owner scope).
