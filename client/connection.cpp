@@ -97,6 +97,41 @@ Result Connection::exec_prepared_refs(const std::string& sql, const std::vector<
                                   values.data(), nullptr, nullptr, 0));
 }
 
+std::vector<Connection::Pipelined> Connection::exec_pipelined(
+    const std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>>& statements) {
+    PGconn* conn = conn_.get();
+    auto lost = [&]() {
+        std::string message = PQerrorMessage(conn);
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        return ConnectionError(message.empty() ? "the connection to the server was lost" : message);
+    };
+    if (PQenterPipelineMode(conn) != 1) throw lost();
+    for (const auto& [sql, params] : statements) {
+        std::vector<const char*> values;
+        for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+        if (PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                              nullptr, 0) != 1 ||
+            PQpipelineSync(conn) != 1)
+            throw lost();
+    }
+    std::vector<Pipelined> out(statements.size());
+    for (auto& item : out) {
+        // The statement's result (or error), the NULL that ends it, then its Sync.
+        for (PGresult* raw; (raw = PQgetResult(conn)) != nullptr;) {
+            Result owned(raw);
+            const ExecStatusType status = PQresultStatus(raw);
+            if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) item.result.emplace(std::move(owned));
+            else if (status == PGRES_FATAL_ERROR) item.error.emplace(raw);
+        }
+        PGresult* sync = PQgetResult(conn);
+        const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+        PQclear(sync);
+        if (!synced || PQstatus(conn) == CONNECTION_BAD) throw lost();
+    }
+    if (PQexitPipelineMode(conn) != 1) throw lost();
+    return out;
+}
+
 void Connection::run_top_level(const std::string& statement) {
     checked(PQexec(conn_.get(), statement.c_str()));
 }

@@ -68,6 +68,16 @@ public:
     // `sql` and executed by name afterwards: the server parses and plans a
     // statement run once per migration only once per run.
     Result exec_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params);
+    // Sends several statements in one round trip (libpq's pipeline mode),
+    // each in an implicit transaction of its own, and returns each one's
+    // result or the server's error for it: one failing does not stop the
+    // others.  Outside a transaction block only.
+    struct Pipelined {
+        std::optional<Result> result;
+        std::optional<ServerError> error;
+    };
+    std::vector<Pipelined> exec_pipelined(
+        const std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>>& statements);
     // Runs a statement that returns no rows (BEGIN, COMMIT, ...).
     void run(const std::string& sql) { exec(sql); }
 

@@ -73,12 +73,19 @@ bool change_is_cosmetic(Connection& db, const VersionState& s) {
 
 LedgerSnapshot read_ledger(Connection& db) {
     LedgerSnapshot snapshot;
-    snapshot.extension = extension_state(db);
+    // One round trip: the extension's state and, if it is installed, the
+    // ledger (the second statement fails harmlessly when it is not).
+    auto results = db.exec_pipelined(
+        {{kExtensionStateQuery, {std::string(PGM_EXTENSION_VERSION)}},
+         {"SELECT version, name, state, checksum, "
+          "pg_catalog.to_char(applied_at, 'YYYY-MM-DD HH24:MI:SSOF'), applied_by, statements "
+          "FROM pg_catalog.migrate_status()",
+          {}}});
+    if (results[0].error) throw *results[0].error;
+    snapshot.extension = extension_state_from(*results[0].result);
     if (!snapshot.extension.installed) return snapshot;
-    Result r = db.exec(
-        "SELECT version, name, state, checksum, "
-        "pg_catalog.to_char(applied_at, 'YYYY-MM-DD HH24:MI:SSOF'), applied_by, statements "
-        "FROM pg_catalog.migrate_status()");
+    if (results[1].error) throw *results[1].error;
+    const Result& r = *results[1].result;
     snapshot.rows.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
         if (r.get(i, 2) == "drift") {
