@@ -18,8 +18,12 @@ $node->init;
 # pg_stat_wal counts the WAL flushes that reach disk only with fsync on.  The
 # WAL writer flushes (fsync) by itself only every 10 s, so the flush position
 # right after a run shows what the client had flushed.
+# No background worker can start, so the schema snapshot is recorded by the
+# client's own session after the run (a worker recording it would write WAL
+# of its own while the flush position is read).
 $node->append_conf('postgresql.conf',
-	"fsync = on\nwal_writer_delay = 10s\nwal_writer_flush_after = 1GB\nautovacuum = off\n");
+	"fsync = on\nwal_writer_delay = 10s\nwal_writer_flush_after = 1GB\nautovacuum = off\n"
+	  . "max_worker_processes = 0\n");
 $node->start;
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
