@@ -11,6 +11,7 @@
 // migration waits for it, and a verify that comes while it runs sees the
 // recording done.  If it fails (or the server stops first), the recording
 // stays owed, as after a run cut short: the next recording does it.
+#include "background_worker.hpp"
 #include "ledger.hpp"
 #include "schema_snapshot.hpp"
 
@@ -28,15 +29,7 @@ PGDLLEXPORT void migrate_record_schema_worker(Datum main_arg);
 namespace pgm::pg {
 
 bool start_schema_recording_worker() {
-    BackgroundWorker worker;
-    memset(&worker, 0, sizeof(worker));
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    worker.bgw_restart_time = BGW_NEVER_RESTART;
-    snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_migrate");
-    snprintf(worker.bgw_function_name, BGW_MAXLEN, "migrate_record_schema_worker");
-    snprintf(worker.bgw_name, BGW_MAXLEN, "pg_migrate schema recording for PID %d", MyProcPid);
-    snprintf(worker.bgw_type, BGW_MAXLEN, "pg_migrate schema recording");
+    BackgroundWorker worker = pg_migrate_worker("migrate_record_schema_worker", "pg_migrate schema recording");
     worker.bgw_main_arg = ObjectIdGetDatum(MyDatabaseId);
     // The login role of the calling session: a role that may connect (the
     // recording itself runs as the ledger owner, as it does for the caller).

@@ -7,6 +7,7 @@
 // shared_preload_libraries needed) through a dynamic shared memory segment;
 // the worker writes the row and sends the notification in its own
 // transaction and commits, and the caller waits for it before raising.
+#include "background_worker.hpp"
 #include "ledger.hpp"
 #include "verify.hpp"
 
@@ -96,15 +97,7 @@ bool record_verify_run_detached(const VerifyRun* run) {
     payload->strings_size = size - offsetof(RunPayload, strings);
     fill_payload(payload, run, role, app);
 
-    BackgroundWorker worker;
-    memset(&worker, 0, sizeof(worker));
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    worker.bgw_restart_time = BGW_NEVER_RESTART;
-    snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_migrate");
-    snprintf(worker.bgw_function_name, BGW_MAXLEN, "migrate_verify_log_worker");
-    snprintf(worker.bgw_name, BGW_MAXLEN, "pg_migrate verify log for PID %d", MyProcPid);
-    snprintf(worker.bgw_type, BGW_MAXLEN, "pg_migrate verify log");
+    BackgroundWorker worker = pg_migrate_worker("migrate_verify_log_worker", "pg_migrate verify log");
     worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(segment));
     worker.bgw_notify_pid = MyProcPid;
 
