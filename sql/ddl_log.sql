@@ -147,6 +147,25 @@ DROP TRIGGER copy_log ON migrate.ddl_log;
 DROP TABLE log_copies;
 SELECT mark();
 
+-- Log rows are inserted like any INSERT (without one): the table's CHECK
+-- constraints and column defaults apply as they are now, also after the
+-- session has written rows with the old ones.
+CREATE TABLE before_constraint (id int);
+ALTER TABLE migrate.ddl_log ADD CONSTRAINT no_sequences CHECK (object_type <> 'sequence');
+ALTER TABLE migrate.ddl_log ALTER COLUMN detail SET DEFAULT 'default detail';
+\set VERBOSITY terse
+CREATE SEQUENCE refused_by_the_log;
+\set VERBOSITY default
+CREATE TABLE after_constraint (id int);
+SELECT object_identity, detail FROM new_log() WHERE object_type = 'table';
+ALTER TABLE migrate.ddl_log DROP CONSTRAINT no_sequences;
+ALTER TABLE migrate.ddl_log ALTER COLUMN detail DROP DEFAULT;
+CREATE SEQUENCE accepted_by_the_log;
+SELECT object_identity, detail FROM new_log() WHERE object_type = 'sequence';
+DROP TABLE before_constraint, after_constraint;
+DROP SEQUENCE accepted_by_the_log;
+SELECT mark();
+
 CREATE MATERIALIZED VIEW routine_refresh AS SELECT 1 AS one;
 SELECT mark();
 

@@ -4,6 +4,7 @@
 #include "attribution.hpp"
 #include "evidence.hpp"
 #include "ledger.hpp"
+#include "row_writer.hpp"
 #include "schema_snapshot.hpp"
 #include "settings.hpp"
 
@@ -11,12 +12,19 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "access/xact.h"
 #include "commands/event_trigger.h"
+#include "executor/executor.h"
+#include "funcapi.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/tuplestore.h"
+#include "utils/xid8.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 }
@@ -34,6 +42,13 @@ const int kDdlOutsideMigration = MAKE_SQLSTATE('M', 'G', '0', '0', '7');
 
 // Statements shown in messages are cut after this many bytes.
 constexpr int kStatementExcerpt = 300;
+
+// The columns of pg_event_trigger_ddl_commands() that the log reads.
+enum CommandColumn { kClassId, kObjId, kCommandTag, kObjectType, kSchemaName, kObjectIdentity, kInExtension,
+                     kCommandColumns };
+const char* const kCommandColumnNames[kCommandColumns] = {"classid",     "objid",           "command_tag",
+                                                          "object_type", "schema_name",     "object_identity",
+                                                          "in_extension"};
 
 EventTriggerData* event_data(FunctionCallInfo fcinfo) {
     if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
@@ -64,14 +79,6 @@ Oid ddl_log_relation() {
     "NULLIF(pg_catalog.current_setting('application_name'), ''), "                 \
     "pg_catalog.inet_client_addr(), pg_catalog.pg_backend_pid(), pg_catalog.pg_current_xact_id(), $4 "
 #define PGM_ADDRESS_COLUMNS ", classid, objid"
-
-#define PGM_LOG_CREATED_OR_ALTERED(ADDRESS_COLUMNS, ADDRESS)                                  \
-    PGM_LOG_INSERT(ADDRESS_COLUMNS)                                                           \
-    "SELECT 'ddl_command_end', $1, $2, c.command_tag, c.object_type, c.schema_name, "         \
-    "c.object_identity, NULL, " PGM_LOG_SESSION ADDRESS                                       \
-    " FROM pg_catalog.pg_event_trigger_ddl_commands() AS c "                                  \
-    "WHERE NOT c.in_extension AND c.schema_name IS DISTINCT FROM 'pg_temp' "                  \
-    "AND NOT (c.object_type = 'extension' AND c.object_identity = 'pg_migrate')"
 
 // Objects dropped: the ones the statement named and those dropped with them
 // by CASCADE ("normal" dependencies); not the internal parts (row types,
@@ -113,10 +120,6 @@ struct LogQuery {
 };
 
 #define PGM_REVERTING_COLUMNS PGM_ADDRESS_COLUMNS ", reverting"
-LogQuery created_or_altered{{PGM_LOG_CREATED_OR_ALTERED("", ""),
-                             PGM_LOG_CREATED_OR_ALTERED(PGM_ADDRESS_COLUMNS, ", c.classid, c.objid"),
-                             PGM_LOG_CREATED_OR_ALTERED(PGM_REVERTING_COLUMNS, ", c.classid, c.objid, $6")},
-                            {}};
 LogQuery dropped{{PGM_LOG_DROPPED("", ""), PGM_LOG_DROPPED(PGM_ADDRESS_COLUMNS, ", d.classid, d.objid"),
                   PGM_LOG_DROPPED(PGM_REVERTING_COLUMNS, ", d.classid, d.objid, $6")},
                  {}};
@@ -176,6 +179,142 @@ void write_log_rows(LogQuery* query, EventTriggerData* data) {
         if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
             elog(ERROR, "could not write to migrate.ddl_log");
         leave_owner_scope(&scope);
+    }
+    PG_FINALLY();
+    {
+        in_handler = false;
+    }
+    PG_END_TRY();
+}
+
+// ------------------------------------------------- commands created or altered
+
+// ddl_command_end fires for nearly every statement of a migration: its rows
+// are written without SPI (pg/row_writer.hpp) from the rows of
+// pg_event_trigger_ddl_commands(), called directly in materialize mode.  The
+// drop and rewrite events are rare and keep their INSERT ... SELECT.
+
+struct DdlCommands {
+    ExprContext* econtext;  // owns the result's memory
+    ReturnSetInfo rsinfo;
+};
+
+void read_ddl_commands(DdlCommands* commands) {
+    FmgrInfo flinfo;
+    fmgr_info(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &flinfo);
+    commands->econtext = CreateStandaloneExprContext();
+    ReturnSetInfo* rsinfo = &commands->rsinfo;
+    memset(rsinfo, 0, sizeof(*rsinfo));
+    rsinfo->type = T_ReturnSetInfo;
+    rsinfo->econtext = commands->econtext;
+    rsinfo->allowedModes = SFRM_Materialize;
+    LOCAL_FCINFO(fcinfo, 0);
+    InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, nullptr, reinterpret_cast<Node*>(rsinfo));
+    FunctionCallInvoke(fcinfo);
+    if (rsinfo->returnMode != SFRM_Materialize || rsinfo->setDesc == nullptr)
+        elog(ERROR, "pg_event_trigger_ddl_commands did not return a materialized set");
+}
+
+int result_column(TupleDesc desc, const char* name) {
+    for (int i = 0; i < desc->natts; i++)
+        if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0) return i;
+    elog(ERROR, "pg_event_trigger_ddl_commands() has no column \"%s\"", name);
+}
+
+// Who ran the DDL, and from where: the same for every row of one event.
+struct SessionColumns {
+    Datum role, session_role, application_name, client_addr, backend_pid, xid;
+    bool application_name_null, client_addr_null;
+};
+
+SessionColumns session_columns() {
+    SessionColumns c{};
+    // The role whose rights ran the DDL: read before switching to the owner.
+    c.role = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+    c.session_role = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+    const char* app = GetConfigOption("application_name", false, false);
+    c.application_name_null = app == nullptr || app[0] == '\0';
+    c.application_name = c.application_name_null ? Datum(0) : CStringGetTextDatum(app);
+    LOCAL_FCINFO(fcinfo, 0);
+    InitFunctionCallInfoData(*fcinfo, nullptr, 0, InvalidOid, nullptr, nullptr);
+    c.client_addr = inet_client_addr(fcinfo);
+    c.client_addr_null = fcinfo->isnull;
+    c.backend_pid = Int32GetDatum(MyProcPid);
+    c.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
+    return c;
+}
+
+// Whether a command of pg_event_trigger_ddl_commands() is logged: not the
+// members of an extension script, not temporary objects, not pg_migrate itself.
+bool command_is_logged(TupleTableSlot* row, const int* col) {
+    bool isnull;
+    if (DatumGetBool(slot_getattr(row, col[kInExtension], &isnull))) return false;
+    Datum schema = slot_getattr(row, col[kSchemaName], &isnull);
+    if (!isnull && strcmp(TextDatumGetCString(schema), "pg_temp") == 0) return false;
+    bool type_null, identity_null;
+    Datum type = slot_getattr(row, col[kObjectType], &type_null);
+    Datum identity = slot_getattr(row, col[kObjectIdentity], &identity_null);
+    return type_null || identity_null || strcmp(TextDatumGetCString(type), "extension") != 0 ||
+           strcmp(TextDatumGetCString(identity), "pg_migrate") != 0;
+}
+
+void copy_column(RowWriter* writer, const char* column, TupleTableSlot* row, int index) {
+    bool isnull;
+    Datum value = slot_getattr(row, index + 1, &isnull);
+    set_column(writer, column, value, isnull);
+}
+
+void write_command_rows(RowWriter* writer, const DdlCommands& commands, const SessionColumns& session) {
+    const Attribution* attribution = current_attribution();
+    const char* text = current_statement_text();
+    const bool address = has_column(writer, "classid");
+    const bool reverting = has_column(writer, "reverting");
+    TupleDesc desc = commands.rsinfo.setDesc;
+    int col[kCommandColumns];
+    for (int i = 0; i < kCommandColumns; i++) col[i] = result_column(desc, kCommandColumnNames[i]) + 1;
+    TupleTableSlot* row = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+    while (tuplestore_gettupleslot(commands.rsinfo.setResult, true, false, row)) {
+        if (!command_is_logged(row, col)) continue;
+        set_text_column(writer, "event", "ddl_command_end");
+        if (attribution != nullptr) {
+            set_text_column(writer, "version", attribution->version);
+            set_column(writer, "statement", Int32GetDatum(attribution->statement));
+        }
+        copy_column(writer, "command_tag", row, col[kCommandTag] - 1);
+        copy_column(writer, "object_type", row, col[kObjectType] - 1);
+        copy_column(writer, "schema_name", row, col[kSchemaName] - 1);
+        copy_column(writer, "object_identity", row, col[kObjectIdentity] - 1);
+        set_column(writer, "role", session.role);
+        set_column(writer, "session_role", session.session_role);
+        set_column(writer, "application_name", session.application_name, session.application_name_null);
+        set_column(writer, "client_addr", session.client_addr, session.client_addr_null);
+        set_column(writer, "backend_pid", session.backend_pid);
+        set_column(writer, "xid", session.xid);
+        set_text_column(writer, "statement_text", text);
+        if (address) {
+            copy_column(writer, "classid", row, col[kClassId] - 1);
+            copy_column(writer, "objid", row, col[kObjId] - 1);
+        }
+        if (reverting) set_column(writer, "reverting", BoolGetDatum(attribution != nullptr && attribution->reverting));
+        insert_written_row(writer);
+    }
+    ExecDropSingleTupleTableSlot(row);
+}
+
+void log_created_or_altered() {
+    const SessionColumns session = session_columns();
+    in_handler = true;
+    PG_TRY();
+    {
+        DdlCommands commands;
+        read_ddl_commands(&commands);
+        OwnerScope scope;
+        enter_owner_scope(&scope);
+        RowWriter* writer = open_row_writer(ddl_log_relation());
+        write_command_rows(writer, commands, session);
+        close_row_writer(writer);
+        leave_owner_scope(&scope);
+        FreeExprContext(commands.econtext, true);
     }
     PG_FINALLY();
     {
@@ -311,7 +450,7 @@ void guard_ddl_command_start(FunctionCallInfo fcinfo) {
 void log_ddl_command_end(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
     if (logging_applies() && changes_schema(data))
-        write_log_rows(&created_or_altered, data);
+        log_created_or_altered();
 }
 
 void log_sql_drop(FunctionCallInfo fcinfo) {

@@ -1,8 +1,14 @@
 // PG zone: see ledger.hpp.
 #include "ledger.hpp"
 
+#include "row_writer.hpp"
+
 extern "C" {
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/nbtree.h"
+#include "access/table.h"
+#include "catalog/pg_am.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -18,7 +24,12 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
+#include "datatype/timestamp.h"
+#include "pgtime.h"
 }
 
 namespace pgm::pg {
@@ -60,14 +71,7 @@ bool status_counts_as_applied(const char* status) {
            strcmp(status, "repaired") == 0 || strcmp(status, "adopted") == 0;
 }
 
-SPIPlanPtr find_version_plan;
-SPIPlanPtr top_version_plan;
-SPIPlanPtr next_lower_version_plan;
-SPIPlanPtr last_hash_plan;
 SPIPlanPtr last_id_plan;
-SPIPlanPtr insert_plan;
-SPIPlanPtr insert_v2_plan;
-SPIPlanPtr insert_v3_plan;
 SPIPlanPtr applied_above_plan, applied_above_v1_plan, applied_one_plan, applied_one_v1_plan;
 
 // Each version's newest row, when it counts as applied, with the id of the
@@ -86,7 +90,7 @@ bool client_addr_known;
 
 }  // namespace
 
-Oid ledger_owner() {
+Oid ledger_relation() {
     Oid schema = get_namespace_oid("migrate", true);
     Oid relid = OidIsValid(schema) ? get_relname_relid("ledger", schema) : InvalidOid;
     if (!OidIsValid(relid))
@@ -94,6 +98,11 @@ Oid ledger_owner() {
                         errmsg("the pg_migrate ledger table migrate.ledger does not exist"),
                         errhint("Reinstall the extension with DROP EXTENSION pg_migrate and "
                                 "CREATE EXTENSION pg_migrate.")));
+    return relid;
+}
+
+Oid ledger_owner() {
+    const Oid relid = ledger_relation();
     HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
     if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
     Oid owner = ((Form_pg_class)GETSTRUCT(tuple))->relowner;
@@ -194,78 +203,172 @@ void check_ledger_snapshot() {
 
 namespace {
 
-// Both lookups below assume an owner scope is active (SPI connected).
-void find_version_in_scope(const char* key, int key_len, MemoryContext caller, LedgerRow* row) {
-    Oid types[1] = {BYTEAOID};
-    Datum values[1] = {bytea_datum(key, key_len)};
-    SPIPlanPtr plan = kept_plan(&find_version_plan,
-                                "SELECT version, version_key, status, checksum, fingerprint, "
-                                "pg_catalog.to_char(pg_catalog.timezone('UTC', applied_at), "
-                                "'YYYY-MM-DD HH24:MI:SS UTC') FROM migrate.ledger WHERE version_key = $1 "
-                                "ORDER BY id DESC LIMIT 1",
-                                1, types);
-    // read_only = false: SPI takes a fresh snapshot, so under READ COMMITTED a
-    // migration committed while we waited for the ledger lock is seen.
-    if (SPI_execute_plan(plan, values, nullptr, false, 1) != SPI_OK_SELECT)
-        elog(ERROR, "could not read the ledger");
-    if (SPI_processed > 0) {
-        HeapTuple tuple = SPI_tuptable->vals[0];
-        TupleDesc desc = SPI_tuptable->tupdesc;
-        row->found = true;
-        row->version = copy_text_column(tuple, desc, 1, caller);
-        copy_key_column(tuple, desc, 2, caller, row);
-        row->status = copy_text_column(tuple, desc, 3, caller);
-        row->checksum = copy_text_column(tuple, desc, 4, caller);
-        row->fingerprint = copy_text_column(tuple, desc, 5, caller);
-        row->applied_at = copy_text_column(tuple, desc, 6, caller);
-    }
+// The lookups every migration makes read the ledger through its indexes
+// directly (genam), not through SPI queries: three or four queries per
+// migration cost more than the rest of its bookkeeping.  No privilege is
+// checked at this level, so no owner scope is needed.
+
+// A snapshot that sees everything committed so far and this transaction's
+// own rows, as SPI's non-read-only queries do: under READ COMMITTED a
+// migration committed while we waited for the ledger lock is seen.  Under
+// REPEATABLE READ it is the transaction's (check_ledger_snapshot guards it).
+Snapshot fresh_snapshot() {
+    CommandCounterIncrement();
+    return RegisterSnapshot(GetTransactionSnapshot());
 }
 
-void highest_applied_in_scope(const char* key, int key_len, bool fresh_snapshot, MemoryContext caller,
-                              LedgerRow* row) {
-    Oid types[1] = {BYTEAOID};
-    SPIPlanPtr top = kept_plan(&top_version_plan,
-                               "SELECT version, version_key, status FROM migrate.ledger "
-                               "WHERE version_key < pg_catalog.decode('ff', 'hex') "
-                               "ORDER BY version_key DESC, id DESC LIMIT 1",
-                               0, nullptr);
-    SPIPlanPtr lower = kept_plan(&next_lower_version_plan,
-                                 "SELECT version, version_key, status FROM migrate.ledger "
-                                 "WHERE version_key < $1 ORDER BY version_key DESC, id DESC LIMIT 1",
-                                 1, types);
-    // Walk down the versions, newest row of each, until one is applied.  Only
-    // reverted versions are skipped, so this is one probe in the usual case.
-    // Repeatable migrations (keys from 0xFF up) are not versions: never counted.
-    LedgerRow candidate;
-    memset(&candidate, 0, sizeof(candidate));
-    bool first = true;
-    for (;;) {
-        int rc;
-        if (first) {
-            rc = SPI_execute_plan(top, nullptr, nullptr, !fresh_snapshot, 1);
-        } else {
-            Datum values[1] = {bytea_datum(candidate.version_key, candidate.version_key_len)};
-            rc = SPI_execute_plan(lower, values, nullptr, !fresh_snapshot, 1);
-        }
-        first = false;
-        if (rc != SPI_OK_SELECT) elog(ERROR, "could not read the ledger");
-        if (SPI_processed == 0) break;
-        HeapTuple tuple = SPI_tuptable->vals[0];
-        TupleDesc desc = SPI_tuptable->tupdesc;
-        copy_key_column(tuple, desc, 2, caller, &candidate);
-        if (key != nullptr &&
-            compare_keys(candidate.version_key, candidate.version_key_len, key, key_len) <= 0)
+Snapshot reading_snapshot(bool fresh) {
+    return fresh ? fresh_snapshot() : RegisterSnapshot(GetActiveSnapshot());
+}
+
+// Opens the plain ascending btree index of migrate.ledger on exactly
+// (`first`) or (`first`, `second`): the orders the lookups rely on.
+Relation open_ledger_index(Relation ledger, const char* first, const char* second, const char* definition) {
+    const Oid relid = RelationGetRelid(ledger);
+    const int keys = second != nullptr ? 2 : 1;
+    const AttrNumber wanted[2] = {get_attnum(relid, first),
+                                  second != nullptr ? get_attnum(relid, second) : AttrNumber(InvalidAttrNumber)};
+    List* indexes = RelationGetIndexList(ledger);
+    Relation found = nullptr;
+    ListCell* cell;
+    foreach (cell, indexes) {
+        Relation index = index_open(lfirst_oid(cell), AccessShareLock);
+        bool fits = index->rd_rel->relam == BTREE_AM_OID && index->rd_index->indnkeyatts == keys &&
+                    index->rd_index->indisvalid && RelationGetIndexExpressions(index) == NIL &&
+                    RelationGetIndexPredicate(index) == NIL;
+        for (int i = 0; fits && i < keys; i++)
+            fits = index->rd_index->indkey.values[i] == wanted[i] && index->rd_indoption[i] == 0;
+        if (fits) {
+            found = index;
             break;
-        const char* status = copy_text_column(tuple, desc, 3, caller);
-        if (status_counts_as_applied(status)) {
+        }
+        index_close(index, AccessShareLock);
+    }
+    list_free(indexes);
+    if (found == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the index of migrate.ledger on %s does not exist", definition),
+                        errhint("Reinstall the extension with DROP EXTENSION pg_migrate and CREATE EXTENSION pg_migrate.")));
+    return found;
+}
+
+// One row of the ledger, read from a heap tuple by column name.
+struct LedgerTuple {
+    HeapTuple tuple;
+    TupleDesc desc;
+    Oid relid;
+};
+
+const char* text_of(const LedgerTuple& t, const char* column, MemoryContext cxt) {
+    bool isnull;
+    Datum d = heap_getattr(t.tuple, get_attnum(t.relid, column), t.desc, &isnull);
+    if (isnull) return nullptr;
+    MemoryContext caller = MemoryContextSwitchTo(cxt);
+    char* value = TextDatumGetCString(d);
+    MemoryContextSwitchTo(caller);
+    return value;
+}
+
+void key_of(const LedgerTuple& t, MemoryContext cxt, LedgerRow* row) {
+    bool isnull;
+    Datum d = heap_getattr(t.tuple, get_attnum(t.relid, "version_key"), t.desc, &isnull);
+    if (isnull) return;
+    bytea* key = DatumGetByteaPP(d);
+    row->version_key_len = VARSIZE_ANY_EXHDR(key);
+    char* copy = static_cast<char*>(MemoryContextAlloc(cxt, row->version_key_len + 1));
+    memcpy(copy, VARDATA_ANY(key), row->version_key_len);
+    row->version_key = copy;
+}
+
+// applied_at as text for messages, in UTC: "2024-01-01 12:00:00 UTC".
+const char* applied_at_of(const LedgerTuple& t, MemoryContext cxt) {
+    bool isnull;
+    Datum d = heap_getattr(t.tuple, get_attnum(t.relid, "applied_at"), t.desc, &isnull);
+    if (isnull) return nullptr;
+    struct pg_tm tm;
+    fsec_t fsec;
+    if (timestamp2tm(DatumGetTimestampTz(d), nullptr, &tm, &fsec, nullptr, nullptr) != 0) return nullptr;
+    MemoryContext caller = MemoryContextSwitchTo(cxt);
+    char* value = psprintf("%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour,
+                           tm.tm_min, tm.tm_sec);
+    MemoryContextSwitchTo(caller);
+    return value;
+}
+
+void find_version_in(Relation ledger, Snapshot snapshot, const char* key, int key_len, MemoryContext caller,
+                     LedgerRow* row) {
+    // Heap attribute numbers: systable_beginscan_ordered maps them to the index's.
+    const AttrNumber version_key = get_attnum(RelationGetRelid(ledger), "version_key");
+    ScanKeyData scan_key[1];
+    ScanKeyInit(&scan_key[0], version_key, BTEqualStrategyNumber, F_BYTEAEQ, bytea_datum(key, key_len));
+    SysScanDesc scan = systable_beginscan_ordered(
+        ledger, open_ledger_index(ledger, "version_key", "id", "(version_key, id)"), snapshot,
+        1, scan_key);
+    // Backwards: the version's newest row (highest id) first.
+    HeapTuple tuple = systable_getnext_ordered(scan, BackwardScanDirection);
+    if (HeapTupleIsValid(tuple)) {
+        LedgerTuple t{tuple, RelationGetDescr(ledger), RelationGetRelid(ledger)};
+        row->found = true;
+        row->version = text_of(t, "version", caller);
+        key_of(t, caller, row);
+        row->status = text_of(t, "status", caller);
+        row->checksum = text_of(t, "checksum", caller);
+        row->fingerprint = text_of(t, "fingerprint", caller);
+        row->applied_at = applied_at_of(t, caller);
+    }
+    Relation index = scan->irel;
+    systable_endscan_ordered(scan);
+    index_close(index, AccessShareLock);
+}
+
+// Walks the versions down from the highest, newest row of each, until one is
+// applied.  Only reverted versions are skipped, so this is one row in the usual
+// case.  Repeatable migrations (keys from 0xFF up) are not versions: never counted.
+void highest_applied_in(Relation ledger, Snapshot snapshot, const char* key, int key_len, MemoryContext caller,
+                        LedgerRow* row) {
+    const AttrNumber version_key = get_attnum(RelationGetRelid(ledger), "version_key");
+    ScanKeyData scan_key[2];
+    const char ff = '\xff';
+    ScanKeyInit(&scan_key[0], version_key, BTLessStrategyNumber, F_BYTEALT, bytea_datum(&ff, 1));
+    int keys = 1;
+    if (key != nullptr)
+        ScanKeyInit(&scan_key[keys++], version_key, BTGreaterStrategyNumber, F_BYTEAGT, bytea_datum(key, key_len));
+    SysScanDesc scan = systable_beginscan_ordered(
+        ledger, open_ledger_index(ledger, "version_key", "id", "(version_key, id)"), snapshot,
+        keys, scan_key);
+    LedgerRow candidate{};
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext_ordered(scan, BackwardScanDirection))) {
+        LedgerTuple t{tuple, RelationGetDescr(ledger), RelationGetRelid(ledger)};
+        LedgerRow seen{};
+        key_of(t, caller, &seen);
+        // Rows after a version's first (newest) one are older rows of it.
+        if (candidate.version_key != nullptr &&
+            compare_keys(seen.version_key, seen.version_key_len, candidate.version_key, candidate.version_key_len) == 0)
+            continue;
+        candidate = seen;
+        const char* status = text_of(t, "status", caller);
+        if (status != nullptr && status_counts_as_applied(status)) {
             *row = candidate;
             row->found = true;
-            row->version = copy_text_column(tuple, desc, 1, caller);
+            row->version = text_of(t, "version", caller);
             row->status = status;
             break;
         }
-        SPI_freetuptable(SPI_tuptable);
     }
+    Relation index = scan->irel;
+    systable_endscan_ordered(scan);
+    index_close(index, AccessShareLock);
+}
+
+// Runs `read` over migrate.ledger with a snapshot of the kind asked for.
+template <typename Read>
+void read_ledger(bool fresh, Read read) {
+    Snapshot snapshot = reading_snapshot(fresh);
+    Relation ledger = table_open(ledger_relation(), AccessShareLock);
+    read(ledger, snapshot);
+    table_close(ledger, AccessShareLock);
+    UnregisterSnapshot(snapshot);
 }
 
 }  // namespace
@@ -273,31 +376,28 @@ void highest_applied_in_scope(const char* key, int key_len, bool fresh_snapshot,
 LedgerRow* find_version(const char* key, int key_len) {
     MemoryContext caller = CurrentMemoryContext;
     LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
-    OwnerScope scope;
-    enter_owner_scope(&scope);
-    find_version_in_scope(key, key_len, caller, row);
-    leave_owner_scope(&scope);
+    read_ledger(true, [&](Relation ledger, Snapshot snapshot) {
+        find_version_in(ledger, snapshot, key, key_len, caller, row);
+    });
     return row;
 }
 
 VersionLookup* lookup_version(const char* key, int key_len) {
     MemoryContext caller = CurrentMemoryContext;
     VersionLookup* lookup = static_cast<VersionLookup*>(palloc0(sizeof(VersionLookup)));
-    OwnerScope scope;
-    enter_owner_scope(&scope);
-    find_version_in_scope(key, key_len, caller, &lookup->existing);
-    highest_applied_in_scope(key, key_len, true, caller, &lookup->higher);
-    leave_owner_scope(&scope);
+    read_ledger(true, [&](Relation ledger, Snapshot snapshot) {
+        find_version_in(ledger, snapshot, key, key_len, caller, &lookup->existing);
+        highest_applied_in(ledger, snapshot, key, key_len, caller, &lookup->higher);
+    });
     return lookup;
 }
 
 LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapshot) {
     MemoryContext caller = CurrentMemoryContext;
     LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
-    OwnerScope scope;
-    enter_owner_scope(&scope);
-    highest_applied_in_scope(key, key_len, fresh_snapshot, caller, row);
-    leave_owner_scope(&scope);
+    read_ledger(fresh_snapshot, [&](Relation ledger, Snapshot snapshot) {
+        highest_applied_in(ledger, snapshot, key, key_len, caller, row);
+    });
     return row;
 }
 
@@ -354,17 +454,17 @@ AppliedVersions* applied_version(const char* key, int key_len) {
 
 const char* last_hash() {
     MemoryContext caller = CurrentMemoryContext;
-    OwnerScope scope;
-    enter_owner_scope(&scope);
-    SPIPlanPtr plan = kept_plan(&last_hash_plan,
-                                "SELECT hash FROM migrate.ledger ORDER BY id DESC LIMIT 1", 0,
-                                nullptr);
-    if (SPI_execute_plan(plan, nullptr, nullptr, false, 1) != SPI_OK_SELECT)
-        elog(ERROR, "could not read the ledger");
     const char* hash = nullptr;
-    if (SPI_processed > 0)
-        hash = copy_text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, caller);
-    leave_owner_scope(&scope);
+    read_ledger(true, [&](Relation ledger, Snapshot snapshot) {
+        SysScanDesc scan = systable_beginscan_ordered(
+            ledger, open_ledger_index(ledger, "id", nullptr, "(id)"), snapshot, 0, nullptr);
+        HeapTuple tuple = systable_getnext_ordered(scan, BackwardScanDirection);
+        if (HeapTupleIsValid(tuple))
+            hash = text_of(LedgerTuple{tuple, RelationGetDescr(ledger), RelationGetRelid(ledger)}, "hash", caller);
+        Relation index = scan->irel;
+        systable_endscan_ordered(scan);
+        index_close(index, AccessShareLock);
+    });
     return hash;
 }
 
@@ -374,72 +474,48 @@ bool migrate_table_has_column(const char* table, const char* column) {
     return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
 }
 
-#define PGM_LEDGER_INSERT(V2_COLUMNS, V2_VALUES)                                                \
-    "INSERT INTO migrate.ledger (version, version_key, name, status, checksum, fingerprint, "     \
-    "script, down, verify, out_of_order, statements, applied_at, applied_by, "                  \
-    "application_name, client_addr, duration, prev_hash, hash, hash_format, reason" V2_COLUMNS ") " \
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "                       \
-    "$15::pg_catalog.inet, $16, $17, $18, $19, $20" V2_VALUES ")"
-
+// Written without SPI (row_writer.hpp): the columns by name, so the tables of
+// every installed version take the row of their hash format.
 void insert_row(const LedgerInsert* row) {
-    constexpr int kColumns = 23;
-    Oid types[kColumns] = {TEXTOID, BYTEAOID, TEXTOID,  TEXTOID, TEXTOID,        TEXTOID, TEXTOID,
-                           TEXTOID, TEXTOID,  BOOLOID,  INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
-                           TEXTOID, INTERVALOID, TEXTOID, TEXTOID, INT4OID,      TEXTOID, TEXTOID,
-                           TEXTOID, TEXTOID};
-    Datum values[kColumns];
-    char nulls[kColumns];
-    memset(nulls, ' ', sizeof(nulls));
-    auto text_or_null = [&](int i, const char* s) {
-        if (s == nullptr)
-            nulls[i] = 'n', values[i] = (Datum)0;
-        else
-            values[i] = CStringGetTextDatum(s);
-    };
-    Interval* duration = static_cast<Interval*>(palloc0(sizeof(Interval)));
-    duration->time = row->duration_us;
-
-    text_or_null(0, row->version);
-    values[1] = bytea_datum(row->version_key, row->version_key_len);
-    text_or_null(2, row->name);
-    text_or_null(3, row->status);
-    text_or_null(4, row->checksum);
-    text_or_null(5, row->fingerprint);
-    text_or_null(6, row->script);
-    text_or_null(7, row->down);
-    text_or_null(8, row->verify);
-    values[9] = BoolGetDatum(row->out_of_order);
-    values[10] = Int32GetDatum(row->statements);
-    values[11] = TimestampTzGetDatum(row->applied_at);
-    text_or_null(12, row->applied_by);
-    text_or_null(13, row->application_name);
-    text_or_null(14, row->client_addr);
-    values[15] = IntervalPGetDatum(duration);
-    text_or_null(16, row->prev_hash);
-    text_or_null(17, row->hash);
-    values[18] = Int32GetDatum(row->hash_format);
-    text_or_null(19, row->reason);
-    text_or_null(20, row->previous_checksum);
-    text_or_null(21, row->adopted_from);
-    text_or_null(22, row->risk);
     if (row->hash_format < 3 && row->risk)
         elog(ERROR, "a ledger row of hash format %d cannot carry a risk", row->hash_format);
     if (row->hash_format == 1 && (row->reason || row->previous_checksum || row->adopted_from))
         elog(ERROR, "a ledger row of hash format 1 cannot carry reason, previous_checksum or adopted_from");
+    Interval* duration = static_cast<Interval*>(palloc0(sizeof(Interval)));
+    duration->time = row->duration_us;
+    const Datum client_addr =
+        row->client_addr != nullptr ? DirectFunctionCall1(inet_in, CStringGetDatum(row->client_addr)) : Datum(0);
 
     OwnerScope scope;
     enter_owner_scope(&scope);
-    SPIPlanPtr plan =
-        row->hash_format == 1
-            ? kept_plan(&insert_plan, PGM_LEDGER_INSERT("", ""), kColumns - 3, types)
-        : row->hash_format == 2
-            ? kept_plan(&insert_v2_plan, PGM_LEDGER_INSERT(", previous_checksum, adopted_from", ", $21, $22"),
-                        kColumns - 1, types)
-            : kept_plan(&insert_v3_plan,
-                        PGM_LEDGER_INSERT(", previous_checksum, adopted_from, risk", ", $21, $22, $23"), kColumns,
-                        types);
-    if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
-        elog(ERROR, "could not write the ledger");
+    RowWriter* writer = open_row_writer(ledger_relation());
+    set_text_column(writer, "version", row->version);
+    set_column(writer, "version_key", bytea_datum(row->version_key, row->version_key_len));
+    set_text_column(writer, "name", row->name);
+    set_text_column(writer, "status", row->status);
+    set_text_column(writer, "checksum", row->checksum);
+    set_text_column(writer, "fingerprint", row->fingerprint);
+    set_text_column(writer, "script", row->script);
+    set_text_column(writer, "down", row->down);
+    set_text_column(writer, "verify", row->verify);
+    set_column(writer, "out_of_order", BoolGetDatum(row->out_of_order));
+    set_column(writer, "statements", Int32GetDatum(row->statements));
+    set_column(writer, "applied_at", TimestampTzGetDatum(row->applied_at));
+    set_text_column(writer, "applied_by", row->applied_by);
+    set_text_column(writer, "application_name", row->application_name);
+    set_column(writer, "client_addr", client_addr, row->client_addr == nullptr);
+    set_column(writer, "duration", IntervalPGetDatum(duration));
+    set_text_column(writer, "prev_hash", row->prev_hash);
+    set_text_column(writer, "hash", row->hash);
+    set_column(writer, "hash_format", Int32GetDatum(row->hash_format));
+    set_text_column(writer, "reason", row->reason);
+    if (row->hash_format >= 2) {
+        set_text_column(writer, "previous_checksum", row->previous_checksum);
+        set_text_column(writer, "adopted_from", row->adopted_from);
+    }
+    if (row->hash_format >= 3) set_text_column(writer, "risk", row->risk);
+    insert_written_row(writer);
+    close_row_writer(writer);
     leave_owner_scope(&scope);
 }
 

@@ -1,0 +1,208 @@
+// PG zone: see row_writer.hpp.
+#include "row_writer.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "access/xact.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "nodes/readfuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+namespace pgm::pg {
+namespace {
+
+// Per table and backend, across transactions: its CHECK constraints and
+// column defaults as planned expression trees.  Reading them again for every
+// row (stringToNode, planning) cost more than writing the row.  A relcache
+// invalidation of the table (ALTER TABLE, ALTER EXTENSION ... UPDATE) drops
+// them; writers copy the trees, so dropping is safe at any time.
+struct PreparedTable {
+    Oid relid;
+    MemoryContext memory;  // nullptr: not prepared
+    int checks;
+    Expr** check;          // as in the relation's constr->check[]
+    int natts;
+    Expr** default_value;  // per attribute; nullptr: no default (NULL)
+};
+constexpr int kPreparedTables = 4;  // the ledger, the DDL log and room to spare
+PreparedTable prepared_tables[kPreparedTables];
+bool invalidation_registered = false;
+
+void forget_prepared_tables(Datum, Oid relid) {
+    for (PreparedTable& table : prepared_tables) {
+        if (table.memory == nullptr || (OidIsValid(relid) && relid != table.relid)) continue;
+        MemoryContextDelete(table.memory);
+        table = PreparedTable{};
+    }
+}
+
+PreparedTable* prepare_table(Relation rel) {
+    if (!invalidation_registered) {
+        CacheRegisterRelcacheCallback(forget_prepared_tables, Datum(0));
+        invalidation_registered = true;
+    }
+    TupleDesc desc = RelationGetDescr(rel);
+    const int checks = desc->constr != nullptr ? desc->constr->num_check : 0;
+    PreparedTable* table = nullptr;
+    for (PreparedTable& t : prepared_tables) {
+        if (t.memory != nullptr && t.relid == RelationGetRelid(rel)) {
+            if (t.checks == checks && t.natts == desc->natts) return &t;
+            forget_prepared_tables(Datum(0), t.relid);
+        }
+    }
+    for (PreparedTable& t : prepared_tables)
+        if (t.memory == nullptr) table = &t;
+    if (table == nullptr) {  // never with our tables: start over
+        forget_prepared_tables(Datum(0), InvalidOid);
+        table = &prepared_tables[0];
+    }
+    MemoryContext memory = AllocSetContextCreate(CacheMemoryContext, "pg_migrate prepared table", ALLOCSET_SMALL_SIZES);
+    MemoryContext caller = MemoryContextSwitchTo(memory);
+    PG_TRY();
+    {
+        Expr** check = static_cast<Expr**>(palloc0(sizeof(Expr*) * Max(checks, 1)));
+        for (int i = 0; i < checks; i++)
+            check[i] = expression_planner(static_cast<Expr*>(stringToNode(desc->constr->check[i].ccbin)));
+        Expr** default_value = static_cast<Expr**>(palloc0(sizeof(Expr*) * Max(desc->natts, 1)));
+        for (int i = 0; i < desc->natts; i++) {
+            if (TupleDescAttr(desc, i)->attisdropped) continue;
+            Node* expr = build_column_default(rel, i + 1);
+            if (expr != nullptr) default_value[i] = expression_planner(reinterpret_cast<Expr*>(expr));
+        }
+        *table = PreparedTable{RelationGetRelid(rel), memory, checks, check, desc->natts, default_value};
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller);
+        MemoryContextDelete(memory);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    MemoryContextSwitchTo(caller);
+    return table;
+}
+
+}  // namespace
+
+struct RowWriter {
+    Relation rel;
+    EState* estate;
+    ResultRelInfo* info;
+    TupleTableSlot* slot;  // virtual: the row being written
+    bool* is_set;          // per attribute: given by the caller
+    ExprState** defaults;  // per attribute: its default (nullptr: NULL)
+};
+
+RowWriter* open_row_writer(Oid relid) {
+    Relation rel = table_open(relid, RowExclusiveLock);
+    EState* estate = CreateExecutorState();
+    MemoryContext caller = MemoryContextSwitchTo(estate->es_query_cxt);
+    RowWriter* writer = static_cast<RowWriter*>(palloc0(sizeof(RowWriter)));
+    writer->rel = rel;
+    writer->estate = estate;
+    // Not in a range table (index 0): nothing here is checked against one.
+    writer->info = makeNode(ResultRelInfo);
+    InitResultRelInfo(writer->info, rel, 0, nullptr, 0);
+    ExecOpenIndices(writer->info, false);
+    // Where AFTER ROW triggers look for the relation they fire on.
+    estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, writer->info);
+    estate->es_output_cid = GetCurrentCommandId(true);
+    const int natts = RelationGetDescr(rel)->natts;
+    writer->slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
+    writer->is_set = static_cast<bool*>(palloc0(sizeof(bool) * natts));
+    writer->defaults = static_cast<ExprState**>(palloc0(sizeof(ExprState*) * natts));
+    // Copies first: initialising an expression can read the catalogs, and so
+    // take in an invalidation that drops the prepared trees.
+    const PreparedTable* table = prepare_table(rel);
+    const int checks = table->checks;
+    Expr** default_value = static_cast<Expr**>(palloc0(sizeof(Expr*) * natts));
+    Expr** check = static_cast<Expr**>(palloc0(sizeof(Expr*) * Max(checks, 1)));
+    for (int i = 0; i < natts; i++) default_value[i] = static_cast<Expr*>(copyObject(table->default_value[i]));
+    for (int i = 0; i < checks; i++) check[i] = static_cast<Expr*>(copyObject(table->check[i]));
+    for (int i = 0; i < natts; i++)
+        if (default_value[i] != nullptr) writer->defaults[i] = ExecInitExpr(default_value[i], nullptr);
+    // What ExecConstraints would otherwise build from the catalog text for
+    // each writer (PostgreSQL 15 builds them only while this is NULL).
+    if (checks > 0) {
+        writer->info->ri_ConstraintExprs = static_cast<ExprState**>(palloc(sizeof(ExprState*) * checks));
+        for (int i = 0; i < checks; i++) writer->info->ri_ConstraintExprs[i] = ExecInitExpr(check[i], nullptr);
+    }
+    ExecClearTuple(writer->slot);
+    MemoryContextSwitchTo(caller);
+    // Row triggers on the table (none of ours) queue their AFTER events here.
+    AfterTriggerBeginQuery();
+    return writer;
+}
+
+namespace {
+
+AttrNumber attribute_of(const RowWriter* writer, const char* column) {
+    return get_attnum(RelationGetRelid(writer->rel), column);
+}
+
+// The value of attribute `index` (0-based) when the caller did not set it:
+// the column's default, evaluated like INSERT does (identity columns draw from
+// their sequence), NULL without one.
+void fill_default(RowWriter* writer, int index) {
+    TupleTableSlot* slot = writer->slot;
+    if (writer->defaults[index] == nullptr) {
+        slot->tts_values[index] = Datum(0);
+        slot->tts_isnull[index] = true;
+        return;
+    }
+    ExprContext* econtext = GetPerTupleExprContext(writer->estate);
+    slot->tts_values[index] =
+        ExecEvalExprSwitchContext(writer->defaults[index], econtext, &slot->tts_isnull[index]);
+}
+
+}  // namespace
+
+bool has_column(const RowWriter* writer, const char* column) { return attribute_of(writer, column) > 0; }
+
+void set_column(RowWriter* writer, const char* column, Datum value, bool isnull) {
+    const AttrNumber attnum = attribute_of(writer, column);
+    if (attnum <= 0)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("column \"%s\" of relation \"%s\" does not exist", column,
+                               RelationGetRelationName(writer->rel))));
+    writer->slot->tts_values[attnum - 1] = value;
+    writer->slot->tts_isnull[attnum - 1] = isnull;
+    writer->is_set[attnum - 1] = true;
+}
+
+void set_text_column(RowWriter* writer, const char* column, const char* text) {
+    if (text == nullptr)
+        set_column(writer, column, Datum(0), true);
+    else
+        set_column(writer, column, CStringGetTextDatum(text), false);
+}
+
+void insert_written_row(RowWriter* writer) {
+    const int natts = RelationGetDescr(writer->rel)->natts;
+    for (int i = 0; i < natts; i++)
+        if (!writer->is_set[i]) fill_default(writer, i);
+    ExecStoreVirtualTuple(writer->slot);
+    ExecSimpleRelationInsert(writer->info, writer->estate, writer->slot);
+    ExecClearTuple(writer->slot);
+    memset(writer->is_set, 0, sizeof(bool) * natts);
+    ResetPerTupleExprContext(writer->estate);
+}
+
+void close_row_writer(RowWriter* writer) {
+    EState* estate = writer->estate;
+    AfterTriggerEndQuery(estate);
+    ExecCloseResultRelations(estate);  // the indexes, and tables the triggers opened
+    table_close(writer->rel, NoLock);
+    ExecResetTupleTable(estate->es_tupleTable, false);
+    FreeExecutorState(estate);  // the writer lived in its memory
+}
+
+}  // namespace pgm::pg
