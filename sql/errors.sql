@@ -84,6 +84,13 @@ SELECT count(*) AS accounts FROM accounts;
 -- Errors are catchable, and the session stays usable afterwards.
 SELECT version, status FROM migrate_apply('001', 'CREATE TABLE fine (id int)');
 
+-- A read-only transaction: the ledger is not written either, even when the
+-- migration itself writes nothing.
+BEGIN READ ONLY;
+SELECT * FROM try($q$ SELECT migrate_apply('009', 'SELECT 1') $q$);
+ROLLBACK;
+SELECT count(*) AS ledger_rows FROM migrate.ledger;
+
 \x off
 DROP EXTENSION pg_migrate;
 DROP TABLE accounts, fine;

@@ -215,9 +215,10 @@ void read_ddl_commands(DdlCommands* commands) {
         elog(ERROR, "pg_event_trigger_ddl_commands did not return a materialized set");
 }
 
+// The attribute number of `name` in the function's result.
 int result_column(TupleDesc desc, const char* name) {
     for (int i = 0; i < desc->natts; i++)
-        if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0) return i;
+        if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0) return i + 1;
     elog(ERROR, "pg_event_trigger_ddl_commands() has no column \"%s\"", name);
 }
 
@@ -258,9 +259,9 @@ bool command_is_logged(TupleTableSlot* row, const int* col) {
            strcmp(TextDatumGetCString(identity), "pg_migrate") != 0;
 }
 
-void copy_column(RowWriter* writer, const char* column, TupleTableSlot* row, int index) {
+void copy_column(RowWriter* writer, const char* column, TupleTableSlot* row, int attnum) {
     bool isnull;
-    Datum value = slot_getattr(row, index + 1, &isnull);
+    Datum value = slot_getattr(row, attnum, &isnull);
     set_column(writer, column, value, isnull);
 }
 
@@ -271,7 +272,7 @@ void write_command_rows(RowWriter* writer, const DdlCommands& commands, const Se
     const bool reverting = has_column(writer, "reverting");
     TupleDesc desc = commands.rsinfo.setDesc;
     int col[kCommandColumns];
-    for (int i = 0; i < kCommandColumns; i++) col[i] = result_column(desc, kCommandColumnNames[i]) + 1;
+    for (int i = 0; i < kCommandColumns; i++) col[i] = result_column(desc, kCommandColumnNames[i]);
     TupleTableSlot* row = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
     while (tuplestore_gettupleslot(commands.rsinfo.setResult, true, false, row)) {
         if (!command_is_logged(row, col)) continue;
@@ -280,10 +281,10 @@ void write_command_rows(RowWriter* writer, const DdlCommands& commands, const Se
             set_text_column(writer, "version", attribution->version);
             set_column(writer, "statement", Int32GetDatum(attribution->statement));
         }
-        copy_column(writer, "command_tag", row, col[kCommandTag] - 1);
-        copy_column(writer, "object_type", row, col[kObjectType] - 1);
-        copy_column(writer, "schema_name", row, col[kSchemaName] - 1);
-        copy_column(writer, "object_identity", row, col[kObjectIdentity] - 1);
+        copy_column(writer, "command_tag", row, col[kCommandTag]);
+        copy_column(writer, "object_type", row, col[kObjectType]);
+        copy_column(writer, "schema_name", row, col[kSchemaName]);
+        copy_column(writer, "object_identity", row, col[kObjectIdentity]);
         set_column(writer, "role", session.role);
         set_column(writer, "session_role", session.session_role);
         set_column(writer, "application_name", session.application_name, session.application_name_null);
@@ -292,8 +293,8 @@ void write_command_rows(RowWriter* writer, const DdlCommands& commands, const Se
         set_column(writer, "xid", session.xid);
         set_text_column(writer, "statement_text", text);
         if (address) {
-            copy_column(writer, "classid", row, col[kClassId] - 1);
-            copy_column(writer, "objid", row, col[kObjId] - 1);
+            copy_column(writer, "classid", row, col[kClassId]);
+            copy_column(writer, "objid", row, col[kObjId]);
         }
         if (reverting) set_column(writer, "reverting", BoolGetDatum(attribution != nullptr && attribution->reverting));
         insert_written_row(writer);

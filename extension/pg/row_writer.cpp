@@ -102,6 +102,9 @@ struct RowWriter {
 };
 
 RowWriter* open_row_writer(Oid relid) {
+    // What the executor checks before an INSERT (here there is no plan).
+    PreventCommandIfReadOnly("INSERT");
+    PreventCommandIfParallelMode("INSERT");
     Relation rel = table_open(relid, RowExclusiveLock);
     EState* estate = CreateExecutorState();
     MemoryContext caller = MemoryContextSwitchTo(estate->es_query_cxt);
