@@ -4,7 +4,9 @@
 // "pg_catalog, pg_temp", through plans prepared once per backend.  The
 // caller's rights are never used to touch the ledger, so the right to migrate
 // is exactly EXECUTE on the functions, and a hostile search_path (objects named
-// like ours in another schema) cannot change what these queries mean.
+// like ours in another schema) cannot change what these queries mean.  What
+// every migration does (its lookups, the last hash, its row) goes without SPI:
+// index scans and a RowWriter, which resolve no names through search_path.
 #pragma once
 
 #include "../bridge/pg_headers.hpp"
