@@ -201,6 +201,11 @@ void check_ledger_snapshot() {
                         errhint("Retry the transaction.")));
 }
 
+Snapshot register_fresh_snapshot() {
+    CommandCounterIncrement();
+    return RegisterSnapshot(GetTransactionSnapshot());
+}
+
 namespace {
 
 // The lookups every migration makes read the ledger through its indexes
@@ -208,17 +213,8 @@ namespace {
 // migration cost more than the rest of its bookkeeping.  No privilege is
 // checked at this level, so no owner scope is needed.
 
-// A snapshot that sees everything committed so far and this transaction's
-// own rows, as SPI's non-read-only queries do: under READ COMMITTED a
-// migration committed while we waited for the ledger lock is seen.  Under
-// REPEATABLE READ it is the transaction's (check_ledger_snapshot guards it).
-Snapshot fresh_snapshot() {
-    CommandCounterIncrement();
-    return RegisterSnapshot(GetTransactionSnapshot());
-}
-
 Snapshot reading_snapshot(bool fresh) {
-    return fresh ? fresh_snapshot() : RegisterSnapshot(GetActiveSnapshot());
+    return fresh ? register_fresh_snapshot() : RegisterSnapshot(GetActiveSnapshot());
 }
 
 // Opens the plain ascending btree index of migrate.ledger on exactly

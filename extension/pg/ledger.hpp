@@ -13,6 +13,7 @@
 
 extern "C" {
 #include "executor/spi.h"
+#include "utils/snapshot.h"
 }
 
 namespace pgm::pg {
@@ -58,6 +59,12 @@ void lock_ledger();
 // was taken (we would not see its rows and could apply a migration twice).
 void check_ledger_snapshot();
 
+// A registered snapshot that sees everything committed so far and this
+// transaction's own writes, as SPI's non-read-only queries take: under READ
+// COMMITTED a migration committed while we waited for the ledger lock is seen;
+// under REPEATABLE READ it is the transaction's (check_ledger_snapshot guards
+// it).  For reads without SPI; the caller unregisters it.
+Snapshot register_fresh_snapshot();
 struct LedgerRow {
     bool found;
     const char* version;

@@ -98,7 +98,8 @@ struct RowWriter {
     ResultRelInfo* info;
     TupleTableSlot* slot;  // virtual: the row being written
     bool* is_set;          // per attribute: given by the caller
-    ExprState** defaults;  // per attribute: its default (nullptr: NULL)
+    Expr** default_value;  // per attribute: its default (nullptr: NULL), a copy
+    ExprState** defaults;  // per attribute: default_value initialised, when first needed
 };
 
 RowWriter* open_row_writer(Oid relid) {
@@ -126,12 +127,10 @@ RowWriter* open_row_writer(Oid relid) {
     // take in an invalidation that drops the prepared trees.
     const PreparedTable* table = prepare_table(rel);
     const int checks = table->checks;
-    Expr** default_value = static_cast<Expr**>(palloc0(sizeof(Expr*) * natts));
+    writer->default_value = static_cast<Expr**>(palloc0(sizeof(Expr*) * natts));
     Expr** check = static_cast<Expr**>(palloc0(sizeof(Expr*) * Max(checks, 1)));
-    for (int i = 0; i < natts; i++) default_value[i] = static_cast<Expr*>(copyObject(table->default_value[i]));
+    for (int i = 0; i < natts; i++) writer->default_value[i] = static_cast<Expr*>(copyObject(table->default_value[i]));
     for (int i = 0; i < checks; i++) check[i] = static_cast<Expr*>(copyObject(table->check[i]));
-    for (int i = 0; i < natts; i++)
-        if (default_value[i] != nullptr) writer->defaults[i] = ExecInitExpr(default_value[i], nullptr);
     // What ExecConstraints would otherwise build from the catalog text for
     // each writer (PostgreSQL 15 builds them only while this is NULL).
     if (checks > 0) {
@@ -156,6 +155,11 @@ AttrNumber attribute_of(const RowWriter* writer, const char* column) {
 // their sequence), NULL without one.
 void fill_default(RowWriter* writer, int index) {
     TupleTableSlot* slot = writer->slot;
+    if (writer->defaults[index] == nullptr && writer->default_value[index] != nullptr) {
+        MemoryContext caller = MemoryContextSwitchTo(writer->estate->es_query_cxt);
+        writer->defaults[index] = ExecInitExpr(writer->default_value[index], nullptr);
+        MemoryContextSwitchTo(caller);
+    }
     if (writer->defaults[index] == nullptr) {
         slot->tts_values[index] = Datum(0);
         slot->tts_isnull[index] = true;

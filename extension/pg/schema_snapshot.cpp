@@ -7,6 +7,9 @@
 #include "verify.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_event_trigger.h"
@@ -17,6 +20,8 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 }
 
@@ -165,10 +170,6 @@ constexpr const char* kForgetDroppedScopes =
 
 // Object identifiers are this database's when the snapshot was taken here.
 // With 0.6's tables also how far the DDL log has been recorded.
-constexpr const char* kSnapshotPlace =
-    "SELECT system_identifier::text, database_oid FROM migrate.schema_snapshot";
-constexpr const char* kSnapshotPlaceWithMark =
-    "SELECT system_identifier::text, database_oid, COALESCE(recorded_through, 0) FROM migrate.schema_snapshot";
 #define PGM_RECORD_SNAPSHOT(MARK_COLUMN, MARK_VALUE, MARK_UPDATE)                                     \
     "INSERT INTO migrate.schema_snapshot (taken_at, taken_by, reason, system_identifier, "            \
     "database_oid" MARK_COLUMN ") VALUES (clock_timestamp(), $1, $2, $3::numeric, $4" MARK_VALUE ") " \
@@ -212,9 +213,9 @@ constexpr const char* kDifferences =
     "AND (COALESCE(l.schema_name, r.schema_name) IS NULL OR " PGM_COVERED("COALESCE(l.schema_name, r.schema_name)") ") "
     "ORDER BY 2, 1";
 
-SPIPlanPtr touched_since_plan, touched_by_version_plan, place_with_mark_plan, record_with_mark_plan,
+SPIPlanPtr touched_since_plan, touched_by_version_plan, record_with_mark_plan,
     advance_mark_plan, owed_plan, delete_scopes_plan, delete_own_plan, store_touched_plan, store_whole_plan,
-    delete_all_plan, forget_own_plan, forget_scopes_plan, place_plan, record_snapshot_plan, move_snapshot_plan, forget_ids_plan, match_ids_plan,
+    delete_all_plan, forget_own_plan, forget_scopes_plan, record_snapshot_plan, move_snapshot_plan, forget_ids_plan, match_ids_plan,
     count_plan, differences_plan;
 
 Oid migrate_relation(const char* name) {
@@ -246,26 +247,41 @@ Datum first_datum(int col) {
 const char* system_identifier_text() { return psprintf(UINT64_FORMAT, GetSystemIdentifier()); }
 
 // Whether the snapshot exists, whether its identifiers are this database's,
-// and (0.6 on) the newest DDL log row it includes; read inside an owner scope
-// (not read-only: an earlier migration of the same statement may have
-// written it).
+// and (0.6 on) the newest DDL log row it includes.
 struct SnapshotPlace {
     bool taken;
     bool here;
     bool has_mark;          // recorded_through exists (0.6 on)
     int64 recorded_through;
 };
+// Read directly (one row, and read for every migration: no SPI), with a fresh
+// snapshot: an earlier migration of the same statement may have written it.
 SnapshotPlace snapshot_place() {
-    const bool has_mark = recording_mark_installed();
-    SPIPlanPtr plan = has_mark ? kept_generic_plan(&place_with_mark_plan, kSnapshotPlaceWithMark, 0, nullptr)
-                               : kept_generic_plan(&place_plan, kSnapshotPlace, 0, nullptr);
-    if (SPI_execute_plan(plan, nullptr, nullptr, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not read migrate.schema_snapshot");
-    if (SPI_processed == 0) return {false, false, has_mark, 0};
-    const char* sysid = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-    bool isnull;
-    Oid db = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-    const int64 mark = has_mark ? DatumGetInt64(first_datum(3)) : 0;
-    return {true, strcmp(sysid, system_identifier_text()) == 0 && db == MyDatabaseId, has_mark, mark};
+    const Oid relid = migrate_relation("schema_snapshot");
+    if (!OidIsValid(relid)) return {false, false, false, 0};
+    Relation rel = table_open(relid, AccessShareLock);
+    const AttrNumber mark_column = get_attnum(relid, "recorded_through");
+    SnapshotPlace place{false, false, mark_column != InvalidAttrNumber, 0};
+    Snapshot snapshot = register_fresh_snapshot();
+    SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, snapshot, 0, nullptr);
+    HeapTuple tuple = systable_getnext(scan);
+    if (HeapTupleIsValid(tuple)) {
+        TupleDesc desc = RelationGetDescr(rel);
+        bool isnull;
+        Datum sysid = heap_getattr(tuple, get_attnum(relid, "system_identifier"), desc, &isnull);
+        const char* sysid_text = isnull ? "" : DatumGetCString(DirectFunctionCall1(numeric_out, sysid));
+        Datum db = heap_getattr(tuple, get_attnum(relid, "database_oid"), desc, &isnull);
+        place.taken = true;
+        place.here = !isnull && strcmp(sysid_text, system_identifier_text()) == 0 && DatumGetObjectId(db) == MyDatabaseId;
+        if (place.has_mark) {
+            Datum mark = heap_getattr(tuple, mark_column, desc, &isnull);
+            place.recorded_through = isnull ? 0 : DatumGetInt64(mark);
+        }
+    }
+    systable_endscan(scan);
+    UnregisterSnapshot(snapshot);
+    table_close(rel, AccessShareLock);
+    return place;
 }
 
 void move_identifiers_here() {
@@ -406,6 +422,11 @@ void record_migration_schema(const char* version, int64 since) {
     if (!schema_snapshot_installed()) return;
     const bool unseen = unseen_ddl;
     unseen_ddl = false;
+    const SnapshotPlace place = snapshot_place();
+    const bool whole = !place.taken || unseen || !logging_triggers_fire();
+    // A run that defers the recording (the client, for many migrations)
+    // leaves everything to migrate_record_schema(): nothing more to do here.
+    if (!whole && place.has_mark && defer_schema_snapshot_setting) return;
     // An error here fails the migration: say where it came from.
     ErrorContextCallback callback;
     callback.callback = recording_error_context;
@@ -414,15 +435,14 @@ void record_migration_schema(const char* version, int64 since) {
     error_context_stack = &callback;
     OwnerScope scope;
     enter_owner_scope(&scope);
-    SnapshotPlace place = snapshot_place();
-    if (!place.taken || unseen || !logging_triggers_fire()) {
+    if (whole) {
         // What the log does not hold cannot be recorded later: now, whole.
         store_whole(version, place.taken ? "some DDL of the migration may have run unseen by the event triggers"
                                          : "the first migration");
     } else if (!place.has_mark) {
         if (!place.here) move_identifiers_here();
         store_touched_by_version(version, since);
-    } else if (!defer_schema_snapshot_setting) {
+    } else {
         if (!place.here) move_identifiers_here();
         store_touched_since(place.recorded_through);
     }

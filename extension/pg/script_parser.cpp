@@ -14,6 +14,7 @@ extern "C" {
 #include "parser/gram.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 }
 
@@ -570,8 +571,14 @@ const char* token_stream(const ParsedScript* parsed, int first, int last) {
                     }
                     break;
             }
-            appendStringInfo(&out, "%c%zu:", kind, strlen(text));
-            appendBinaryStringInfo(&out, text, static_cast<int>(strlen(text)));
+            // "<kind><length>:<text>\n", without printf: a script has a token
+            // every few bytes.
+            const size_t length = strlen(text);
+            char digits[MAXINT8LEN + 1];
+            appendStringInfoChar(&out, kind);
+            appendBinaryStringInfo(&out, digits, pg_ulltoa_n(length, digits));
+            appendStringInfoChar(&out, ':');
+            appendBinaryStringInfo(&out, text, static_cast<int>(length));
             appendStringInfoChar(&out, '\n');
         }
         scanner_finish(scanner);
