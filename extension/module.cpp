@@ -5,7 +5,7 @@
 extern "C" {
 PG_MODULE_MAGIC;
 
-void _PG_init(void);
+PGDLLEXPORT void _PG_init(void);
 }
 
 // Settings are defined when the library is loaded, which the event triggers

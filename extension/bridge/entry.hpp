@@ -49,7 +49,7 @@ Datum run_cpp_function(CppFunction impl, FunctionCallInfo fcinfo, const char* sq
     extern "C" {                                                               \
     PG_FUNCTION_INFO_V1(name);                                                 \
     }                                                                          \
-    extern "C" Datum name(PG_FUNCTION_ARGS) {                                  \
+    extern "C" PGDLLEXPORT Datum name(PG_FUNCTION_ARGS) {                      \
         return ::pgm::run_cpp_function(name##_impl, fcinfo, #name);            \
     }                                                                          \
     static Datum name##_impl(FunctionCallInfo fcinfo)
