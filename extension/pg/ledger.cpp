@@ -47,15 +47,19 @@ const char* copy_text_column(HeapTuple tuple, TupleDesc desc, int col, MemoryCon
     return MemoryContextStrdup(cxt, value);
 }
 
-void copy_key_column(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt, LedgerRow* row) {
-    bool isnull;
-    Datum d = SPI_getbinval(tuple, desc, col, &isnull);
-    if (isnull) return;
+// Copies a version_key datum into `row` (in `cxt`).
+void copy_key(Datum d, MemoryContext cxt, LedgerRow* row) {
     bytea* key = DatumGetByteaPP(d);
     row->version_key_len = VARSIZE_ANY_EXHDR(key);
     char* copy = static_cast<char*>(MemoryContextAlloc(cxt, row->version_key_len + 1));
     memcpy(copy, VARDATA_ANY(key), row->version_key_len);
     row->version_key = copy;
+}
+
+void copy_key_column(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt, LedgerRow* row) {
+    bool isnull;
+    Datum d = SPI_getbinval(tuple, desc, col, &isnull);
+    if (!isnull) copy_key(d, cxt, row);
 }
 
 int compare_keys(const char* a, int alen, const char* b, int blen) {
@@ -268,12 +272,7 @@ const char* text_of(const LedgerTuple& t, const char* column, MemoryContext cxt)
 void key_of(const LedgerTuple& t, MemoryContext cxt, LedgerRow* row) {
     bool isnull;
     Datum d = heap_getattr(t.tuple, get_attnum(t.relid, "version_key"), t.desc, &isnull);
-    if (isnull) return;
-    bytea* key = DatumGetByteaPP(d);
-    row->version_key_len = VARSIZE_ANY_EXHDR(key);
-    char* copy = static_cast<char*>(MemoryContextAlloc(cxt, row->version_key_len + 1));
-    memcpy(copy, VARDATA_ANY(key), row->version_key_len);
-    row->version_key = copy;
+    if (!isnull) copy_key(d, cxt, row);
 }
 
 // applied_at as text for messages, in UTC: "2024-01-01 12:00:00 UTC".
@@ -291,15 +290,18 @@ const char* applied_at_of(const LedgerTuple& t, MemoryContext cxt) {
     return value;
 }
 
-void find_version_in(Relation ledger, Snapshot snapshot, const char* key, int key_len, MemoryContext caller,
-                     LedgerRow* row) {
+// The index both version lookups scan (the caller closes it).
+Relation open_version_index(Relation ledger) {
+    return open_ledger_index(ledger, "version_key", "id", "(version_key, id)");
+}
+
+void find_version_in(Relation ledger, Relation by_version, Snapshot snapshot, const char* key, int key_len,
+                     MemoryContext caller, LedgerRow* row) {
     // Heap attribute numbers: systable_beginscan_ordered maps them to the index's.
     const AttrNumber version_key = get_attnum(RelationGetRelid(ledger), "version_key");
     ScanKeyData scan_key[1];
     ScanKeyInit(&scan_key[0], version_key, BTEqualStrategyNumber, F_BYTEAEQ, bytea_datum(key, key_len));
-    SysScanDesc scan = systable_beginscan_ordered(
-        ledger, open_ledger_index(ledger, "version_key", "id", "(version_key, id)"), snapshot,
-        1, scan_key);
+    SysScanDesc scan = systable_beginscan_ordered(ledger, by_version, snapshot, 1, scan_key);
     // Backwards: the version's newest row (highest id) first.
     HeapTuple tuple = systable_getnext_ordered(scan, BackwardScanDirection);
     if (HeapTupleIsValid(tuple)) {
@@ -312,16 +314,14 @@ void find_version_in(Relation ledger, Snapshot snapshot, const char* key, int ke
         row->fingerprint = text_of(t, "fingerprint", caller);
         row->applied_at = applied_at_of(t, caller);
     }
-    Relation index = scan->irel;
     systable_endscan_ordered(scan);
-    index_close(index, AccessShareLock);
 }
 
 // Walks the versions down from the highest, newest row of each, until one is
 // applied.  Only reverted versions are skipped, so this is one row in the usual
 // case.  Repeatable migrations (keys from 0xFF up) are not versions: never counted.
-void highest_applied_in(Relation ledger, Snapshot snapshot, const char* key, int key_len, MemoryContext caller,
-                        LedgerRow* row) {
+void highest_applied_in(Relation ledger, Relation by_version, Snapshot snapshot, const char* key, int key_len,
+                        MemoryContext caller, LedgerRow* row) {
     const AttrNumber version_key = get_attnum(RelationGetRelid(ledger), "version_key");
     ScanKeyData scan_key[2];
     const char ff = '\xff';
@@ -329,9 +329,7 @@ void highest_applied_in(Relation ledger, Snapshot snapshot, const char* key, int
     int keys = 1;
     if (key != nullptr)
         ScanKeyInit(&scan_key[keys++], version_key, BTGreaterStrategyNumber, F_BYTEAGT, bytea_datum(key, key_len));
-    SysScanDesc scan = systable_beginscan_ordered(
-        ledger, open_ledger_index(ledger, "version_key", "id", "(version_key, id)"), snapshot,
-        keys, scan_key);
+    SysScanDesc scan = systable_beginscan_ordered(ledger, by_version, snapshot, keys, scan_key);
     LedgerRow candidate{};
     HeapTuple tuple;
     while (HeapTupleIsValid(tuple = systable_getnext_ordered(scan, BackwardScanDirection))) {
@@ -352,9 +350,7 @@ void highest_applied_in(Relation ledger, Snapshot snapshot, const char* key, int
             break;
         }
     }
-    Relation index = scan->irel;
     systable_endscan_ordered(scan);
-    index_close(index, AccessShareLock);
 }
 
 // Runs `read` over migrate.ledger with a snapshot of the kind asked for.
@@ -373,7 +369,9 @@ LedgerRow* find_version(const char* key, int key_len) {
     MemoryContext caller = CurrentMemoryContext;
     LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
     read_ledger(true, [&](Relation ledger, Snapshot snapshot) {
-        find_version_in(ledger, snapshot, key, key_len, caller, row);
+        Relation by_version = open_version_index(ledger);
+        find_version_in(ledger, by_version, snapshot, key, key_len, caller, row);
+        index_close(by_version, AccessShareLock);
     });
     return row;
 }
@@ -382,8 +380,10 @@ VersionLookup* lookup_version(const char* key, int key_len) {
     MemoryContext caller = CurrentMemoryContext;
     VersionLookup* lookup = static_cast<VersionLookup*>(palloc0(sizeof(VersionLookup)));
     read_ledger(true, [&](Relation ledger, Snapshot snapshot) {
-        find_version_in(ledger, snapshot, key, key_len, caller, &lookup->existing);
-        highest_applied_in(ledger, snapshot, key, key_len, caller, &lookup->higher);
+        Relation by_version = open_version_index(ledger);
+        find_version_in(ledger, by_version, snapshot, key, key_len, caller, &lookup->existing);
+        highest_applied_in(ledger, by_version, snapshot, key, key_len, caller, &lookup->higher);
+        index_close(by_version, AccessShareLock);
     });
     return lookup;
 }
@@ -392,7 +392,9 @@ LedgerRow* highest_applied_above(const char* key, int key_len, bool fresh_snapsh
     MemoryContext caller = CurrentMemoryContext;
     LedgerRow* row = static_cast<LedgerRow*>(palloc0(sizeof(LedgerRow)));
     read_ledger(fresh_snapshot, [&](Relation ledger, Snapshot snapshot) {
-        highest_applied_in(ledger, snapshot, key, key_len, caller, row);
+        Relation by_version = open_version_index(ledger);
+        highest_applied_in(ledger, by_version, snapshot, key, key_len, caller, row);
+        index_close(by_version, AccessShareLock);
     });
     return row;
 }
