@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <charconv>
 #include <new>
 #include <stdexcept>
 
@@ -44,13 +45,40 @@ FieldHasher::FieldHasher() : ctx_(EVP_MD_CTX_new()) {
 
 FieldHasher::~FieldHasher() { EVP_MD_CTX_free(as_ctx(ctx_)); }
 
+constexpr std::size_t kGatheredBytes = 4096;
+
+void FieldHasher::flush() {
+    if (pending_.empty()) return;
+    if (EVP_DigestUpdate(as_ctx(ctx_), pending_.data(), pending_.size()) != 1)
+        throw std::runtime_error("SHA-256 update failed");
+    pending_.clear();
+}
+
 void FieldHasher::update(const void* data, std::size_t size) {
+    if (pending_.size() + size <= kGatheredBytes) {
+        pending_.append(static_cast<const char*>(data), size);
+        return;
+    }
+    flush();
     if (EVP_DigestUpdate(as_ctx(ctx_), data, size) != 1)
         throw std::runtime_error("SHA-256 update failed");
 }
 
+namespace {
+
+// "<kind><decimal length>:", the header every field is hashed behind.
+std::string_view field_header(char kind, std::size_t length, char (&buffer)[24]) {
+    buffer[0] = kind;
+    char* end = std::to_chars(buffer + 1, buffer + sizeof(buffer) - 1, length).ptr;
+    *end++ = ':';
+    return std::string_view(buffer, static_cast<std::size_t>(end - buffer));
+}
+
+}  // namespace
+
 void FieldHasher::add(std::string_view value) {
-    const std::string header = "s" + std::to_string(value.size()) + ":";
+    char buffer[24];
+    const std::string_view header = field_header('s', value.size(), buffer);
     update(header.data(), header.size());
     update(value.data(), value.size());
 }
@@ -65,13 +93,16 @@ void FieldHasher::add(const std::optional<std::string>& value) {
 void FieldHasher::add_null() { update("n0:", 3); }
 
 void FieldHasher::add(std::int64_t value) {
-    const std::string text = std::to_string(value);
-    const std::string header = "i" + std::to_string(text.size()) + ":";
+    char text[24];
+    const std::size_t size = static_cast<std::size_t>(std::to_chars(text, text + sizeof(text), value).ptr - text);
+    char buffer[24];
+    const std::string_view header = field_header('i', size, buffer);
     update(header.data(), header.size());
-    update(text.data(), text.size());
+    update(text, size);
 }
 
 std::string FieldHasher::hex_digest() {
+    flush();
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     if (EVP_DigestFinal_ex(as_ctx(ctx_), digest, &size) != 1)

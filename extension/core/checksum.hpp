@@ -57,7 +57,12 @@ public:
 
 private:
     void update(const void* data, std::size_t size);
+    void flush();
     void* ctx_;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay out of here
+    // Small fields gather here and reach OpenSSL in one call: a ledger row is
+    // some thirty short pieces, and each EVP_DigestUpdate costs more than
+    // hashing a short piece.  A large value (a script) goes straight through.
+    std::string pending_;
 };
 
 // One ledger row as hashed into the chain: every column except id and hash.
