@@ -41,6 +41,17 @@ SELECT id,
   FROM ok;
 $m$) $q$);
 
+-- The same for DDL, which runs from the tree the split parsed: the error's
+-- position is moved into the statement (line 5), and an error without one
+-- names the statement as SPI would.
+SELECT * FROM try($q$ SELECT migrate_apply('001', $m$
+CREATE TABLE ok (id int);
+
+CREATE TABLE bad (id int,
+    amount nosuchtype);
+$m$) $q$);
+SELECT * FROM try($q$ SELECT migrate_apply('001', E'CREATE TABLE ok (id int);\nCREATE TABLE ok (id int);') $q$);
+
 -- Syntax errors: the statement number, line and column in the script.
 SELECT * FROM try($q$ SELECT migrate_apply('001', E'CREATE TABLE a (id int);\n\nCREATE TABLEE b ();') $q$);
 SELECT * FROM try($q$ SELECT migrate_apply('001', E'SELECT 1;\nSELECT $x$ never closed') $q$);
@@ -50,6 +61,7 @@ SELECT * FROM try($q$ SELECT migrate_apply('001', E'SELECT 1;\n/* never closed')
 \x off
 \set VERBOSITY default
 SELECT migrate_apply('001', E'CREATE TABLE a (id int);\n\nCREATE TABLEE b ();');
+SELECT migrate_apply('001', E'CREATE TABLE a (id int);\nCREATE TABLE b (id int,\n  amount nosuchtype);');
 \x on
 
 -- Refused before anything runs: transaction control other than one wrapper,

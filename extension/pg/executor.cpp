@@ -11,8 +11,12 @@ extern "C" {
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "tcop/dest.h"
+#include "tcop/pquery.h"
+#include "tcop/utility.h"
 #include "utils/backend_status.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
 }
 
 namespace pgm::pg {
@@ -56,6 +60,96 @@ void report_progress(const ExecutionRequest* request, const ScriptStatement* st)
     pfree(activity);  // millions of statements: nothing may pile up per statement
 }
 
+// ------------------------------------------- DDL run from the parsed tree
+//
+// SPI would parse a statement's text again, analyse and "plan" it; for a
+// utility statement that parse analysis only wraps (nearly all DDL) the
+// result is the tree the split already parsed, handed to ProcessUtility.  So
+// such statements go to ProcessUtility directly, the way SPI runs them: a
+// fresh snapshot when the statement needs one, the command counter advanced
+// before and after, the tree protected (readOnlyTree), an atomic context, and
+// an error reported as SPI reports it (a position inside the statement, or a
+// "SQL statement" context line).
+
+// Parse analysis does more than wrap these (or SPI refuses them its own way:
+// COPY to the client, transaction control): they go through SPI.
+bool runs_from_tree(const ScriptStatement* st) {
+    if (st->tree == nullptr) return false;
+    switch (nodeTag(castNode(RawStmt, st->tree)->stmt)) {
+        case T_InsertStmt:
+        case T_DeleteStmt:
+        case T_UpdateStmt:
+        case T_MergeStmt:
+        case T_SelectStmt:
+        case T_ReturnStmt:
+        case T_PLAssignStmt:
+        case T_DeclareCursorStmt:
+        case T_ExplainStmt:
+        case T_CreateTableAsStmt:
+        case T_CallStmt:
+        case T_CopyStmt:
+        case T_TransactionStmt:
+            return false;
+        default:
+            return true;
+    }
+}
+
+struct TreeStatement {
+    const ParsedScript* script;
+    const ScriptStatement* st;
+};
+
+// The tree's locations are in the whole script: a position is moved into the
+// statement, as an internal position of its text (where SPI would put it).
+void tree_statement_error_context(void* arg) {
+    const TreeStatement* t = static_cast<const TreeStatement*>(arg);
+    const int position = geterrposition();
+    if (position > 0) {
+        const int before = pg_mbstrlen_with_len(t->script->script, t->st->start);
+        errposition(0);
+        internalerrposition(position - before);
+        internalerrquery(t->st->text);
+    } else {
+        errcontext("SQL statement \"%s\"", t->st->text);
+    }
+}
+
+void run_from_tree(const ParsedScript* script, const ScriptStatement* st, MemoryContext scratch) {
+    TreeStatement t{script, st};
+    ErrorContextCallback callback;
+    callback.callback = tree_statement_error_context;
+    callback.arg = &t;
+    callback.previous = error_context_stack;
+    error_context_stack = &callback;
+    MemoryContext caller = MemoryContextSwitchTo(scratch);
+
+    RawStmt* raw = castNode(RawStmt, st->tree);
+    PlannedStmt* pstmt = makeNode(PlannedStmt);
+    pstmt->commandType = CMD_UTILITY;
+    pstmt->canSetTag = true;
+    pstmt->utilityStmt = raw->stmt;
+    pstmt->stmt_location = raw->stmt_location;
+    pstmt->stmt_len = raw->stmt_len;
+    const bool needs_snapshot = PlannedStmtRequiresSnapshot(pstmt);
+    if (needs_snapshot) {
+        PushActiveSnapshot(GetTransactionSnapshot());
+        CommandCounterIncrement();
+        UpdateActiveSnapshotCommandId();
+    }
+    QueryCompletion qc;
+    InitializeQueryCompletion(&qc);
+    // true: the tree is copied before anything scribbles on it (a dry run
+    // followed by the real one runs the same script twice).
+    ProcessUtility(pstmt, script->script, true, PROCESS_UTILITY_QUERY, nullptr, nullptr, None_Receiver, &qc);
+    CommandCounterIncrement();
+    if (needs_snapshot) PopActiveSnapshot();
+
+    MemoryContextSwitchTo(caller);
+    MemoryContextReset(scratch);
+    error_context_stack = callback.previous;
+}
+
 }  // namespace
 
 bool another_backend_runs_a_migration() {
@@ -81,6 +175,9 @@ void execute_statements(const ExecutionRequest* request) {
     callback.previous = error_context_stack;
     error_context_stack = &callback;
 
+    // What a statement run from its tree allocates, reset after each (SPI's
+    // own statements use SPI's executor context the same way).
+    MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "pg_migrate statement", ALLOCSET_DEFAULT_SIZES);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
 
     SPIExecuteOptions options;
@@ -105,6 +202,11 @@ void execute_statements(const ExecutionRequest* request) {
             if (evidence != nullptr) evidence_statement_locked(evidence);
             attribute_statement(st->number, st->text);
             watch_for_unseen_ddl();
+            if (runs_from_tree(st)) {
+                run_from_tree(request->script, st, scratch);
+                if (evidence != nullptr) evidence_after_statement(evidence, 0);  // as SPI counts DDL
+                continue;
+            }
             int rc = SPI_execute_extended(st->text, &options);
             if (rc < 0)
                 ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
@@ -121,6 +223,7 @@ void execute_statements(const ExecutionRequest* request) {
     PG_END_TRY();
 
     SPI_finish();
+    MemoryContextDelete(scratch);
     error_context_stack = callback.previous;
 }
 

@@ -237,6 +237,7 @@ struct Collector {
     ScriptFacts* facts;    // NULL: not classified
     MemoryContext caller;  // where statements live
     MemoryContext lexer;   // scratch, reset per statement
+    bool keep_trees;       // the script is short: its trees stay (ScriptStatement::tree)
 };
 
 // Adds the statements of `raw`, parsed from `piece`, which starts at byte
@@ -275,6 +276,7 @@ void collect(Collector* c, List* raw, const char* piece, int piece_length, int b
         st->not_in_transaction = not_in_transaction_reason(rs->stmt);
         st->unsupported = unsupported_reason(rs->stmt);
         if (c->facts != nullptr) st->analysis = analyze_statement(rs->stmt, c->facts);
+        st->tree = c->keep_trees && base == 0 ? reinterpret_cast<Node*>(rs) : nullptr;
         parsed->count++;
     }
 }
@@ -409,7 +411,7 @@ bool parse_in_pieces(Collector* c, const char* script, int length, MemoryContext
         MemoryContextSwitchTo(c->caller);
         if (!parsed) return false;
         collect(c, p.raw, p.text, end - offset, offset);
-        MemoryContextReset(trees);
+        if (!c->keep_trees) MemoryContextReset(trees);
         offset = end;
     }
     return true;
@@ -417,7 +419,7 @@ bool parse_in_pieces(Collector* c, const char* script, int length, MemoryContext
 
 Collector new_collector(ParsedScript* parsed, bool classify) {
     Collector c{parsed, 64, LineCursor{parsed->script, 0, 1, 1}, classify ? new_script_facts() : nullptr,
-                CurrentMemoryContext, nullptr};
+                CurrentMemoryContext, nullptr, parsed->length <= kTreesKeptBytes};
     c.lexer = AllocSetContextCreate(c.caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
     parsed->count = 0;
     parsed->statements = static_cast<ScriptStatement*>(palloc0(sizeof(ScriptStatement) * c.capacity));
@@ -452,7 +454,7 @@ ParsedScript* parse(const char* script, int* error_position, bool classify) {
         collect(&c, raw, script, parsed->length, 0);
     }
     MemoryContextDelete(c.lexer);
-    MemoryContextDelete(trees);
+    if (!c.keep_trees) MemoryContextDelete(trees);  // else it goes with the caller's context
     return parsed;
 }
 

@@ -28,7 +28,14 @@ struct ScriptStatement {
     const char* not_in_transaction;  // e.g. "CREATE INDEX CONCURRENTLY", or NULL
     const char* unsupported;         // why it can never run in a migration, or NULL
     StatementAnalysis* analysis;     // its risks and locks (parse_and_classify_script), or NULL
+    // Its RawStmt, locations relative to the whole script, for scripts of up
+    // to kTreesKeptBytes (executor.cpp runs DDL from it without parsing the
+    // text again); NULL for longer scripts, whose trees are parsed and freed
+    // piece by piece.
+    Node* tree;
 };
+
+inline constexpr int kTreesKeptBytes = 64 * 1024;
 
 struct ParsedScript {
     const char* script;
