@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # pg_migrate beside the peer migration tools, in one run of ../shared/bench.
 #
-#   bash bench/peer_bench.sh [-n N] [peer ...]      default: -n 1000, peers below
+#   bash bench/peer_bench.sh [-n N] [--rounds R] [peer ...]   default: -n 1000, peers below
+#
+# --rounds R (R > 1): the harness runs R times with one timed apply per peer
+# each, the peers' order rotated from round to round, and bench/peer_rounds.py
+# sums up: per peer the median of its rounds, and pg_migrate's ratio to
+# psql -1 taken within each round.  The harness times its peers one after the
+# other, so on a machine whose disk drifts by 2x within minutes one run lands
+# the drift on whole tools; rounds spread it over all of them.
 #
 # Copies ../shared/bench into a scratch directory (shared/ stays untouched),
 # adds pg_migrate as a peer in define_peer() (the harness's documented way),
@@ -13,10 +20,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 shared="$root/../shared/bench"
 n=1000
+rounds=1
 peers=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) n="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     *) peers+=("$1"); shift ;;
   esac
 done
@@ -51,5 +60,21 @@ cd "$work"
 bash setup-peers.sh >/dev/null
 bash start-pg.sh >/dev/null
 trap 'cd "$work" && bash stop-pg.sh >/dev/null; rm -rf "$work"' EXIT
-bash run-bench.sh -n "$n" --no-drift "${peers[@]}"
-python3 summarize.py "${PEERBENCH:-/tmp/peerbench}/results/n$n"
+if [ "$rounds" -le 1 ]; then
+  bash run-bench.sh -n "$n" --no-drift "${peers[@]}"
+  python3 summarize.py "${PEERBENCH:-/tmp/peerbench}/results/n$n"
+  exit 0
+fi
+stamp=$(date -u +%Y%m%dT%H%M%S)
+dirs=()
+for r in $(seq "$rounds"); do
+  k=$(( (r - 1) % ${#peers[@]} ))
+  order=("${peers[@]:k}" "${peers[@]:0:k}")
+  echo "== round $r of $rounds: ${order[*]}"
+  # One timed apply per peer and round; verify is timed once (its pilot run).
+  TAG="rounds-$stamp-$r" APPLY_MIN_RUNS=1 APPLY_MAX_RUNS=1 VERIFY_BUDGET=0 \
+    bash run-bench.sh -n "$n" --no-drift "${order[@]}" >"$work/round-$r.log" 2>&1 ||
+    { echo "round $r failed:" >&2; tail -20 "$work/round-$r.log" >&2; exit 1; }
+  dirs+=("${PEERBENCH:-/tmp/peerbench}/results/n$n-rounds-$stamp-$r")
+done
+python3 "$root/bench/peer_rounds.py" "${dirs[@]}"
