@@ -8,8 +8,10 @@ passed=0; failed=0
 check() { if [ "$2" = "$3" ]; then passed=$((passed+1)); echo "ok - $1"; else failed=$((failed+1)); echo "not ok - $1"; diff <(echo "$2") <(echo "$3") | head -40; fi; }
 
 # Everything that makes up the installed extension, as text: member objects with
-# their definitions, columns, constraints, indexes, triggers, privileges, and
-# the configuration tables pg_dump keeps.
+# their definitions and comments, columns (and their order), constraints,
+# indexes, triggers, privileges, and the configuration tables pg_dump keeps.
+# A fresh install runs pg_migrate--<default>.sql, the rolled-up script; an
+# upgraded one pg_migrate--0.1.sql and every upgrade script after it.
 read -r -d '' shape <<'SQL' || true
 WITH members AS (
     SELECT d.classid, d.objid, d.objsubid
@@ -30,6 +32,14 @@ SELECT 'column ' || c.oid::regclass || '.' || a.attname || ' ' || format_type(a.
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
  WHERE n.nspname = 'migrate'
+UNION ALL
+SELECT 'columns in order ' || c.oid::regclass || ' ' || string_agg(a.attname, ',' ORDER BY a.attnum)
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'migrate'::regnamespace AND c.relkind = 'r'
+ GROUP BY c.oid
+UNION ALL
+SELECT 'comment ' || pg_describe_object(d.classoid, d.objoid, d.objsubid) || ' ' || d.description
+  FROM pg_description d JOIN members m ON m.classid = d.classoid AND m.objid = d.objoid
 UNION ALL
 SELECT 'constraint ' || conrelid::regclass || ' ' || pg_get_constraintdef(oid)
   FROM pg_constraint WHERE connamespace = 'migrate'::regnamespace
