@@ -28,3 +28,13 @@ RESET search_path;
 -- And the extension can go away cleanly.
 DROP EXTENSION pg_migrate;
 SELECT count(*) FROM pg_namespace WHERE nspname = 'migrate';
+
+-- An older version brought up to date within one session: migrate_apply's
+-- row gains columns on the way (0.7), and the session returns the new row.
+CREATE EXTENSION pg_migrate VERSION '0.6';
+SELECT status, statements FROM migrate_apply('001', 'CREATE TABLE before_update (id int)');
+ALTER EXTENSION pg_migrate UPDATE;
+SELECT status, statements, risk FROM migrate_apply('002', 'CREATE TABLE after_update (id int)');
+SELECT version, status, risk FROM migrate.ledger ORDER BY id;
+DROP EXTENSION pg_migrate;
+DROP TABLE before_update, after_update;

@@ -11,12 +11,51 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 }
 
 namespace pgm::pg {
+namespace {
+
+// The row type migrate_apply (or migrate_apply_repeatable) returns, kept per
+// backend: get_call_result_type() reads the function's pg_proc row and builds
+// the descriptor from its OUT parameters every time, which cost more than the
+// rest of returning the row.  Any change to pg_proc drops it.
+TupleDesc kept_result_desc;
+Oid kept_result_function = InvalidOid;
+bool result_desc_callback_registered = false;
+
+void forget_result_desc(Datum, int, uint32) {
+    if (kept_result_desc != nullptr) FreeTupleDesc(kept_result_desc);
+    kept_result_desc = nullptr;
+    kept_result_function = InvalidOid;
+}
+
+TupleDesc apply_result_desc(FunctionCallInfo fcinfo) {
+    const Oid function = fcinfo->flinfo->fn_oid;
+    if (kept_result_desc != nullptr && kept_result_function == function) return kept_result_desc;
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "migrate_apply must return a composite type");
+    if (!result_desc_callback_registered) {
+        CacheRegisterSyscacheCallback(PROCOID, forget_result_desc, Datum(0));
+        result_desc_callback_registered = true;
+    }
+    forget_result_desc(Datum(0), PROCOID, 0);
+    MemoryContext caller = MemoryContextSwitchTo(CacheMemoryContext);
+    TupleDesc kept = CreateTupleDescCopy(desc);
+    MemoryContextSwitchTo(caller);
+    kept_result_desc = BlessTupleDesc(kept);
+    kept_result_function = function;
+    return kept_result_desc;
+}
+
+}  // namespace
 
 bool arg_is_null(FunctionCallInfo fcinfo, int n) {
     return n >= PG_NARGS() || PG_ARGISNULL(n);
@@ -56,11 +95,6 @@ Datum steps_begin_result(FunctionCallInfo fcinfo, const StepsBeginResult* result
 }
 
 Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome) {
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-        elog(ERROR, "migrate_apply must return a composite type");
-    desc = BlessTupleDesc(desc);
-
     Interval* duration = static_cast<Interval*>(palloc0(sizeof(Interval)));
     duration->time = outcome->duration_us;
 
@@ -76,6 +110,9 @@ Datum apply_result(FunctionCallInfo fcinfo, const ApplyOutcome* outcome) {
     values[6] = BoolGetDatum(outcome->out_of_order);
     values[7] = outcome->risk ? CStringGetTextDatum(outcome->risk) : (Datum)0;
     values[8] = outcome->report_json ? DirectFunctionCall1(jsonb_in, CStringGetDatum(outcome->report_json)) : (Datum)0;
+    // Last: nothing between here and heap_form_tuple reads the catalogs (and
+    // so nothing can take in an invalidation that frees the descriptor).
+    TupleDesc desc = apply_result_desc(fcinfo);
     if (desc->natts != 7 && desc->natts != 9) elog(ERROR, "migrate_apply: unexpected result type");
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
