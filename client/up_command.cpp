@@ -29,6 +29,9 @@ using Clock = std::chrono::steady_clock;
 // The extension's ledger lock (pg/ledger.cpp): "pg_migra" as a bigint.
 constexpr const char* kLedgerLockKey = "x'70675f6d69677261'::pg_catalog.int8";
 
+// Files from this size on are read ahead by a thread of their own.
+constexpr std::uintmax_t kReadAheadBytes = 1 << 20;
+
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -332,7 +335,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     }
     const auto run_start = Clock::now();
     std::size_t done = 0;
-    // The next migration's file is read while the server runs the current one.
+    // The next migration's file (when large) is read while the server runs the current one.
     std::future<MigrationScripts> next_scripts;
     for (std::size_t i = 0; i < pending.size(); ++i) {
         const Migration& m = *pending[i]->file;
@@ -341,8 +344,14 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         MigrationScripts scripts;
         try {
             scripts = next_scripts.valid() ? next_scripts.get() : load_scripts(m);
-            if (i + 1 < pending.size())
-                next_scripts = std::async(std::launch::async, load_scripts, std::cref(*pending[i + 1]->file));
+            if (i + 1 < pending.size()) {
+                // A large file is read by a thread while the server runs this
+                // migration; a small one when its turn comes (starting a
+                // thread costs more than reading it).
+                const Migration& next = *pending[i + 1]->file;
+                next_scripts = std::async(next.size >= kReadAheadBytes ? std::launch::async : std::launch::deferred,
+                                          load_scripts, std::cref(next));
+            }
         } catch (const std::exception& e) {
             term.end_progress();
             if (one_transaction) db.run("ROLLBACK");
