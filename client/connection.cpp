@@ -83,28 +83,59 @@ Result Connection::exec_refs(const std::string& sql, const std::vector<const std
                                 values.data(), nullptr, nullptr, 0));
 }
 
-Result Connection::exec_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params) {
+const std::string& Connection::prepared_name(const std::string& sql, int params) {
     auto found = prepared_.find(sql);
     if (found == prepared_.end()) {
         const std::string name = "pg_migrate_" + std::to_string(prepared_.size() + 1);
-        checked(PQprepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr));
+        checked(PQprepare(conn_.get(), name.c_str(), sql.c_str(), params, nullptr));
         found = prepared_.emplace(sql, name).first;
     }
+    return found->second;
+}
+
+Result Connection::exec_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params) {
+    const std::string& name = prepared_name(sql, static_cast<int>(params.size()));
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto* p : params) values.push_back(p ? p->c_str() : nullptr);
-    return checked(PQexecPrepared(conn_.get(), found->second.c_str(), static_cast<int>(values.size()),
-                                  values.data(), nullptr, nullptr, 0));
+    return checked(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                  nullptr, 0));
+}
+
+void Connection::send_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params) {
+    const std::string& name = prepared_name(sql, static_cast<int>(params.size()));
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto* p : params) values.push_back(p ? p->c_str() : nullptr);
+    if (PQsendQueryPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                            nullptr, 0) != 1)
+        throw lost();
+}
+
+// As PQexecPrepared ends: every result until the NULL that follows the
+// statement's; an error, when there is one, is what counts.
+Result Connection::finish_sent() {
+    PGresult* kept = nullptr;
+    for (PGresult* raw; (raw = PQgetResult(conn_.get())) != nullptr;) {
+        if (kept != nullptr && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+            PQclear(raw);
+            continue;
+        }
+        PQclear(kept);
+        kept = raw;
+    }
+    return checked(kept);
+}
+
+ConnectionError Connection::lost() const {
+    std::string message = PQerrorMessage(conn_.get());
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    return ConnectionError(message.empty() ? "the connection to the server was lost" : message);
 }
 
 std::vector<Connection::Pipelined> Connection::exec_pipelined(
     const std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>>& statements) {
     PGconn* conn = conn_.get();
-    auto lost = [&]() {
-        std::string message = PQerrorMessage(conn);
-        while (!message.empty() && message.back() == '\n') message.pop_back();
-        return ConnectionError(message.empty() ? "the connection to the server was lost" : message);
-    };
     if (PQenterPipelineMode(conn) != 1) throw lost();
     for (const auto& [sql, params] : statements) {
         std::vector<const char*> values;
@@ -138,11 +169,7 @@ void Connection::run_top_level(const std::string& statement) {
 
 Result Connection::checked(PGresult* raw) {
     Result result(raw);
-    if (raw == nullptr || PQstatus(conn_.get()) == CONNECTION_BAD) {
-        std::string message = PQerrorMessage(conn_.get());
-        while (!message.empty() && message.back() == '\n') message.pop_back();
-        throw ConnectionError(message.empty() ? "the connection to the server was lost" : message);
-    }
+    if (raw == nullptr || PQstatus(conn_.get()) == CONNECTION_BAD) throw lost();
     const ExecStatusType status = PQresultStatus(raw);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw ServerError(raw);
     return result;

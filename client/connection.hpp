@@ -68,6 +68,12 @@ public:
     // `sql` and executed by name afterwards: the server parses and plans a
     // statement run once per migration only once per run.
     Result exec_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params);
+    // The same in two halves, so the caller can work while the server runs
+    // the statement: send_prepared_refs() returns once the statement is sent,
+    // finish_sent() waits for its result (or throws its error).  Nothing else
+    // may be sent in between.
+    void send_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params);
+    Result finish_sent();
     // Sends several statements in one round trip (libpq's pipeline mode),
     // each in an implicit transaction of its own, and returns each one's
     // result or the server's error for it: one failing does not stop the
@@ -95,6 +101,8 @@ public:
 private:
     // Takes ownership of `raw`; throws ConnectionError or ServerError for a failed one.
     Result checked(PGresult* raw);
+    ConnectionError lost() const;
+    const std::string& prepared_name(const std::string& sql, int params);
     static void on_notice(void* self, const PGresult* result);
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
     std::vector<std::string> notices_;

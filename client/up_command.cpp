@@ -335,7 +335,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     }
     const auto run_start = Clock::now();
     std::size_t done = 0;
-    // The next migration's file (when large) is read while the server runs the current one.
+    // The next migration's file, read while the server runs the current one.
     std::future<MigrationScripts> next_scripts;
     for (std::size_t i = 0; i < pending.size(); ++i) {
         const Migration& m = *pending[i]->file;
@@ -345,9 +345,10 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         try {
             scripts = next_scripts.valid() ? next_scripts.get() : load_scripts(m);
             if (i + 1 < pending.size()) {
-                // A large file is read by a thread while the server runs this
-                // migration; a small one when its turn comes (starting a
-                // thread costs more than reading it).
+                // The next file is read while the server runs this migration:
+                // a large one by a thread of its own, a small one by this
+                // thread once the migration is sent (starting a thread costs
+                // more than reading a small file).
                 const Migration& next = *pending[i + 1]->file;
                 next_scripts = std::async(next.size >= kReadAheadBytes ? std::launch::async : std::launch::deferred,
                                           load_scripts, std::cref(next));
@@ -376,17 +377,23 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 // outside its up section, which the server does not see).
                 const std::optional<std::string> allow = migration_allow(up, scripts);
                 const std::string* allow_ref = allow ? &*allow : nullptr;
-                Result r = m.repeatable
-                    ? db.exec_prepared_refs(std::string("SELECT status, statements, ") + risk_columns +
-                                       " FROM pg_catalog.migrate_apply_repeatable($1, $2, "
-                                       "down => $3, verify => $4, allow => $5::pg_catalog.text[])",
-                                   {&m.name, &scripts.up, down, verify, allow_ref})
-                    : db.exec_prepared_refs(std::string("SELECT status, statements, ") + risk_columns +
-                                       " FROM pg_catalog.migrate_apply($1, $2, name => $3, "
-                                       "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
-                                       "allow => $7::pg_catalog.text[])",
-                                   {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down, verify,
-                                    &out_of_order, allow_ref});
+                if (m.repeatable)
+                    db.send_prepared_refs(std::string("SELECT status, statements, ") + risk_columns +
+                                              " FROM pg_catalog.migrate_apply_repeatable($1, $2, "
+                                              "down => $3, verify => $4, allow => $5::pg_catalog.text[])",
+                                          {&m.name, &scripts.up, down, verify, allow_ref});
+                else
+                    db.send_prepared_refs(std::string("SELECT status, statements, ") + risk_columns +
+                                              " FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                                              "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
+                                              "allow => $7::pg_catalog.text[])",
+                                          {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down,
+                                           verify, &out_of_order, allow_ref});
+                // The next (small) file is read while the server runs this migration.
+                if (next_scripts.valid() &&
+                    next_scripts.wait_for(std::chrono::seconds(0)) == std::future_status::deferred)
+                    next_scripts.wait();
+                Result r = db.finish_sent();
                 Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
                           static_cast<long>(seconds_since(start) * 1000), r.is_null(0, 2) ? "" : r.get(0, 2),
                           nullptr};
