@@ -93,15 +93,6 @@ const std::string& Connection::prepared_name(const std::string& sql, int params)
     return found->second;
 }
 
-Result Connection::exec_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params) {
-    const std::string& name = prepared_name(sql, static_cast<int>(params.size()));
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto* p : params) values.push_back(p ? p->c_str() : nullptr);
-    return checked(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                                  nullptr, 0));
-}
-
 void Connection::send_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params) {
     const std::string& name = prepared_name(sql, static_cast<int>(params.size()));
     std::vector<const char*> values;

@@ -65,13 +65,11 @@ public:
     Result exec_refs(const std::string& sql, const std::vector<const std::string*>& params);
 
     // The same, prepared on the server the first time this connection runs
-    // `sql` and executed by name afterwards: the server parses and plans a
-    // statement run once per migration only once per run.
-    Result exec_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params);
-    // The same in two halves, so the caller can work while the server runs
-    // the statement: send_prepared_refs() returns once the statement is sent,
-    // finish_sent() waits for its result (or throws its error).  Nothing else
-    // may be sent in between.
+    // `sql` and executed by name afterwards (the server parses and plans a
+    // statement run once per migration only once per run), in two halves so
+    // the caller can work while the server runs it: send_prepared_refs()
+    // returns once the statement is sent, finish_sent() waits for its result
+    // (or throws its error).  Nothing else may be sent in between.
     void send_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params);
     Result finish_sent();
     // Sends several statements in one round trip (libpq's pipeline mode),
