@@ -65,7 +65,8 @@ SELECT migrate_apply('001', E'CREATE TABLE a (id int);\nCREATE TABLE b (id int,\
 \x on
 
 -- Refused before anything runs: transaction control other than one wrapper,
--- psql meta-commands, statements that cannot run in a transaction, COPY FROM STDIN.
+-- psql meta-commands, statements that cannot run in a transaction, COPY FROM STDIN
+-- with no data after it (psql_scripts.sql has COPY with its data).
 SELECT * FROM try($q$ SELECT migrate_apply('001', E'CREATE TABLE x1 ();\nCOMMIT;\nCREATE TABLE x2 ();') $q$);
 SELECT * FROM try($q$ SELECT migrate_apply('001', E'CREATE TABLE x1 ();\nROLLBACK;') $q$);
 SELECT * FROM try($q$ SELECT migrate_apply('001', E'CREATE TABLE x1 ();\nSAVEPOINT s;') $q$);
@@ -76,7 +77,7 @@ SELECT * FROM try($q$ SELECT migrate_apply('001', E'\\connect other\nCREATE TABL
 SELECT * FROM try($q$ SELECT migrate_apply('001', E'CREATE TABLE x1 (id int);\nCREATE INDEX CONCURRENTLY ON x1 (id);') $q$);
 SELECT * FROM try($q$ SELECT migrate_apply('001', E'VACUUM accounts;') $q$);
 SELECT * FROM try($q$ SELECT migrate_apply('001', E'ALTER SYSTEM SET work_mem = ''8MB'';') $q$);
-SELECT * FROM try($q$ SELECT migrate_apply('001', E'CREATE TABLE x1 (id int);\nCOPY x1 FROM STDIN;\n1\n\\.\n') $q$);
+SELECT * FROM try($q$ SELECT migrate_apply('001', E'CREATE TABLE x1 (id int);\nCOPY x1 FROM STDIN;') $q$);
 SELECT to_regclass('x1') AS x1, to_regclass('orders') AS orders, to_regclass('ok') AS ok;
 
 -- Empty scripts, bad versions, NULL arguments.

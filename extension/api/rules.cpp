@@ -85,12 +85,11 @@ StatementRange plan_statements(const std::string& label, const pg::ParsedScript&
                 statement_context(label, st));
         if (st.unsupported != nullptr)
             throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                            std::string(st.command) + " is not supported in a migration",
-                            std::string(st.unsupported) + " (statement " +
+                            std::string(st.unsupported) + " is not supported in a migration",
+                            std::string(st.unsupported_detail) + " (statement " +
                                 std::to_string(st.number) + ", line " + std::to_string(st.line) +
                                 ").",
-                            "Load the data with INSERT statements, or with COPY from a file the "
-                            "server can read.",
+                            st.unsupported_hint,
                             statement_context(label, st));
         if (st.not_in_transaction != nullptr) {
             const bool migration = role == ScriptRole::kMigration;

@@ -20,34 +20,6 @@ namespace {
                         std::to_string(where->statement) + ", line " + std::to_string(where->line));
 }
 
-// psql sends the lines after "COPY ... FROM STDIN;" as data; the server sees
-// them as SQL and fails on them.  When the statement before a syntax error is
-// such a COPY, that COPY is the real problem: name it.
-void refuse_inline_copy_data(const std::string& label, const std::string& script,
-                             const ErrorData* edata) {
-    const pg::ScriptLocation* where =
-        pg_call(pg::locate_script_position, script.c_str(), edata->cursorpos);
-    if (where->statement < 2) return;
-    const std::string before = script.substr(0, static_cast<std::size_t>(where->statement_start));
-    int ignored = 0;
-    pg::ParsedScript* prefix = nullptr;
-    try {
-        prefix = pg_call(pg::parse_script, before.c_str(), &ignored);
-    } catch (const PgError&) {
-        return;
-    }
-    if (prefix->count == 0) return;
-    const pg::ScriptStatement& last = prefix->statements[prefix->count - 1];
-    if (last.unsupported == nullptr || std::string(last.command) != "COPY") return;
-    throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                    "COPY ... FROM STDIN with inline data is not supported in a migration",
-                    std::string(last.unsupported) + "; the lines after it are not SQL.",
-                    "Load the data with INSERT statements, or with COPY from a file the server "
-                    "can read.",
-                    label + ", statement " + std::to_string(last.number) + ", line " +
-                        std::to_string(last.line) + ": COPY");
-}
-
 }  // namespace
 
 pg::ParsedScript* parse_script(const std::string& label, const std::string& script, bool classify) {
@@ -64,7 +36,6 @@ pg::ParsedScript* parse_script(const std::string& label, const std::string& scri
         } catch (const PgError&) {
         }
         if (meta != nullptr) refuse_meta_command(label, script, e.edata(), meta);
-        if (e.edata()->cursorpos > 0) refuse_inline_copy_data(label, script, e.edata());
         try {
             pg_call(pg::annotate_script_error, e.edata(), label.c_str(),
                     script.c_str());

@@ -54,10 +54,20 @@ int statement_count(const std::string& version, const pg::ParsedScript& parsed) 
                             "Remove the transaction control.", statement_context("migration " + version, st));
         if (st.unsupported != nullptr)
             throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                            std::string(st.command) + " is not supported in a migration",
-                            std::string(st.unsupported) + ".",
-                            "Load the data with INSERT statements, or with COPY from a file the "
-                            "server can read.",
+                            std::string(st.unsupported) + " is not supported in a migration",
+                            std::string(st.unsupported_detail) + ".",
+                            st.unsupported_hint,
+                            statement_context("migration " + version, st));
+        // The client sends each statement as a query of its own, and a
+        // statement's text does not carry the data that follows it.
+        if (st.copy_data != nullptr)
+            throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                            "COPY ... FROM STDIN with data cannot run in a migration applied outside a "
+                            "transaction",
+                            "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
+                                " loads the lines after it; outside a transaction each statement is sent "
+                                "on its own.",
+                            "Move the COPY and its data to a migration of its own.",
                             statement_context("migration " + version, st));
     }
     return parsed.count;

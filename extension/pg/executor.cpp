@@ -2,6 +2,7 @@
 #include "executor.hpp"
 
 #include "attribution.hpp"
+#include "inline_copy.hpp"
 #include "lock_wait.hpp"
 #include "schema_snapshot.hpp"
 #include "subtransaction.hpp"
@@ -202,6 +203,14 @@ void execute_statements(const ExecutionRequest* request) {
             if (evidence != nullptr) evidence_statement_locked(evidence);
             attribute_statement(st->number, st->text);
             watch_for_unseen_ddl();
+            if (st->copy_data != nullptr) {
+                MemoryContext caller = MemoryContextSwitchTo(scratch);
+                const uint64 rows = run_inline_copy(st);
+                MemoryContextSwitchTo(caller);
+                MemoryContextReset(scratch);
+                if (evidence != nullptr) evidence_after_statement(evidence, rows);
+                continue;
+            }
             if (runs_from_tree(st)) {
                 run_from_tree(request->script, st, scratch);
                 if (evidence != nullptr) evidence_after_statement(evidence, 0);  // as SPI counts DDL

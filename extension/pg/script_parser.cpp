@@ -1,6 +1,9 @@
 // PG zone: see script_parser.hpp.
 #include "script_parser.hpp"
 
+#include "psql_parts.hpp"
+#include "script_lexing.hpp"
+
 extern "C" {
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
@@ -65,26 +68,6 @@ int first_token_offset(const char* text, int length) {
     scanner_finish(scanner);
     return token == 0 ? length : location;
 }
-
-// Follows a script token by token and says which ';' ends a statement: one
-// outside parentheses (CREATE RULE ... DO (a; b)) and outside a BEGIN ATOMIC
-// body, where CASE ... END nests.
-struct StatementEnds {
-    int parens = 0;
-    int atomic_depth = 0;
-    int previous = 0;
-
-    bool ends_statement(int token) {
-        const bool ends = token == ';' && parens == 0 && atomic_depth == 0;
-        if (token == '(') parens++;
-        if (token == ')' && parens > 0) parens--;
-        if (token == ATOMIC && previous == BEGIN_P) atomic_depth = 1;
-        else if (atomic_depth > 0 && token == CASE) atomic_depth++;
-        else if (atomic_depth > 0 && token == END_P) atomic_depth--;
-        previous = token;
-        return ends;
-    }
-};
 
 bool option_is_true(List* options, const char* name, bool default_value) {
     ListCell* lc;
@@ -178,14 +161,21 @@ const char* not_in_transaction_reason(Node* stmt) {
     }
 }
 
-const char* unsupported_reason(Node* stmt) {
-    if (IsA(stmt, CopyStmt)) {
-        CopyStmt* copy = castNode(CopyStmt, stmt);
-        if (copy->filename == nullptr && !copy->is_program)
-            return copy->is_from ? "COPY ... FROM STDIN needs psql to send the data"
-                                 : "COPY ... TO STDOUT needs a client to receive the data";
+// What of `stmt` can never run in a migration (NULL: it can), why, and what
+// to do instead.  `has_data`: a COPY ... FROM STDIN has its data in the script.
+const char* unsupported_part(Node* stmt, bool has_data, ScriptStatement* st) {
+    if (!IsA(stmt, CopyStmt)) return nullptr;
+    CopyStmt* copy = castNode(CopyStmt, stmt);
+    if (copy->filename != nullptr || copy->is_program) return nullptr;
+    if (!copy->is_from) {
+        st->unsupported_detail = "COPY ... TO STDOUT sends rows to a client, and a migration has none";
+        st->unsupported_hint = "Remove the statement, or COPY to a file the server can write.";
+        return "COPY ... TO STDOUT";
     }
-    return nullptr;
+    if (has_data) return nullptr;
+    st->unsupported_detail = "COPY ... FROM STDIN reads its data from the lines after it, and none follow";
+    st->unsupported_hint = "Put the data on the lines after the statement and end it with a line \\., as psql and pg_dump do.";
+    return "COPY ... FROM STDIN without data";
 }
 
 StatementKind kind_of(Node* stmt) {
@@ -238,7 +228,22 @@ struct Collector {
     MemoryContext caller;  // where statements live
     MemoryContext lexer;   // scratch, reset per statement
     bool keep_trees;       // the script is short: its trees stay (ScriptStatement::tree)
+    const PsqlParts* psql_parts;  // NULL: the script has none
+    int next_copy;                // the next of psql_parts->copies to meet
 };
+
+// Gives a COPY ... FROM STDIN the data that follows it in the script.
+void attach_copy_data(Collector* c, ScriptStatement* st, Node* stmt) {
+    const PsqlParts* parts = c->psql_parts;
+    if (parts == nullptr || !is_copy_from_stdin(stmt)) return;
+    while (c->next_copy < parts->copy_count && parts->copies[c->next_copy].statement_start < st->start)
+        c->next_copy++;
+    if (c->next_copy == parts->copy_count || parts->copies[c->next_copy].statement_start != st->start) return;
+    const InlineCopy* copy = &parts->copies[c->next_copy++];
+    st->copy_data = c->parsed->script + copy->data_start;
+    st->copy_data_length = copy->data_end - copy->data_start;
+    st->copy_data_line = advance_to(&c->cursor, copy->data_start);
+}
 
 // Adds the statements of `raw`, parsed from `piece`, which starts at byte
 // `base` of the script.
@@ -274,7 +279,8 @@ void collect(Collector* c, List* raw, const char* piece, int piece_length, int b
         st->text = text;
         st->kind = kind_of(rs->stmt);
         st->not_in_transaction = not_in_transaction_reason(rs->stmt);
-        st->unsupported = unsupported_reason(rs->stmt);
+        attach_copy_data(c, st, rs->stmt);
+        st->unsupported = unsupported_part(rs->stmt, st->copy_data != nullptr, st);
         if (c->facts != nullptr) st->analysis = analyze_statement(rs->stmt, c->facts);
         st->tree = c->keep_trees && base == 0 ? reinterpret_cast<Node*>(rs) : nullptr;
         parsed->count++;
@@ -285,51 +291,6 @@ void collect(Collector* c, List* raw, const char* piece, int piece_length, int b
 // of a data migration are many times its size, so only one piece's trees
 // exist at a time.
 constexpr int kPieceBytes = 1 << 20;
-
-// Whether an error raised while lexing or parsing a piece is about the
-// script (syntax, literals, a feature the grammar refuses, a nesting limit),
-// which the whole-script parse then reports with its position in the script,
-// rather than about the server (out of memory, a cancel or shutdown, an I/O
-// or internal error), which must go on as it is.
-bool script_error(const ErrorData* error) {
-    switch (ERRCODE_TO_CATEGORY(error->sqlerrcode)) {
-        case ERRCODE_INSUFFICIENT_RESOURCES:
-        case ERRCODE_OPERATOR_INTERVENTION:
-        case ERRCODE_SYSTEM_ERROR:
-        case ERRCODE_INTERNAL_ERROR:
-        case ERRCODE_CONNECTION_EXCEPTION:
-            return false;
-        default:
-            return true;
-    }
-}
-
-// Runs `work` (lexing or parsing only: palloc'd memory is all it holds);
-// false when it raised an error that script_error() accepts, which is then
-// dropped.  The interrupt holdoff counts errfinish() zeroed are put back.
-bool without_script_errors(void (*work)(void*), void* arg) {
-    MemoryContext context = CurrentMemoryContext;
-    const uint32 interrupt_holdoff = InterruptHoldoffCount;
-    const uint32 cancel_holdoff = QueryCancelHoldoffCount;
-    volatile bool ok = true;
-    PG_TRY();
-    {
-        work(arg);
-    }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(context);
-        ErrorData* error = CopyErrorData();
-        if (!script_error(error)) PG_RE_THROW();
-        FlushErrorState();
-        FreeErrorData(error);
-        InterruptHoldoffCount = interrupt_holdoff;
-        QueryCancelHoldoffCount = cancel_holdoff;
-        ok = false;
-    }
-    PG_END_TRY();
-    return ok;
-}
 
 struct PieceEnd {
     const char* window;  // in: the text to look at
@@ -417,9 +378,16 @@ bool parse_in_pieces(Collector* c, const char* script, int length, MemoryContext
     return true;
 }
 
-Collector new_collector(ParsedScript* parsed, bool classify) {
-    Collector c{parsed, 64, LineCursor{parsed->script, 0, 1, 1}, classify ? new_script_facts() : nullptr,
-                CurrentMemoryContext, nullptr, parsed->length <= kTreesKeptBytes};
+Collector new_collector(ParsedScript* parsed, bool classify, const PsqlParts* psql_parts) {
+    Collector c{parsed,
+                64,
+                LineCursor{parsed->script, 0, 1, 1},
+                classify ? new_script_facts() : nullptr,
+                CurrentMemoryContext,
+                nullptr,
+                parsed->length <= kTreesKeptBytes,
+                psql_parts,
+                0};
     c.lexer = AllocSetContextCreate(c.caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
     parsed->count = 0;
     parsed->statements = static_cast<ScriptStatement*>(palloc0(sizeof(ScriptStatement) * c.capacity));
@@ -430,18 +398,21 @@ ParsedScript* parse(const char* script, int* error_position, bool classify) {
     ParsedScript* parsed = static_cast<ParsedScript*>(palloc0(sizeof(ParsedScript)));
     parsed->length = static_cast<int>(strlen(script));
     parsed->script = pnstrdup(script, parsed->length);  // the caller's buffer may not outlive us
-    script = parsed->script;
     *error_position = 0;
+    // The parser reads the script with COPY data and \restrict lines blanked
+    // (same offsets); statements point into the script itself.
+    PsqlParts* psql_parts = find_psql_parts(parsed->script, parsed->length);
+    script = psql_parts != nullptr ? psql_parts->masked : parsed->script;
 
     MemoryContext caller = CurrentMemoryContext;
     MemoryContext trees = AllocSetContextCreate(caller, "pg_migrate parse trees", ALLOCSET_DEFAULT_SIZES);
-    Collector c = new_collector(parsed, classify);
+    Collector c = new_collector(parsed, classify, psql_parts);
     if (!parse_in_pieces(&c, script, parsed->length, trees)) {
         // Parsed whole, the error (if any) is reported with its position in
         // the script; a warning's position must not stick to it.
         MemoryContextReset(trees);
         MemoryContextDelete(c.lexer);
-        c = new_collector(parsed, classify);
+        c = new_collector(parsed, classify, psql_parts);
         ErrorContextCallback callback;
         callback.callback = take_error_position;
         callback.arg = error_position;
@@ -455,6 +426,7 @@ ParsedScript* parse(const char* script, int* error_position, bool classify) {
     }
     MemoryContextDelete(c.lexer);
     if (!c.keep_trees) MemoryContextDelete(trees);  // else it goes with the caller's context
+    if (psql_parts != nullptr) pfree(psql_parts->masked);
     return parsed;
 }
 
@@ -483,6 +455,8 @@ ScriptLocation* locate_script_position(const char* script, int char_position) {
     // Lex the text before the position to find the statement it belongs to:
     // a ';' outside parentheses and outside a BEGIN ATOMIC body ends one.
     char* prefix = pnstrdup(script, offset);
+    const PsqlParts* psql_parts = find_psql_parts(prefix, offset);
+    if (psql_parts != nullptr) prefix = psql_parts->masked;
     core_yy_extra_type extra;
     core_YYSTYPE value;
     YYLTYPE location = 0;
@@ -584,6 +558,14 @@ const char* token_stream(const ParsedScript* parsed, int first, int last) {
             appendStringInfoChar(&out, '\n');
         }
         scanner_finish(scanner);
+        if (st->copy_data != nullptr) {  // COPY data is never cosmetic
+            char digits[MAXINT8LEN + 1];
+            appendStringInfoChar(&out, 'D');
+            appendBinaryStringInfo(&out, digits, pg_ulltoa_n(st->copy_data_length, digits));
+            appendStringInfoChar(&out, ':');
+            appendBinaryStringInfo(&out, st->copy_data, st->copy_data_length);
+            appendStringInfoChar(&out, '\n');
+        }
         appendStringInfoString(&out, "C1:;\n");
         MemoryContextSwitchTo(caller);
         MemoryContextReset(lexer);

@@ -26,7 +26,16 @@ struct ScriptStatement {
     const char* text;           // the statement, script[start, end)
     StatementKind kind;
     const char* not_in_transaction;  // e.g. "CREATE INDEX CONCURRENTLY", or NULL
-    const char* unsupported;         // why it can never run in a migration, or NULL
+    // What can never run in a migration ("COPY ... TO STDOUT"), or NULL; why,
+    // and what to do instead.
+    const char* unsupported;
+    const char* unsupported_detail;
+    const char* unsupported_hint;
+    // COPY ... FROM STDIN: its data, the lines after it up to a "\." line
+    // (psql_parts.hpp), pointing into ParsedScript::script; NULL otherwise.
+    const char* copy_data;
+    int copy_data_length;
+    int copy_data_line;  // 1-based line where the data starts
     StatementAnalysis* analysis;     // its risks and locks (parse_and_classify_script), or NULL
     // Its RawStmt, locations relative to the whole script, for scripts of up
     // to kTreesKeptBytes (executor.cpp runs DDL from it without parsing the

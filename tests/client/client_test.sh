@@ -529,6 +529,52 @@ wait "$holder" 2>/dev/null
 wait "$deployer"
 check "once the holder is gone, the waiting run applies" "0:001:applied,002:applied,003:applied" "$?:$(ledger)"
 
+# --- a plain pg_dump (schema and data) as the first migration -------------
+# What a team adopting pg_migrate on an existing database starts from: the
+# dump as psql would restore it, COPY data and \restrict lines included.
+fresh dump_baseline
+dump_src=pgm_client_dump_src
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $dump_src WITH (FORCE)" -c "CREATE DATABASE $dump_src" 2>/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d $dump_src <<'SQL'
+CREATE TYPE mood AS ENUM ('ok', 'meh');
+CREATE TABLE people (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, mood mood,
+                     note text, tags text[], born date);
+CREATE TABLE empty_one (id int);
+CREATE TABLE orders (id serial PRIMARY KEY, person bigint REFERENCES people, total numeric(10,2) CHECK (total >= 0));
+CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;
+CREATE FUNCTION total_of(p bigint) RETURNS numeric LANGUAGE sql AS $$ SELECT sum(total) FROM orders WHERE person = p $$;
+INSERT INTO people (name, mood, note, tags, born) VALUES
+  ('Ada', 'ok', E'tab\there; semi', '{a,"b c"}', '1815-12-10'),
+  ('Bo', NULL, E'line\nbreak \\ backslash', NULL, NULL),
+  ('Cé', 'meh', E'\\.', '{}', '2000-01-01');
+INSERT INTO orders (person, total) SELECT 1 + i % 3, i * 7.5 FROM generate_series(1, 50) AS i;
+SQL
+pg_dump --no-owner --no-privileges -d $dump_src -f "$dir/20240101000000_baseline.sql"
+rows_of() {  # database
+  psql -X -q -At -d "$1" -c "SELECT string_agg(format('%s|%s|%s|%s|%s|%s', id, name, mood, note, tags, born), ';' ORDER BY id) FROM people" \
+    -c "SELECT count(*), sum(total), max(id) FROM orders" -c "SELECT count(*) FROM empty_one" | paste -sd'#'
+}
+schema_of() {  # database: the dump's schema, without pg_migrate, comments and the random \restrict key
+  pg_dump --no-owner --no-privileges -s -N migrate -d "$1" |
+    grep -v -e '^\\\(un\)\?restrict ' -e 'pg_migrate' -e '^--' -e '^$'
+}
+run up --dir "$dir"
+check "a plain pg_dump with data applies as the first migration" "0:20240101000000:applied" "$rc:$(ledger)"
+check "... it holds \\restrict lines and COPY data" "2:3" \
+  "$(grep -c '^\\\(un\)\?restrict ' "$dir/20240101000000_baseline.sql"):$(grep -c '^COPY .* FROM stdin;$' "$dir/20240101000000_baseline.sql")"
+check "... the rows are the source's (tabs, newlines, backslashes, a value \\. , arrays, NULLs)" "$(rows_of $dump_src)" "$(rows_of $PGDATABASE)"
+check "... and so is the schema" "$(schema_of $dump_src)" "$(schema_of $PGDATABASE)"
+check "... the identity goes on after the dumped rows" "4" "$(q "INSERT INTO people (name) VALUES ('Di') RETURNING id")"
+pg_dump --no-owner --no-privileges -d $dump_src -f "$work/redump.sql"
+cp "$work/redump.sql" "$dir/20240101000000_baseline.sql"
+run up --dir "$dir"
+check "a new dump of the same database (another \\restrict key) is a cosmetic change" "0" "$rc"
+psql -X -q -d $dump_src -c "UPDATE people SET name = 'Ida' WHERE id = 1"
+pg_dump --no-owner --no-privileges -d $dump_src -f "$dir/20240101000000_baseline.sql"
+run up --dir "$dir"
+check "a dump with a changed row is an edited migration (exit 4)" "4" "$rc"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $dump_src WITH (FORCE)"
+
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE WITH (FORCE)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -31,6 +31,8 @@ my @fragments = (
 	'CREATE FUNCTION g_RAND() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END',
 	'DO $do$ BEGIN PERFORM 1; END $do$', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SAVEPOINT s',
 	'CREATE INDEX CONCURRENTLY i_RAND ON t_RAND (id)', 'VACUUM', "COPY t_RAND FROM STDIN",
+	"COPY t_RAND (id) FROM STDIN;\n1\n\\N\n\\.\n", "COPY t_RAND FROM STDIN (FORMAT csv);\n1,\"a\nb\"\n\\.\n",
+	"\\restrict k_RAND\n", "\\unrestrict k_RAND\n",
 	'SELECT "quoted ; ident"', "SELECT U&'\\0041'", "SELECT 'caf\xc3\xa9'", ';', ';;',
 	'SELECT (((((((((1)))))))))', 'SET search_path = public', 'SET LOCAL statement_timeout = 1000',
 	'SELECT 1/0', 'SELECT repeat(\'x\', 3)', "COMMENT ON TABLE t_RAND IS 'a ; b'",

@@ -1,0 +1,194 @@
+// PG zone: see psql_parts.hpp.
+#include "psql_parts.hpp"
+
+#include "script_lexing.hpp"
+
+extern "C" {
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "parser/scanner.h"
+#include "parser/scansup.h"
+// gram.h (token numbers) needs scanner.h's types first.
+#include "parser/gram.h"
+}
+
+#include <cstring>
+
+namespace pgm::pg {
+
+bool is_copy_from_stdin(Node* stmt) {
+    if (!IsA(stmt, CopyStmt)) return false;
+    const CopyStmt* copy = castNode(CopyStmt, stmt);
+    return copy->is_from && copy->filename == nullptr && !copy->is_program;
+}
+
+namespace {
+
+// COPY ... FROM STDIN always says "stdin"; a meta-command starts a line.
+bool might_hold_psql_parts(const char* script, int length) {
+    if (length == 0) return false;
+    if (script[0] == '\\' || memmem(script, length, "\n\\", 2) != nullptr) return true;
+    return strcasestr(script, "stdin") != nullptr;
+}
+
+// Offset of the '\n' ending the line that holds `offset`, or `length`.
+int end_of_line(const char* text, int length, int offset) {
+    const void* newline = memchr(text + offset, '\n', length - offset);
+    return newline != nullptr ? static_cast<int>(static_cast<const char*>(newline) - text) : length;
+}
+
+int start_of_next_line(const char* text, int length, int offset) {
+    const int end = end_of_line(text, length, offset);
+    return end < length ? end + 1 : length;
+}
+
+// "\restrict KEY" or "\unrestrict KEY": the line from its backslash.
+bool is_restrict_line(const char* line, int length) {
+    for (const char* word : {"\\restrict", "\\unrestrict"}) {
+        const int n = static_cast<int>(strlen(word));
+        if (length >= n && memcmp(line, word, n) == 0 && (length == n || scanner_isspace(line[n])))
+            return true;
+    }
+    return false;
+}
+
+// The line that ends COPY data, as psql reads it: "\." (a "\r" before the
+// newline allowed).
+bool is_end_of_data(const char* line, int length) {
+    return (length == 2 || (length == 3 && line[2] == '\r')) && line[0] == '\\' && line[1] == '.';
+}
+
+void blank(char* text, int from, int to) {
+    for (int i = from; i < to; i++)
+        if (text[i] != '\n') text[i] = ' ';
+}
+
+struct CopyCheck {
+    const char* text;
+    bool from_stdin;
+};
+
+void check_copy(void* arg) {
+    CopyCheck* check = static_cast<CopyCheck*>(arg);
+    List* raw = raw_parser(check->text, RAW_PARSE_DEFAULT);
+    check->from_stdin = list_length(raw) == 1 && is_copy_from_stdin(linitial_node(RawStmt, raw)->stmt);
+}
+
+// Whether text[start, end), one statement with its ';', is COPY ... FROM
+// STDIN.  One that does not parse is not: the parse of the script reports it.
+bool statement_is_copy_from_stdin(const char* text, int start, int end) {
+    CopyCheck check{pnstrdup(text + start, end - start), false};
+    without_script_errors(check_copy, &check);
+    pfree(const_cast<char*>(check.text));
+    return check.from_stdin;
+}
+
+struct Region {
+    int from;
+    int to;
+};
+
+struct Search {
+    const char* script;
+    int length;
+    Region* blanked;  // in script order
+    int blanked_count;
+    InlineCopy* copies;
+    int copy_count;
+    int capacity;  // of both arrays
+};
+
+void add_part(Search* s, Region region, const InlineCopy* copy) {
+    if (s->blanked_count == s->capacity) {
+        s->capacity *= 2;
+        s->blanked = static_cast<Region*>(repalloc(s->blanked, sizeof(Region) * s->capacity));
+        s->copies = static_cast<InlineCopy*>(repalloc(s->copies, sizeof(InlineCopy) * s->capacity));
+    }
+    s->blanked[s->blanked_count++] = region;
+    if (copy != nullptr) s->copies[s->copy_count++] = *copy;
+}
+
+// The data of the COPY whose ';' is at `semicolon`: from the next line up to
+// the "\." line, or to the end of the script; none when no line follows.
+// Blanked in the lexer's text.
+void take_copy_data(Search* s, char* lexed, int statement_start, int semicolon) {
+    const int data_start = start_of_next_line(s->script, s->length, semicolon);
+    if (data_start >= s->length) return;
+    int data_end = s->length;
+    int after = s->length;
+    for (int line = data_start; line < s->length;) {
+        const int end = end_of_line(s->script, s->length, line);
+        if (is_end_of_data(s->script + line, end - line)) {
+            data_end = line;
+            after = end < s->length ? end + 1 : s->length;
+            break;
+        }
+        line = end < s->length ? end + 1 : s->length;
+    }
+    // Blanked where the lexer has not been yet: flex scans its buffer in
+    // place (yy_scan_buffer), holding only the character after the ';'.
+    blank(lexed, data_start, after);
+    const InlineCopy copy{statement_start, data_start, data_end};
+    add_part(s, Region{data_start, after}, &copy);
+}
+
+void search(void* arg) {
+    Search* s = static_cast<Search*>(arg);
+    core_yy_extra_type extra;
+    core_YYSTYPE value;
+    YYLTYPE location = 0;
+    core_yyscan_t scanner = scanner_init(s->script, &extra, &ScanKeywords, ScanKeywordTokens);
+    char* lexed = extra.scanbuf;  // the lexer's own copy of the script
+    StatementEnds ends;
+    int statement_start = -1;
+    int first_token = 0;
+    int skip_until = -1;  // the rest of a \restrict line
+    for (;;) {
+        const int token = core_yylex(&value, &location, scanner);
+        if (token == 0) break;
+        if (location < skip_until) continue;
+        if (statement_start < 0) {
+            if (token == '\\') {
+                const int line_end = end_of_line(s->script, s->length, location);
+                if (!is_restrict_line(s->script + location, line_end - location)) break;  // refused by the parse
+                // The character after the backslash is held by flex: the
+                // lexer may still read it, as an identifier that is skipped.
+                blank(lexed, Min(location + 2, line_end), line_end);
+                add_part(s, Region{location, line_end}, nullptr);
+                skip_until = line_end;
+                continue;
+            }
+            statement_start = location;
+            first_token = token;
+        }
+        if (!ends.ends_statement(token)) continue;
+        if (first_token == COPY && statement_is_copy_from_stdin(lexed, statement_start, location + 1))
+            take_copy_data(s, lexed, statement_start, location);
+        statement_start = -1;
+    }
+    scanner_finish(scanner);
+}
+
+}  // namespace
+
+PsqlParts* find_psql_parts(const char* script, int length) {
+    if (!might_hold_psql_parts(script, length)) return nullptr;
+    Search s{script, length, nullptr, 0, nullptr, 0, 8};
+    s.blanked = static_cast<Region*>(palloc(sizeof(Region) * s.capacity));
+    s.copies = static_cast<InlineCopy*>(palloc(sizeof(InlineCopy) * s.capacity));
+    without_script_errors(search, &s);  // a lexer error ends the search; the parse reports it
+    if (s.blanked_count == 0) {
+        pfree(s.blanked);
+        pfree(s.copies);
+        return nullptr;
+    }
+    PsqlParts* parts = static_cast<PsqlParts*>(palloc0(sizeof(PsqlParts)));
+    parts->masked = pnstrdup(script, length);
+    for (int i = 0; i < s.blanked_count; i++) blank(parts->masked, s.blanked[i].from, s.blanked[i].to);
+    parts->copy_count = s.copy_count;
+    parts->copies = s.copies;
+    pfree(s.blanked);
+    return parts;
+}
+
+}  // namespace pgm::pg

@@ -1,0 +1,68 @@
+// PG zone: see script_lexing.hpp.
+#include "script_lexing.hpp"
+
+extern "C" {
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "parser/scanner.h"
+// gram.h (token numbers) needs scanner.h's types first.
+#include "parser/gram.h"
+}
+
+namespace pgm::pg {
+
+bool StatementEnds::ends_statement(int token) {
+    const bool ends = token == ';' && parens == 0 && atomic_depth == 0;
+    if (token == '(') parens++;
+    if (token == ')' && parens > 0) parens--;
+    if (token == ATOMIC && previous == BEGIN_P) atomic_depth = 1;
+    else if (atomic_depth > 0 && token == CASE) atomic_depth++;
+    else if (atomic_depth > 0 && token == END_P) atomic_depth--;
+    previous = token;
+    return ends;
+}
+
+namespace {
+
+bool script_error(const ErrorData* error) {
+    switch (ERRCODE_TO_CATEGORY(error->sqlerrcode)) {
+        case ERRCODE_INSUFFICIENT_RESOURCES:
+        case ERRCODE_OPERATOR_INTERVENTION:
+        case ERRCODE_SYSTEM_ERROR:
+        case ERRCODE_INTERNAL_ERROR:
+        case ERRCODE_CONNECTION_EXCEPTION:
+            return false;
+        default:
+            return true;
+    }
+}
+
+}  // namespace
+
+// The interrupt holdoff counts errfinish() zeroed are put back.
+bool without_script_errors(void (*work)(void*), void* arg) {
+    MemoryContext context = CurrentMemoryContext;
+    const uint32 interrupt_holdoff = InterruptHoldoffCount;
+    const uint32 cancel_holdoff = QueryCancelHoldoffCount;
+    volatile bool ok = true;
+    PG_TRY();
+    {
+        work(arg);
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(context);
+        ErrorData* error = CopyErrorData();
+        if (!script_error(error)) PG_RE_THROW();
+        FlushErrorState();
+        FreeErrorData(error);
+        InterruptHoldoffCount = interrupt_holdoff;
+        QueryCancelHoldoffCount = cancel_holdoff;
+        ok = false;
+    }
+    PG_END_TRY();
+    return ok;
+}
+
+}  // namespace pgm::pg
