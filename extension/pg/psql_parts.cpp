@@ -26,8 +26,9 @@ namespace {
 
 // COPY ... FROM STDIN always says "stdin"; a meta-command starts a line.
 bool might_hold_psql_parts(const char* script, int length) {
-    if (length == 0) return false;
-    if (script[0] == '\\' || memmem(script, length, "\n\\", 2) != nullptr) return true;
+    const char* end = script + length;
+    for (const char* p = script; (p = static_cast<const char*>(memchr(p, '\\', end - p))) != nullptr; p++)
+        if (p == script || p[-1] == '\n') return true;
     return strcasestr(script, "stdin") != nullptr;
 }
 
@@ -83,37 +84,32 @@ bool statement_is_copy_from_stdin(const char* text, int start, int end) {
     return check.from_stdin;
 }
 
-struct Region {
-    int from;
-    int to;
-};
-
 struct Search {
-    const char* script;
+    const char* script;  // NUL-terminated at length
     int length;
-    Region* blanked;  // in script order
-    int blanked_count;
+    SkippedText* skipped;
+    int skipped_count;
     InlineCopy* copies;
     int copy_count;
     int capacity;  // of both arrays
 };
 
-void add_part(Search* s, Region region, const InlineCopy* copy) {
-    if (s->blanked_count == s->capacity) {
+void add_part(Search* s, SkippedText skipped, const InlineCopy* copy) {
+    if (s->skipped_count == s->capacity) {
         s->capacity *= 2;
-        s->blanked = static_cast<Region*>(repalloc(s->blanked, sizeof(Region) * s->capacity));
+        s->skipped = static_cast<SkippedText*>(repalloc(s->skipped, sizeof(SkippedText) * s->capacity));
         s->copies = static_cast<InlineCopy*>(repalloc(s->copies, sizeof(InlineCopy) * s->capacity));
     }
-    s->blanked[s->blanked_count++] = region;
+    s->skipped[s->skipped_count++] = skipped;
     if (copy != nullptr) s->copies[s->copy_count++] = *copy;
 }
 
 // The data of the COPY whose ';' is at `semicolon`: from the next line up to
 // the "\." line, or to the end of the script; none when no line follows.
-// Blanked in the lexer's text.
-void take_copy_data(Search* s, char* lexed, int statement_start, int semicolon) {
+// Returns where the script goes on after it (0: no data).
+int take_copy_data(Search* s, int statement_start, int semicolon) {
     const int data_start = start_of_next_line(s->script, s->length, semicolon);
-    if (data_start >= s->length) return;
+    if (data_start >= s->length) return 0;
     int data_end = s->length;
     int after = s->length;
     for (int line = data_start; line < s->length;) {
@@ -125,48 +121,71 @@ void take_copy_data(Search* s, char* lexed, int statement_start, int semicolon) 
         }
         line = end < s->length ? end + 1 : s->length;
     }
-    // Blanked where the lexer has not been yet: flex scans its buffer in
-    // place (yy_scan_buffer), holding only the character after the ';'.
-    blank(lexed, data_start, after);
     const InlineCopy copy{statement_start, data_start, data_end};
-    add_part(s, Region{data_start, after}, &copy);
+    add_part(s, SkippedText{data_start, after}, &copy);
+    return after;
 }
 
-void search(void* arg) {
-    Search* s = static_cast<Search*>(arg);
+// Data this long is not lexed, even as blanks: the lexer starts again after
+// it (copying the rest of the script is much cheaper than lexing it).
+constexpr int kRestartAfterBytes = 1 << 20;
+
+// Lexes the script from `base`; returns where to lex again from (a large
+// COPY's data skipped), or 0 at the end.
+int search_from(Search* s, int base) {
     core_yy_extra_type extra;
     core_YYSTYPE value;
-    YYLTYPE location = 0;
-    core_yyscan_t scanner = scanner_init(s->script, &extra, &ScanKeywords, ScanKeywordTokens);
-    char* lexed = extra.scanbuf;  // the lexer's own copy of the script
+    YYLTYPE location = 0;  // relative to base
+    core_yyscan_t scanner = scanner_init(s->script + base, &extra, &ScanKeywords, ScanKeywordTokens);
+    // The lexer's own copy of the text, which flex scans in place
+    // (yy_scan_buffer): what is blanked there ahead of it is what it reads.
+    char* lexed = extra.scanbuf;
     StatementEnds ends;
     int statement_start = -1;
     int first_token = 0;
     int skip_until = -1;  // the rest of a \restrict line
+    int restart_at = 0;
     for (;;) {
         const int token = core_yylex(&value, &location, scanner);
         if (token == 0) break;
-        if (location < skip_until) continue;
+        const int at = base + location;
+        if (at < skip_until) continue;
         if (statement_start < 0) {
             if (token == '\\') {
-                const int line_end = end_of_line(s->script, s->length, location);
-                if (!is_restrict_line(s->script + location, line_end - location)) break;  // refused by the parse
+                const int line_end = end_of_line(s->script, s->length, at);
+                if (!is_restrict_line(s->script + at, line_end - at)) break;  // refused by the parse
                 // The character after the backslash is held by flex: the
                 // lexer may still read it, as an identifier that is skipped.
-                blank(lexed, Min(location + 2, line_end), line_end);
-                add_part(s, Region{location, line_end}, nullptr);
+                blank(lexed, Min(location + 2, line_end - base), line_end - base);
+                add_part(s, SkippedText{at, line_end}, nullptr);
                 skip_until = line_end;
                 continue;
             }
-            statement_start = location;
+            statement_start = at;
             first_token = token;
         }
         if (!ends.ends_statement(token)) continue;
-        if (first_token == COPY && statement_is_copy_from_stdin(lexed, statement_start, location + 1))
-            take_copy_data(s, lexed, statement_start, location);
+        if (first_token == COPY && statement_is_copy_from_stdin(lexed, statement_start - base, location + 1)) {
+            const int after = take_copy_data(s, statement_start, at);
+            const SkippedText& data = s->skipped[s->skipped_count - 1];
+            if (after > 0 && data.to - data.from >= kRestartAfterBytes) {
+                restart_at = after;
+                break;
+            }
+            // flex holds only the character after the ';', and the data
+            // starts on the next line.
+            if (after > 0) blank(lexed, data.from - base, data.to - base);
+        }
         statement_start = -1;
     }
     scanner_finish(scanner);
+    return restart_at < s->length ? restart_at : 0;
+}
+
+void search(void* arg) {
+    Search* s = static_cast<Search*>(arg);
+    for (int base = 0; (base = search_from(s, base)) > 0;) {
+    }
 }
 
 }  // namespace
@@ -174,21 +193,23 @@ void search(void* arg) {
 PsqlParts* find_psql_parts(const char* script, int length) {
     if (!might_hold_psql_parts(script, length)) return nullptr;
     Search s{script, length, nullptr, 0, nullptr, 0, 8};
-    s.blanked = static_cast<Region*>(palloc(sizeof(Region) * s.capacity));
+    s.skipped = static_cast<SkippedText*>(palloc(sizeof(SkippedText) * s.capacity));
     s.copies = static_cast<InlineCopy*>(palloc(sizeof(InlineCopy) * s.capacity));
     without_script_errors(search, &s);  // a lexer error ends the search; the parse reports it
-    if (s.blanked_count == 0) {
-        pfree(s.blanked);
+    if (s.skipped_count == 0) {
+        pfree(s.skipped);
         pfree(s.copies);
         return nullptr;
     }
     PsqlParts* parts = static_cast<PsqlParts*>(palloc0(sizeof(PsqlParts)));
-    parts->masked = pnstrdup(script, length);
-    for (int i = 0; i < s.blanked_count; i++) blank(parts->masked, s.blanked[i].from, s.blanked[i].to);
-    parts->copy_count = s.copy_count;
-    parts->copies = s.copies;
-    pfree(s.blanked);
+    *parts = PsqlParts{s.skipped, s.skipped_count, s.copies, s.copy_count};
     return parts;
+}
+
+char* blank_psql_parts(const char* script, int length, const PsqlParts* parts) {
+    char* text = pnstrdup(script, length);
+    for (int i = 0; i < parts->skipped_count; i++) blank(text, parts->skipped[i].from, parts->skipped[i].to);
+    return text;
 }
 
 }  // namespace pgm::pg

@@ -19,13 +19,18 @@ struct InlineCopy {
     int data_end;         // just past its data: where the "\." line starts, or the script's end
 };
 
+// A stretch of the script that is not SQL: a \restrict line, or COPY data
+// with its "\." line.
+struct SkippedText {
+    int from;
+    int to;
+};
+
 struct PsqlParts {
-    // The script with the data lines, "\." lines and \restrict lines blanked
-    // (newlines kept, so offsets and line numbers stay those of the script):
-    // what the parser and the lexer read.
-    char* masked;
+    SkippedText* skipped;  // in script order; the parser reads what lies between
+    int skipped_count;
+    InlineCopy* copies;    // in script order
     int copy_count;
-    InlineCopy* copies;  // in script order
 };
 
 // NULL when the script holds none of them (decided without lexing for
@@ -33,6 +38,10 @@ struct PsqlParts {
 // lexer error stops the search: what comes after is left as it is, and the
 // parser reports the error.
 PsqlParts* find_psql_parts(const char* script, int length);
+
+// A copy of `script` with the skipped stretches blanked (newlines kept, so
+// offsets and line numbers stay those of the script), for the lexer.
+char* blank_psql_parts(const char* script, int length, const PsqlParts* parts);
 
 // COPY ... FROM STDIN (not a file, not a program).
 bool is_copy_from_stdin(Node* stmt);

@@ -363,10 +363,10 @@ void parse_piece(void* arg) {
 // Parses the script piece by piece; false when a piece did not parse (the
 // script is parsed whole then, which reports the error where it is, or
 // parses a script whose pieces were cut wrong).
-bool parse_in_pieces(Collector* c, const char* script, int length, MemoryContext trees) {
-    for (int offset = 0; offset < length;) {
+bool parse_in_pieces(Collector* c, const char* script, int from, int to, MemoryContext trees) {
+    for (int offset = from; offset < to;) {
         MemoryContextSwitchTo(trees);
-        const int end = next_piece_end(script, length, offset);
+        const int end = next_piece_end(script, to, offset);
         PieceParse p{pnstrdup(script + offset, end - offset), NIL};
         const bool parsed = without_script_errors(parse_piece, &p);
         MemoryContextSwitchTo(c->caller);
@@ -374,6 +374,19 @@ bool parse_in_pieces(Collector* c, const char* script, int length, MemoryContext
         collect(c, p.raw, p.text, end - offset, offset);
         if (!c->keep_trees) MemoryContextReset(trees);
         offset = end;
+    }
+    return true;
+}
+
+// The SQL between the stretches psql would not send (psql_parts.hpp), piece
+// by piece: COPY data is never lexed as SQL.
+bool parse_between_psql_parts(Collector* c, const char* script, int length, MemoryContext trees) {
+    const PsqlParts* parts = c->psql_parts;
+    int from = 0;
+    for (int i = 0; i <= parts->skipped_count; i++) {
+        const int to = i < parts->skipped_count ? parts->skipped[i].from : length;
+        if (!parse_in_pieces(c, script, from, to, trees)) return false;
+        if (i < parts->skipped_count) from = parts->skipped[i].to;
     }
     return true;
 }
@@ -398,16 +411,18 @@ ParsedScript* parse(const char* script, int* error_position, bool classify) {
     ParsedScript* parsed = static_cast<ParsedScript*>(palloc0(sizeof(ParsedScript)));
     parsed->length = static_cast<int>(strlen(script));
     parsed->script = pnstrdup(script, parsed->length);  // the caller's buffer may not outlive us
+    script = parsed->script;
     *error_position = 0;
-    // The parser reads the script with COPY data and \restrict lines blanked
-    // (same offsets); statements point into the script itself.
-    PsqlParts* psql_parts = find_psql_parts(parsed->script, parsed->length);
-    script = psql_parts != nullptr ? psql_parts->masked : parsed->script;
+    const PsqlParts* psql_parts = find_psql_parts(script, parsed->length);
 
     MemoryContext caller = CurrentMemoryContext;
     MemoryContext trees = AllocSetContextCreate(caller, "pg_migrate parse trees", ALLOCSET_DEFAULT_SIZES);
     Collector c = new_collector(parsed, classify, psql_parts);
-    if (!parse_in_pieces(&c, script, parsed->length, trees)) {
+    const bool parsed_in_pieces = psql_parts != nullptr ? parse_between_psql_parts(&c, script, parsed->length, trees)
+                                                        : parse_in_pieces(&c, script, 0, parsed->length, trees);
+    if (!parsed_in_pieces) {
+        // With what psql would not send blanked (same offsets and lines).
+        if (psql_parts != nullptr) script = blank_psql_parts(script, parsed->length, psql_parts);
         // Parsed whole, the error (if any) is reported with its position in
         // the script; a warning's position must not stick to it.
         MemoryContextReset(trees);
@@ -426,7 +441,6 @@ ParsedScript* parse(const char* script, int* error_position, bool classify) {
     }
     MemoryContextDelete(c.lexer);
     if (!c.keep_trees) MemoryContextDelete(trees);  // else it goes with the caller's context
-    if (psql_parts != nullptr) pfree(psql_parts->masked);
     return parsed;
 }
 
@@ -456,7 +470,7 @@ ScriptLocation* locate_script_position(const char* script, int char_position) {
     // a ';' outside parentheses and outside a BEGIN ATOMIC body ends one.
     char* prefix = pnstrdup(script, offset);
     const PsqlParts* psql_parts = find_psql_parts(prefix, offset);
-    if (psql_parts != nullptr) prefix = psql_parts->masked;
+    if (psql_parts != nullptr) prefix = blank_psql_parts(prefix, offset, psql_parts);
     core_yy_extra_type extra;
     core_YYSTYPE value;
     YYLTYPE location = 0;
