@@ -22,7 +22,8 @@ Exit codes:
      migrations since the last one (status); a verification problem (verify)
   4  a file changed after its migration was applied
 
-Layouts detected: plain/dbmate (001_name.sql, -- migrate:up/down), golang-migrate
+Layouts detected: plain (001_name.sql; sections marked as dbmate "-- migrate:up",
+goose "-- +goose Up" or sql-migrate "-- +migrate Up"), golang-migrate
 (001_name.up.sql/.down.sql), Flyway (V1__name.sql), Diesel (<ts>_name/up.sql),
 Prisma (<ts>_name/migration.sql).)";
 

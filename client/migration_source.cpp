@@ -9,13 +9,50 @@
 namespace pgm::client {
 namespace {
 
-constexpr std::string_view kMarker = "-- migrate:";
+// Section markers of three tools, each read the way that tool reads it:
+//   dbmate       "-- migrate:up" (leading blanks allowed)
+//   goose        "-- +goose Up" at the start of a line, any letter case
+//   sql-migrate  "-- +migrate Up" at the start of a line
+enum class Dialect { None, Dbmate, Goose, SqlMigrate };
+
+constexpr std::string_view kDbmate = "-- migrate:";
+constexpr std::string_view kGoose = "-- +goose";
+constexpr std::string_view kSqlMigrate = "-- +migrate";
+
+const char* dialect_marker(Dialect d) {
+    switch (d) {
+        case Dialect::Goose: return "-- +goose";
+        case Dialect::SqlMigrate: return "-- +migrate";
+        default: return "-- migrate:";
+    }
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
         s.remove_suffix(1);
     return s;
+}
+
+char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = lower_ascii(c);
+    return out;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (lower_ascii(s[i]) != lower_ascii(prefix[i])) return false;
+    return true;
+}
+
+bool contains_ci(std::string_view text, std::string_view needle) {
+    for (std::size_t at = text.find("--"); at != std::string_view::npos; at = text.find("--", at + 1))
+        if (starts_with_ci(text.substr(at), needle)) return true;
+    return false;
 }
 
 std::vector<std::string_view> words(std::string_view s) {
@@ -39,9 +76,145 @@ bool is_comment_or_blank(std::string_view line) {
     return t.empty() || t.substr(0, 2) == "--";
 }
 
+// Which tool's marker `line` is (None: an ordinary line); `rest` is what
+// follows the marker.
+Dialect marker_of(std::string_view line, std::string_view* rest) {
+    const std::string_view t = trim(line);
+    if (t.substr(0, kDbmate.size()) == kDbmate) {
+        *rest = t.substr(kDbmate.size());
+        return Dialect::Dbmate;
+    }
+    std::string_view unindented = line;  // goose and sql-migrate: no leading blank
+    while (!unindented.empty() && (unindented.back() == '\n' || unindented.back() == '\r'))
+        unindented.remove_suffix(1);
+    for (const auto& [prefix, dialect] : {std::pair{kGoose, Dialect::Goose}, std::pair{kSqlMigrate, Dialect::SqlMigrate}}) {
+        if (starts_with_ci(unindented, prefix) &&
+            (unindented.size() == prefix.size() || unindented[prefix.size()] == ' ' || unindented[prefix.size()] == '\t')) {
+            *rest = trim(unindented.substr(prefix.size()));
+            return dialect;
+        }
+    }
+    return Dialect::None;
+}
+
 enum class Section { None, Up, Down, Verify };
 
+// What a marker line does: start a section, or stay in the current one as a
+// comment (after setting a directive).
+struct Marker {
+    Section starts = Section::None;
+    std::string name;  // of the section, for messages
+};
+
+Marker dbmate_marker(std::string_view rest, std::string_view line_text, int line, MigrationSource* result) {
+    const std::vector<std::string_view> w = words(rest);
+    const std::string_view keyword = w.empty() ? std::string_view() : w[0];
+    if (keyword == "allow") {
+        try {
+            for (const auto& r : core::parse_risk_list(rest.substr(rest.find("allow") + 5))) result->allow.insert(r);
+        } catch (const std::invalid_argument& e) {
+            fail(line, "\"-- migrate:allow\": " + std::string(e.what()));
+        }
+        return {};
+    }
+    if (keyword == "no-transaction") {
+        if (w.size() > 1) fail(line, "\"-- migrate:no-transaction\" takes no options");
+        result->no_transaction = true;
+        return {};
+    }
+    Marker m{Section::None, std::string(keyword)};
+    if (keyword == "up") m.starts = Section::Up;
+    else if (keyword == "down") m.starts = Section::Down;
+    else if (keyword == "verify") m.starts = Section::Verify;
+    else
+        fail(line, "unknown directive \"" + std::string(trim(line_text)) +
+                       "\" (known: up, down, verify, no-transaction, allow)");
+    for (std::size_t i = 1; i < w.size(); ++i) {
+        if (m.starts == Section::Up && w[i] == "transaction:false") result->no_transaction = true;
+        else if (m.starts == Section::Up && w[i] == "transaction:true") continue;
+        else fail(line, "unknown option \"" + std::string(w[i]) + "\" for section \"" + m.name + "\"");
+    }
+    return m;
+}
+
+// goose's annotations; statementbegin/statementend only help goose's own
+// splitter (the server's parser needs no help).
+Marker goose_marker(std::string_view rest, std::string_view line_text, int line, MigrationSource* result) {
+    std::string annotation;
+    for (std::string_view w : words(rest)) annotation += (annotation.empty() ? "" : " ") + lower(w);
+    if (annotation == "up") return {Section::Up, "up"};
+    if (annotation == "down") return {Section::Down, "down"};
+    if (annotation == "statementbegin" || annotation == "statementend") return {};
+    if (annotation == "no transaction") {
+        result->no_transaction = true;
+        return {};
+    }
+    if (annotation == "envsub on" || annotation == "envsub off")
+        fail(line, "\"" + std::string(trim(line_text)) +
+                       "\" is not supported: goose substitutes environment variables into the SQL, "
+                       "pg_migrate runs the SQL as it is written");
+    fail(line, "unknown annotation \"" + std::string(trim(line_text)) +
+                   "\" (known: up, down, statementbegin, statementend, no transaction)");
+}
+
+// rubenv/sql-migrate's commands, with the option "notransaction".
+Marker sql_migrate_marker(std::string_view rest, std::string_view line_text, int line, MigrationSource* result) {
+    const std::vector<std::string_view> w = words(rest);
+    const std::string command = w.empty() ? std::string() : lower(w[0]);
+    Marker m;
+    if (command == "up") m = {Section::Up, "Up"};
+    else if (command == "down") m = {Section::Down, "Down"};
+    else if (command == "statementbegin" || command == "statementend") return {};
+    else
+        fail(line, "unknown command \"" + std::string(trim(line_text)) +
+                       "\" (known: Up, Down, StatementBegin, StatementEnd)");
+    for (std::size_t i = 1; i < w.size(); ++i) {
+        if (lower(w[i]) != "notransaction")
+            fail(line, "unknown option \"" + std::string(w[i]) + "\" for \"-- +migrate " + std::string(w[0]) + "\"");
+        // A down script runs in migrate_revert's transaction whatever it says.
+        if (m.starts == Section::Up) result->no_transaction = true;
+    }
+    return m;
+}
+
+bool has_any_marker(std::string_view text) {
+    return text.find(kDbmate) != std::string_view::npos || contains_ci(text, kGoose) ||
+           contains_ci(text, kSqlMigrate);
+}
+
+// Only comments may precede the first section: anything else would belong
+// to no section and silently never run.
+void check_nothing_before(const std::string& before, Dialect dialect) {
+    std::size_t p = 0;
+    int l = 0;
+    while (p < before.size()) {
+        std::size_t e = before.find('\n', p);
+        e = e == std::string::npos ? before.size() : e + 1;
+        ++l;
+        if (!is_comment_or_blank(std::string_view(before).substr(p, e - p)))
+            fail(l, std::string("SQL before the first \"") + dialect_marker(dialect) + "\" section belongs to no section");
+        p = e;
+    }
+}
+
 }  // namespace
+
+std::string_view section_markers_of(std::string_view text) {
+    if (!has_any_marker(text)) return "";
+    for (std::size_t pos = 0; pos < text.size();) {
+        std::size_t end = text.find('\n', pos);
+        end = end == std::string_view::npos ? text.size() : end + 1;
+        std::string_view rest;
+        switch (marker_of(text.substr(pos, end - pos), &rest)) {
+            case Dialect::Dbmate: return "dbmate";
+            case Dialect::Goose: return "goose";
+            case Dialect::SqlMigrate: return "sql-migrate";
+            case Dialect::None: break;
+        }
+        pos = end;
+    }
+    return "";
+}
 
 bool is_blank(std::string_view text) {
     for (char c : text)
@@ -51,14 +224,14 @@ bool is_blank(std::string_view text) {
 
 MigrationSource parse_migration_source(std::string owned_text) {
     MigrationSource result;
-    if (owned_text.find(kMarker) == std::string::npos) {  // the common case: one plain script
+    if (!has_any_marker(owned_text)) {  // the common case: one plain script
         result.up = std::move(owned_text);
         return result;
     }
     const std::string_view text = owned_text;
     std::string sections[4];
     bool seen[4] = {false, false, false, false};
-    bool any_marker = false;
+    Dialect dialect = Dialect::None;  // of the markers met so far
     Section current = Section::None;
 
     std::size_t pos = 0;
@@ -70,80 +243,44 @@ MigrationSource parse_migration_source(std::string owned_text) {
         pos = end;
         ++line_number;
 
-        const std::string_view t = trim(line);
-        if (t.substr(0, kMarker.size()) != kMarker) {
-            if (current == Section::None) {
-                sections[0].append(line);  // text before any marker
-            } else {
-                sections[static_cast<int>(current)].append(line);
-            }
+        std::string_view rest;
+        const Dialect marker = marker_of(line, &rest);
+        if (marker == Dialect::None) {
+            sections[static_cast<int>(current)].append(line);
             continue;
         }
-        const std::vector<std::string_view> w = words(t.substr(kMarker.size()));
-        const std::string_view keyword = w.empty() ? std::string_view() : w[0];
-        if (keyword == "allow") {
-            try {
-                for (const auto& r : core::parse_risk_list(t.substr(kMarker.size() + keyword.size())))
-                    result.allow.insert(r);
-            } catch (const std::invalid_argument& e) {
-                fail(line_number, "\"-- migrate:allow\": " + std::string(e.what()));
-            }
-            if (current != Section::None) sections[static_cast<int>(current)].append(line);
-            else sections[0].append(line);
+        if (dialect != Dialect::None && marker != dialect)
+            fail(line_number, "\"" + std::string(trim(line)) + "\" in a file whose sections are marked with \"" +
+                                  dialect_marker(dialect) + "\"");
+        const Marker m = marker == Dialect::Dbmate ? dbmate_marker(rest, line, line_number, &result)
+                         : marker == Dialect::Goose ? goose_marker(rest, line, line_number, &result)
+                                                    : sql_migrate_marker(rest, line, line_number, &result);
+        if (m.starts == Section::None) {  // a directive: the line stays where it is
+            sections[static_cast<int>(current)].append(line);
+            if (dialect == Dialect::None) dialect = marker;
             continue;
         }
-        if (keyword == "no-transaction") {
-            if (w.size() > 1) fail(line_number, "\"-- migrate:no-transaction\" takes no options");
-            result.no_transaction = true;
-            if (current != Section::None) sections[static_cast<int>(current)].append(line);
-            else sections[0].append(line);
-            continue;
-        }
-        Section next;
-        if (keyword == "up") next = Section::Up;
-        else if (keyword == "down") next = Section::Down;
-        else if (keyword == "verify") next = Section::Verify;
-        else
-            fail(line_number, "unknown directive \"-- migrate:" + std::string(keyword) +
-                                  "\" (known: up, down, verify, no-transaction, allow)");
-        const int index = static_cast<int>(next);
-        if (seen[index]) fail(line_number, "section \"" + std::string(keyword) + "\" appears twice");
+        const int index = static_cast<int>(m.starts);
+        if (seen[index]) fail(line_number, "section \"" + m.name + "\" appears twice");
+        if (marker != Dialect::Dbmate && m.starts == Section::Down && !seen[static_cast<int>(Section::Up)])
+            fail(line_number, "the \"" + std::string(trim(line)) + "\" section comes before the up section");
         seen[index] = true;
-        for (std::size_t i = 1; i < w.size(); ++i) {
-            if (next == Section::Up && (w[i] == "transaction:false"))
-                result.no_transaction = true;
-            else if (next == Section::Up && w[i] == "transaction:true")
-                continue;
-            else
-                fail(line_number, "unknown option \"" + std::string(w[i]) + "\" for section \"" +
-                                      std::string(keyword) + "\"");
-        }
-        if (!any_marker) {
-            // Only comments may precede the first section: anything else would
-            // belong to no section and silently never run.
-            std::size_t p = 0;
-            int l = 0;
-            const std::string& before = sections[0];
-            while (p < before.size()) {
-                std::size_t e = before.find('\n', p);
-                e = e == std::string::npos ? before.size() : e + 1;
-                ++l;
-                if (!is_comment_or_blank(std::string_view(before).substr(p, e - p)))
-                    fail(l, "SQL before the first \"-- migrate:\" section belongs to no section");
-                p = e;
-            }
+        if (current == Section::None) {
+            check_nothing_before(sections[0], marker);
             sections[0].clear();
         }
-        any_marker = true;
-        current = next;
-        if (next == Section::Up) result.up_first_line = line_number + 1;
+        dialect = marker;
+        current = m.starts;
+        if (m.starts == Section::Up) result.up_first_line = line_number + 1;
     }
 
-    if (!any_marker) {
+    if (current == Section::None) {  // directives only: the whole file is the up script
         result.up = std::string(text);
         return result;
     }
-    if (!seen[static_cast<int>(Section::Up)]) fail(1, "no \"-- migrate:up\" section");
+    if (!seen[static_cast<int>(Section::Up)])
+        fail(1, dialect == Dialect::Dbmate ? "no \"-- migrate:up\" section"
+                                           : std::string("no \"") + dialect_marker(dialect) + " Up\" section");
     result.up = std::move(sections[static_cast<int>(Section::Up)]);
     if (seen[static_cast<int>(Section::Down)] && !is_blank(sections[static_cast<int>(Section::Down)]))
         result.down = std::move(sections[static_cast<int>(Section::Down)]);

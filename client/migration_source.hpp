@@ -2,7 +2,11 @@
 //
 // Pure C++ (no libpq, no PostgreSQL headers), unit-tested.  Section markers are
 // dbmate's: a line "-- migrate:up", "-- migrate:down" or "-- migrate:verify",
-// optionally followed by options ("-- migrate:up transaction:false").  Without
+// optionally followed by options ("-- migrate:up transaction:false"); or
+// goose's ("-- +goose Up", "-- +goose Down", "-- +goose NO TRANSACTION", any
+// letter case, at the start of a line), or rubenv/sql-migrate's ("-- +migrate
+// Up [notransaction]", "-- +migrate Down"), read as those tools read them: in
+// a file of any of them only the up section is the migration.  Without
 // markers the whole file is the up script.  Directives are comment lines:
 //   -- migrate:no-transaction     apply statement by statement, outside a transaction
 // These are line-level markers in SQL comments (like dbmate's), not SQL: the
@@ -34,6 +38,10 @@ struct MigrationSource {
 // Takes the text by value: a file without markers becomes the up script
 // without a copy (data migrations can be hundreds of megabytes).
 MigrationSource parse_migration_source(std::string text);
+
+// Whose section markers `text` uses: "dbmate", "goose" or "sql-migrate"; ""
+// when it has none.
+std::string_view section_markers_of(std::string_view text);
 
 // True when `text` is valid UTF-8 (and holds no NUL byte, which PostgreSQL
 // text cannot store).  `bad_offset` receives the first offending byte offset.

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "migration_dir.hpp"
+#include "migration_source.hpp"
 #include <nlohmann/json.hpp>
 #include "../extension/core/version.hpp"
 #include "../extension/core/cpp_only.hpp"
@@ -72,7 +73,12 @@ int run_new(const CommonOptions& options, const std::string& raw_name) {
         case Layout::Empty:
         case Layout::Plain: {
             const fs::path file = options.dir / (next_number(scan.migrations) + "_" + name + ".sql");
-            write_new(file, "-- migrate:up\n\n\n-- migrate:down\n\n");
+            // The newest migration's markers: a goose or sql-migrate history stays one.
+            const std::string_view markers =
+                scan.migrations.empty() ? "" : section_markers_of(read_file(scan.migrations.back().up_file));
+            if (markers == "goose") write_new(file, "-- +goose Up\n\n\n-- +goose Down\n\n");
+            else if (markers == "sql-migrate") write_new(file, "-- +migrate Up\n\n\n-- +migrate Down\n\n");
+            else write_new(file, "-- migrate:up\n\n\n-- migrate:down\n\n");
             created.push_back(file);
             break;
         }

@@ -248,6 +248,31 @@ check "dbmate: applied" "20240101120000:applied,20240102120000:applied" "$(ledge
 check "dbmate: down section stored" "DROP TABLE a;" "$(q "SELECT trim(down, E'\\n') FROM migrate.ledger WHERE version = '20240101120000'")"
 check "dbmate: only the up section ran" "t" "$(q "SELECT to_regclass('a') IS NOT NULL")"
 
+# goose and rubenv/sql-migrate mark their sections in the same file layout:
+# only the up section may run, however it is spelled.
+fresh goose
+put 20240101120000_a.sql '-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (id int);\nCREATE FUNCTION a_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM a; $$;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION a_count();\nDROP TABLE a;\n'
+put 20240102120000_b.sql '-- +goose NO TRANSACTION\n-- +goose up\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n-- +goose down\nDROP INDEX CONCURRENTLY a_id;\n'
+run up --dir "$dir"
+check "goose: applied" "0:20240101120000:applied,20240102120000:applied" "$rc:$(ledger)"
+check "goose: only the up sections ran" "t|t" "$(q "SELECT to_regclass('a') IS NOT NULL, to_regclass('a_id') IS NOT NULL" | tr -d '\n')"
+check "goose: down section stored" "DROP TABLE a;" "$(q "SELECT split_part(trim(down, E'\\n'), E'\\n', 2) FROM migrate.ledger WHERE version = '20240101120000'")"
+run new add_c --dir "$dir"
+contains "goose: new writes goose annotations" "-- +goose Up" "$(cat "$dir"/*_add_c.sql)"
+fresh sql_migrate
+put 0001_a.sql '-- +migrate Up\nCREATE TABLE a (id int);\n\n-- +migrate Down\nDROP TABLE a;\n'
+put 0002_b.sql '-- +migrate Up notransaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n-- +migrate Down\nDROP INDEX a_id;\n'
+run up --dir "$dir"
+check "sql-migrate: applied, the notransaction one outside a transaction" "0:0001:applied,0002:applied" "$rc:$(ledger)"
+check "sql-migrate: only the up sections ran" "t|t" "$(q "SELECT to_regclass('a') IS NOT NULL, to_regclass('a_id') IS NOT NULL" | tr -d '\n')"
+run down --dir "$dir" --to 0001
+check "sql-migrate: down runs the Down section" "0:f" "$rc:$(q "SELECT to_regclass('a_id') IS NOT NULL")"
+fresh goose_envsub
+put 1_a.sql '-- +goose Up\n-- +goose ENVSUB ON\nCREATE TABLE ${TABLE_NAME} (id int);\n'
+run up --dir "$dir"
+check "goose: ENVSUB is refused before anything runs (exit 1, as bad input)" "1:no ledger" "$rc:$(ledger)"
+contains "goose: ... naming the file and line" "1_a.sql: line 2" "$out"
+
 fresh golang
 put 1_a.up.sql 'CREATE TABLE a (id int);'
 put 1_a.down.sql 'DROP TABLE a;'

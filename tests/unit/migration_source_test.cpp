@@ -81,3 +81,74 @@ TEST(MigrationSource, AllowDirectiveIsReadAndKeptInItsSection) {
     EXPECT_EQ(plain.up, "-- migrate:allow data_loss\nTRUNCATE t;\n");
     EXPECT_THROW(pgm::client::parse_migration_source("-- migrate:allow everything\nSELECT 1;\n"), std::invalid_argument);
 }
+
+// goose (pressly/goose): "-- +goose Up" / "-- +goose Down", any letter case,
+// at the start of a line; StatementBegin/End stay in the script as comments.
+TEST(MigrationSource, GooseAnnotations) {
+    auto s = parse_migration_source(
+        "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n"
+        "-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION f();\n");
+    EXPECT_EQ(s.up,
+              "-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n"
+              "-- +goose StatementEnd\n\n");
+    ASSERT_TRUE(s.down);
+    EXPECT_EQ(*s.down, "DROP FUNCTION f();\n");
+    EXPECT_EQ(s.up_first_line, 2);
+    EXPECT_FALSE(s.no_transaction);
+
+    auto lower = parse_migration_source("-- +goose no transaction\n-- +goose up\nCREATE INDEX CONCURRENTLY i ON t (x);\n");
+    EXPECT_TRUE(lower.no_transaction);
+    EXPECT_EQ(lower.up, "CREATE INDEX CONCURRENTLY i ON t (x);\n");
+    EXPECT_FALSE(lower.down);
+
+    // Indented, goose does not read it as an annotation: neither does pg_migrate.
+    auto indented = parse_migration_source("-- +goose Up\nSELECT 1;\n  -- +goose Down\nSELECT 2;\n");
+    EXPECT_EQ(indented.up, "SELECT 1;\n  -- +goose Down\nSELECT 2;\n");
+}
+
+// rubenv/sql-migrate: "-- +migrate Up [notransaction]" / "-- +migrate Down".
+TEST(MigrationSource, SqlMigrateCommands) {
+    auto s = parse_migration_source("-- +migrate Up\nCREATE TABLE t ();\n\n-- +migrate Down\nDROP TABLE t;\n");
+    EXPECT_EQ(s.up, "CREATE TABLE t ();\n\n");
+    ASSERT_TRUE(s.down);
+    EXPECT_EQ(*s.down, "DROP TABLE t;\n");
+    EXPECT_FALSE(s.no_transaction);
+    auto outside = parse_migration_source(
+        "-- +migrate Up notransaction\nCREATE INDEX CONCURRENTLY i ON t (x);\n-- +migrate Down\nDROP INDEX i;\n");
+    EXPECT_TRUE(outside.no_transaction);
+    EXPECT_EQ(outside.up, "CREATE INDEX CONCURRENTLY i ON t (x);\n");
+    // notransaction on Down alone does not move the up script out of its transaction.
+    EXPECT_FALSE(parse_migration_source("-- +migrate Up\nSELECT 1;\n-- +migrate Down notransaction\nSELECT 2;\n")
+                     .no_transaction);
+}
+
+TEST(MigrationSource, GooseAndSqlMigrateMistakesNameTheLine) {
+    auto message = [](const char* text) {
+        try {
+            parse_migration_source(text);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(message("-- +goose Down\nSELECT 2;\n-- +goose Up\nSELECT 1;\n"),
+              "line 1: the \"-- +goose Down\" section comes before the up section");
+    EXPECT_NE(message("-- +goose Up\nSELECT 1;\n-- +goose ENVSUB ON\nSELECT '${X}';\n").find("line 3: \"-- +goose ENVSUB ON\" is not supported"),
+              std::string::npos);
+    EXPECT_NE(message("-- +goose sideways\n").find("line 1: unknown annotation"), std::string::npos);
+    EXPECT_NE(message("-- +migrate Up sometimes\n").find("line 1: unknown option \"sometimes\""), std::string::npos);
+    EXPECT_NE(message("-- +migrate Sideways\n").find("line 1: unknown command"), std::string::npos);
+    EXPECT_NE(message("-- +goose Up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n").find("line 3: \"-- migrate:down\" in a file whose sections are marked with \"-- +goose\""),
+              std::string::npos);
+    EXPECT_NE(message("SELECT 0;\n-- +migrate Up\nSELECT 1;\n").find("line 1: SQL before the first \"-- +migrate\" section"),
+              std::string::npos);
+    EXPECT_NE(message("-- +goose no transaction\n-- +goose Down\nSELECT 1;\n").find("comes before the up section"), std::string::npos);
+}
+
+TEST(MigrationSource, WhoseMarkers) {
+    EXPECT_EQ(section_markers_of("CREATE TABLE t ();\n"), "");
+    EXPECT_EQ(section_markers_of("-- a note\n-- migrate:up\nSELECT 1;\n"), "dbmate");
+    EXPECT_EQ(section_markers_of("-- +goose up\nSELECT 1;\n"), "goose");
+    EXPECT_EQ(section_markers_of("-- +migrate Up\nSELECT 1;\n"), "sql-migrate");
+    EXPECT_EQ(section_markers_of("SELECT 1;\n  -- +goose Up\n"), "");  // indented: not goose's
+}
