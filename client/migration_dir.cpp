@@ -60,6 +60,9 @@ std::string read_file(const fs::path& file) {
     }
     content.resize(done);
     ::close(fd);
+    // A UTF-8 byte-order mark (Windows editors write one) is not SQL: psql
+    // skips it at the start of a file, and so does pg_migrate.
+    if (content.compare(0, 3, "\xEF\xBB\xBF") == 0) content.erase(0, 3);
     return content;
 }
 

@@ -53,7 +53,8 @@ struct ScanResult {
 
 ScanResult scan_directory(const std::filesystem::path& dir);
 
-// The whole file; throws std::runtime_error naming it when it cannot be read.
+// The whole file, without a leading UTF-8 byte-order mark (as psql reads a
+// script); throws std::runtime_error naming it when it cannot be read.
 std::string read_file(const std::filesystem::path& file);
 
 // The scripts of one migration, read from disk (again) just before applying it.

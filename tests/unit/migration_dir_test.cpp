@@ -72,6 +72,18 @@ TEST(ScanDirectory, DbmateSectionsChecksumTheUpScript) {
     EXPECT_EQ(scripts.up_first_line, 2);
 }
 
+// A file saved with a UTF-8 byte-order mark is the same migration as
+// without it (psql skips the mark too).
+TEST(ScanDirectory, ByteOrderMarkIsSkipped) {
+    TempDir plain;
+    plain.write("001_bom.sql", "\xEF\xBB\xBF" "CREATE TABLE t ();\n");
+    const auto p = scan_directory(plain.path());
+    ASSERT_EQ(problems_of(p), "");
+    EXPECT_FALSE(p.migrations[0].sections);
+    EXPECT_EQ(p.migrations[0].checksum, pgm::core::script_checksum("CREATE TABLE t ();\n"));
+    EXPECT_EQ(load_scripts(p.migrations[0]).up, "CREATE TABLE t ();\n");
+}
+
 TEST(ScanDirectory, GolangMigratePairs) {
     TempDir d;
     d.write("1_init.up.sql", "CREATE TABLE t ();");
