@@ -101,10 +101,11 @@ int main(int argc, char** argv) {
 
     AdoptOptions adopt;
     CLI::App* adopt_cmd = app.add_subcommand(
-        "adopt", "import the history of flyway, golang-migrate, dbmate, Prisma, Supabase or sqitch");
+        "adopt", "import the history of flyway, golang-migrate, dbmate, Prisma, Supabase, sqitch, goose or sql-migrate");
     add_common(adopt_cmd);
     adopt_cmd->add_option("--source", adopt.source,
-                          "flyway, golang-migrate, dbmate, schema_migrations, prisma, supabase or sqitch");
+                          "flyway, golang-migrate, dbmate, schema_migrations, prisma, supabase, sqitch, goose or "
+                          "sql-migrate");
     adopt_cmd->add_option("--history", adopt.history, "the other tool's history table (schema.table)");
 
     try {

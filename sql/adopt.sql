@@ -118,6 +118,30 @@ SELECT source, version, name, status, note FROM migrate_adopt(source => 'supabas
 DROP EXTENSION pg_migrate;
 DROP SCHEMA supabase_migrations CASCADE;
 
+-- goose: a row per up and per down; the newest of each version decides.
+CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL,
+                               tstamp timestamp NULL DEFAULT now(), PRIMARY KEY (id));
+INSERT INTO goose_db_version (version_id, is_applied, tstamp) VALUES
+    (0, true, '2024-04-01 09:00:00'), (1, true, '2024-04-01 10:00:00'), (2, true, '2024-04-02 10:00:00'),
+    (3, true, '2024-04-03 10:00:00'), (3, false, '2024-04-03 11:00:00'), (2, false, '2024-04-04 10:00:00'),
+    (2, true, '2024-04-05 10:00:00');
+CREATE EXTENSION pg_migrate;
+SELECT * FROM migrate_adopt(known => '{"00001": "c1", "00002": "c2", "00003": "c3"}');
+SELECT version, status, checksum, applied_at FROM migrate.ledger ORDER BY id;
+SELECT version, state FROM migrate_status('{"00001": "c1", "00002": "c2", "00003": "c3"}') ORDER BY version;
+DROP EXTENSION pg_migrate;
+DROP TABLE goose_db_version;
+
+-- rubenv/sql-migrate: the file names it applied, and when.
+CREATE TABLE gorp_migrations (id text NOT NULL PRIMARY KEY, applied_at timestamp with time zone);
+INSERT INTO gorp_migrations VALUES ('0002_add_email.sql', '2024-05-02 10:00:00+00'),
+                                   ('0001_create_account.sql', '2024-05-01 10:00:00+00');
+CREATE EXTENSION pg_migrate;
+SELECT * FROM migrate_adopt(source => 'sql-migrate');
+SELECT version, name, status, applied_at FROM migrate.ledger ORDER BY id;
+DROP EXTENSION pg_migrate;
+DROP TABLE gorp_migrations;
+
 -- sqitch's registry: deployed changes in deploy order, a failed deploy reported.
 CREATE SCHEMA sqitch;
 CREATE TABLE sqitch.projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE,

@@ -1,7 +1,9 @@
 // migrate_adopt(source, history, known) -> rows (source, version, name,
 //                                                status, applied_at, applied_by, note)
 //
-// Imports the history another migration tool left in the database, without
+// Imports the history another migration tool left in the database (Flyway,
+// golang-migrate, dbmate, Prisma, Supabase, sqitch, goose, sql-migrate, a
+// hand-made schema_migrations), without
 // running anything and without touching the other tool's table: each version
 // it applied becomes an "adopted" ledger row (its original time and user
 // where the tool kept them), a Flyway baseline a "baseline", an undone one
@@ -30,7 +32,7 @@ namespace pgm {
 namespace {
 
 constexpr const char* kTools[] = {"flyway", "golang-migrate", "dbmate", "schema_migrations",
-                                  "prisma", "supabase", "sqitch"};
+                                  "prisma", "supabase", "sqitch", "goose", "sql-migrate"};
 
 struct KnownFile {
     std::string version;  // as spelled on disk
@@ -50,7 +52,7 @@ AdoptArguments read_arguments(FunctionCallInfo fcinfo) {
                                     [&](const char* t) { return *args.source == t; }))
         throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "unknown migration tool \"" + *args.source + "\"",
                         "pg_migrate adopts the history of: flyway, golang-migrate, dbmate (and Rails), "
-                        "schema_migrations (hand-made), prisma, supabase, sqitch.");
+                        "schema_migrations (hand-made), prisma, supabase, sqitch, goose, sql-migrate.");
     if (!pg_call(pg::arg_is_null, fcinfo, 1)) args.history = DatumGetObjectId(pg_call(pg::datum_arg, fcinfo, 1));
     if (!pg_call(pg::arg_is_null, fcinfo, 2)) {
         const pg::TextPairs* pairs = pg_call(pg::jsonb_text_pairs_of, pg_call(pg::datum_arg, fcinfo, 2),
@@ -72,8 +74,8 @@ const pg::HistoryTable& choose_history(const AdoptArguments& args) {
                         args.history != InvalidOid
                             ? "The table given as history does not look like one of their history tables."
                             : "Looked for flyway_schema_history, golang-migrate's, dbmate's and hand-made "
-                              "schema_migrations, _prisma_migrations, supabase_migrations.schema_migrations "
-                              "and sqitch.changes" + (args.source ? " of " + *args.source : std::string()) + ".",
+                              "schema_migrations, _prisma_migrations, supabase_migrations.schema_migrations, "
+                              "sqitch.changes, goose_db_version and gorp_migrations (sql-migrate)" + (args.source ? " of " + *args.source : std::string()) + ".",
                         "Name the table with history => 'schema.table' and the tool with source => '...'.");
     std::string list;
     for (int i = 0; i < found->count; ++i)

@@ -33,6 +33,10 @@ SELECT t.oid, t.tool, pg_catalog.quote_ident(t.nspname) || '.' || pg_catalog.quo
                  WHEN n.nspname = 'sqitch' AND c.relname = 'changes'
                       AND a.cols @> '{change_id,change,project,committed_at,committer_name}'
                    THEN 'sqitch'
+                 WHEN c.relname = 'goose_db_version' AND a.cols @> '{id,version_id,is_applied,tstamp}'
+                   THEN 'goose'
+                 WHEN c.relname = 'gorp_migrations' AND a.cols @> '{id,applied_at}'
+                   THEN 'sql-migrate'
                  WHEN c.relname = 'schema_migrations' AND a.cols @> '{version,dirty}'
                    THEN 'golang-migrate'
                  WHEN c.relname = 'schema_migrations' AND a.cols @> '{version,applied_at}'
@@ -46,7 +50,8 @@ SELECT t.oid, t.tool, pg_catalog.quote_ident(t.nspname) || '.' || pg_catalog.quo
                                FROM pg_attribute AS at
                               WHERE at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped) AS a
          WHERE c.relkind IN ('r', 'p', 'v', 'f')
-           AND c.relname IN ('flyway_schema_history', '_prisma_migrations', 'schema_migrations', 'changes')
+           AND c.relname IN ('flyway_schema_history', '_prisma_migrations', 'schema_migrations', 'changes',
+                             'goose_db_version', 'gorp_migrations')
            AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate')
            AND n.nspname !~ '^pg_(temp|toast)') AS t
  WHERE t.tool IS NOT NULL AND ($1::text IS NULL OR t.tool = $1) AND ($2::oid IS NULL OR t.oid = $2)
@@ -115,6 +120,32 @@ SELECT h.version::text, pg_catalog.to_jsonb(h) ->> 'name', 'adopted', NULL::text
  ORDER BY pg_catalog.length(h.version::text), h.version::text
 )SQL";
 
+// goose appends a row for each up (is_applied) and each down of a version;
+// the newest says where it stands.  Version 0 is the row goose writes when it
+// creates the table.
+constexpr const char* kGooseRows = R"SQL(
+SELECT d.version_id::text, NULL::text, CASE WHEN d.is_applied THEN 'adopted' ELSE 'skipped' END,
+       d.tstamp::timestamptz::text, NULL::text,
+       CASE WHEN d.is_applied THEN 'goose' ELSE 'goose: rolled back' END
+  FROM (SELECT DISTINCT ON (h.version_id) h.*
+          FROM %s AS h
+         WHERE h.version_id <> 0
+         ORDER BY h.version_id, h.id DESC) AS d
+ ORDER BY d.version_id
+)SQL";
+
+// sql-migrate keeps the file name ("0001_create_account.sql"): the version is
+// what comes before its first "_", as in the file's name on disk.
+constexpr const char* kSqlMigrateRows = R"SQL(
+SELECT CASE WHEN pg_catalog.strpos(h.id, '_') > 0
+            THEN pg_catalog.split_part(h.id, '_', 1) ELSE pg_catalog.regexp_replace(h.id, '\.sql$', '') END,
+       CASE WHEN pg_catalog.strpos(h.id, '_') > 0
+            THEN pg_catalog.regexp_replace(pg_catalog.substr(h.id, pg_catalog.strpos(h.id, '_') + 1), '\.sql$', '') END,
+       'adopted', h.applied_at::timestamptz::text, NULL::text, 'sql-migrate ' || h.id
+  FROM %s AS h
+ ORDER BY h.applied_at, h.id
+)SQL";
+
 // sqitch names changes, it does not number them: the deployed changes are
 // numbered in the order they were deployed.  A failed deploy of a change that
 // is not deployed now is reported (from sqitch.events, when it exists).
@@ -141,6 +172,8 @@ const char* rows_query_of(const char* tool) {
     if (strcmp(tool, "prisma") == 0) return kPrismaRows;
     if (strcmp(tool, "supabase") == 0) return kSupabaseRows;
     if (strcmp(tool, "sqitch") == 0) return kSqitchRows;
+    if (strcmp(tool, "goose") == 0) return kGooseRows;
+    if (strcmp(tool, "sql-migrate") == 0) return kSqlMigrateRows;
     elog(ERROR, "unknown migration tool \"%s\"", tool);
 }
 

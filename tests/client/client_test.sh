@@ -478,6 +478,17 @@ check "adopt: golang-migrate's table is untouched" "2|f" "$(q "SELECT version, d
 put 000001_a.up.sql 'CREATE TABLE a (id bigint);'
 run status --dir "$dir"
 check "adopt: a later edit of an adopted file is noticed" 4 "$rc"
+fresh adopt_goose
+q "CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL DEFAULT now(), PRIMARY KEY (id)); INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true); CREATE TABLE a (id int); CREATE TABLE b (id int);"
+put 00001_a.sql '-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n'
+put 00002_b.sql '-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n'
+put 00003_c.sql '-- +goose Up\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\n'
+run adopt --dir "$dir"
+check "adopt goose: the versions goose applied, spelled as the files, with their checksums" "0:00001:adopted:true,00002:adopted:true" \
+  "$rc:$(q "SELECT string_agg(version || ':' || status || ':' || (checksum IS NOT NULL), ',' ORDER BY id) FROM migrate.ledger")"
+run up --dir "$dir"
+check "adopt goose: up applies only the rest, its up section alone" "0:00001:adopted,00002:adopted,00003:applied:t" \
+  "$rc:$(ledger):$(q "SELECT to_regclass('c') IS NOT NULL")"
 fresh adopt_dirty
 q "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (7, true)"
 run adopt --dir "$dir" --json
