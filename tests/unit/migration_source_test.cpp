@@ -6,6 +6,20 @@
 
 using namespace pgm::client;
 
+namespace {
+
+// What parse_migration_source says of a malformed file.
+std::string error_of(const char* text) {
+    try {
+        parse_migration_source(text);
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
 TEST(MigrationSource, WholeFileWithoutMarkers) {
     auto s = parse_migration_source("CREATE TABLE t ();\n-- a comment\n");
     EXPECT_EQ(s.up, "CREATE TABLE t ();\n-- a comment\n");
@@ -45,19 +59,11 @@ TEST(MigrationSource, EmptyDownSectionMeansNoDown) {
 }
 
 TEST(MigrationSource, MalformedFilesNameTheLine) {
-    auto message = [](const char* text) {
-        try {
-            parse_migration_source(text);
-        } catch (const std::invalid_argument& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
-    EXPECT_EQ(message("-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n"), "line 3: section \"up\" appears twice");
-    EXPECT_NE(message("-- migrate:sideways\n").find("line 1: unknown directive"), std::string::npos);
-    EXPECT_NE(message("SELECT 0;\n-- migrate:up\nSELECT 1;\n").find("line 1: SQL before the first"), std::string::npos);
-    EXPECT_NE(message("-- migrate:down\nSELECT 1;\n").find("no \"-- migrate:up\" section"), std::string::npos);
-    EXPECT_NE(message("-- migrate:up transaction:maybe\n").find("unknown option"), std::string::npos);
+    EXPECT_EQ(error_of("-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n"), "line 3: section \"up\" appears twice");
+    EXPECT_NE(error_of("-- migrate:sideways\n").find("line 1: unknown directive"), std::string::npos);
+    EXPECT_NE(error_of("SELECT 0;\n-- migrate:up\nSELECT 1;\n").find("line 1: SQL before the first"), std::string::npos);
+    EXPECT_NE(error_of("-- migrate:down\nSELECT 1;\n").find("no \"-- migrate:up\" section"), std::string::npos);
+    EXPECT_NE(error_of("-- migrate:up transaction:maybe\n").find("unknown option"), std::string::npos);
 }
 
 TEST(Utf8, ValidAndInvalid) {
@@ -123,26 +129,18 @@ TEST(MigrationSource, SqlMigrateCommands) {
 }
 
 TEST(MigrationSource, GooseAndSqlMigrateMistakesNameTheLine) {
-    auto message = [](const char* text) {
-        try {
-            parse_migration_source(text);
-        } catch (const std::invalid_argument& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
-    EXPECT_EQ(message("-- +goose Down\nSELECT 2;\n-- +goose Up\nSELECT 1;\n"),
+    EXPECT_EQ(error_of("-- +goose Down\nSELECT 2;\n-- +goose Up\nSELECT 1;\n"),
               "line 1: the \"-- +goose Down\" section comes before the up section");
-    EXPECT_NE(message("-- +goose Up\nSELECT 1;\n-- +goose ENVSUB ON\nSELECT '${X}';\n").find("line 3: \"-- +goose ENVSUB ON\" is not supported"),
+    EXPECT_NE(error_of("-- +goose Up\nSELECT 1;\n-- +goose ENVSUB ON\nSELECT '${X}';\n").find("line 3: \"-- +goose ENVSUB ON\" is not supported"),
               std::string::npos);
-    EXPECT_NE(message("-- +goose sideways\n").find("line 1: unknown annotation"), std::string::npos);
-    EXPECT_NE(message("-- +migrate Up sometimes\n").find("line 1: unknown option \"sometimes\""), std::string::npos);
-    EXPECT_NE(message("-- +migrate Sideways\n").find("line 1: unknown command"), std::string::npos);
-    EXPECT_NE(message("-- +goose Up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n").find("line 3: \"-- migrate:down\" in a file whose sections are marked with \"-- +goose\""),
+    EXPECT_NE(error_of("-- +goose sideways\n").find("line 1: unknown annotation"), std::string::npos);
+    EXPECT_NE(error_of("-- +migrate Up sometimes\n").find("line 1: unknown option \"sometimes\""), std::string::npos);
+    EXPECT_NE(error_of("-- +migrate Sideways\n").find("line 1: unknown command"), std::string::npos);
+    EXPECT_NE(error_of("-- +goose Up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n").find("line 3: \"-- migrate:down\" in a file whose sections are marked with \"-- +goose\""),
               std::string::npos);
-    EXPECT_NE(message("SELECT 0;\n-- +migrate Up\nSELECT 1;\n").find("line 1: SQL before the first \"-- +migrate\" section"),
+    EXPECT_NE(error_of("SELECT 0;\n-- +migrate Up\nSELECT 1;\n").find("line 1: SQL before the first \"-- +migrate\" section"),
               std::string::npos);
-    EXPECT_NE(message("-- +goose no transaction\n-- +goose Down\nSELECT 1;\n").find("comes before the up section"), std::string::npos);
+    EXPECT_NE(error_of("-- +goose no transaction\n-- +goose Down\nSELECT 1;\n").find("comes before the up section"), std::string::npos);
 }
 
 TEST(MigrationSource, WhoseMarkers) {
