@@ -33,7 +33,8 @@ struct PsqlParts {
     int copy_count;
 };
 
-// NULL when the script holds none of them (decided without lexing for
+// `script` is NUL-terminated at `length`.  NULL when the script holds none
+// of them (decided without lexing for
 // scripts that contain neither "stdin" nor a line starting with '\').  A
 // lexer error stops the search: what comes after is left as it is, and the
 // parser reports the error.
