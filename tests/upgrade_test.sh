@@ -27,7 +27,7 @@ SELECT 'function ' || p.oid::regprocedure || ' ' || pg_get_function_result(p.oid
 UNION ALL
 SELECT 'column ' || c.oid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ||
        ' notnull=' || a.attnotnull || ' default=' || coalesce(pg_get_expr(ad.adbin, ad.adrelid), '-') ||
-       ' identity=' || a.attidentity::text
+       ' identity=' || a.attidentity::text || ' compression=' || coalesce(nullif(a.attcompression::text, ''), '-')
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
