@@ -166,15 +166,16 @@ int search_from(Search* s, int base) {
         }
         if (!ends.ends_statement(token)) continue;
         if (first_token == COPY && statement_is_copy_from_stdin(lexed, statement_start - base, location + 1)) {
-            const int after = take_copy_data(s, statement_start, at);
-            const SkippedText& data = s->skipped[s->skipped_count - 1];
-            if (after > 0 && data.to - data.from >= kRestartAfterBytes) {
-                restart_at = after;
-                break;
+            if (take_copy_data(s, statement_start, at) > 0) {
+                const SkippedText data = s->skipped[s->skipped_count - 1];
+                if (data.to - data.from >= kRestartAfterBytes) {
+                    restart_at = data.to;
+                    break;
+                }
+                // flex holds only the character after the ';', and the data
+                // starts on the next line.
+                blank(lexed, data.from - base, data.to - base);
             }
-            // flex holds only the character after the ';', and the data
-            // starts on the next line.
-            if (after > 0) blank(lexed, data.from - base, data.to - base);
         }
         statement_start = -1;
     }
