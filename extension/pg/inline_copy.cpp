@@ -44,14 +44,11 @@ int read_script_data(void* outbuf, int /*minread*/, int maxread) {
     return n;
 }
 
-struct CopyErrorState {
-    const ScriptStatement* st;
-};
-
-// A position is one in the statement's text (parsed on its own here), shown
-// as SPI shows it; the data's place in the script is named.
+// A position is one in the statement's text (parsed on its own here: the
+// split's tree, when kept, has positions in the whole script), shown as SPI
+// shows it; the data's place in the script is named.
 void inline_copy_error_context(void* arg) {
-    const ScriptStatement* st = static_cast<CopyErrorState*>(arg)->st;
+    const ScriptStatement* st = static_cast<const ScriptStatement*>(arg);
     const int position = geterrposition();
     if (position > 0) {
         errposition(0);
@@ -130,10 +127,9 @@ uint64 copy_into(const ScriptStatement* st, CopyStmt* stmt) {
 }  // namespace
 
 uint64 run_inline_copy(const ScriptStatement* st) {
-    CopyErrorState state{st};
     ErrorContextCallback callback;
     callback.callback = inline_copy_error_context;
-    callback.arg = &state;
+    callback.arg = const_cast<ScriptStatement*>(st);
     callback.previous = error_context_stack;
     error_context_stack = &callback;
 
