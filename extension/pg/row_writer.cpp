@@ -99,8 +99,8 @@ struct RowWriter {
     ResultRelInfo* info;
     TupleTableSlot* slot;  // virtual: the row being written
     bool* is_set;          // per attribute: given by the caller
-    Expr** default_value;  // per attribute: its default (nullptr: NULL), a copy
-    ExprState** defaults;  // per attribute: default_value initialised, when first needed
+    ExprState** defaults;  // per attribute: its default initialised, when first needed
+    bool* without_default; // per attribute: found to have none (NULL)
     int next_attribute;    // where set_column looks first (callers set columns in table order)
     Oid saved_user;        // switched back to by close_row_writer
     int saved_security_context;
@@ -109,6 +109,14 @@ struct RowWriter {
 
 namespace {
 
+// The triggers an insert of the writer fires: row triggers only (as for a
+// row that logical replication applies); foreign keys are AFTER ROW triggers.
+bool has_insert_row_triggers(Relation rel) {
+    const TriggerDesc* triggers = rel->trigdesc;
+    return triggers != nullptr && (triggers->trig_insert_before_row || triggers->trig_insert_after_row ||
+                                   triggers->trig_insert_instead_row);
+}
+
 // The table's owner, restricted (as an OwnerScope is); search_path pinned only
 // for triggers: nothing else the writer runs looks a name up.
 void become_owner(RowWriter* writer) {
@@ -116,7 +124,7 @@ void become_owner(RowWriter* writer) {
     SetUserIdAndSecContext(writer->rel->rd_rel->relowner, writer->saved_security_context |
                                                               SECURITY_LOCAL_USERID_CHANGE |
                                                               SECURITY_RESTRICTED_OPERATION);
-    if (writer->rel->trigdesc == nullptr) return;
+    if (!has_insert_row_triggers(writer->rel)) return;
     writer->guc_nest_level = NewGUCNestLevel();
     set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
                       false);
@@ -151,13 +159,12 @@ RowWriter* open_row_writer(Oid relid) {
     writer->slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
     writer->is_set = static_cast<bool*>(palloc0(sizeof(bool) * natts));
     writer->defaults = static_cast<ExprState**>(palloc0(sizeof(ExprState*) * natts));
+    writer->without_default = static_cast<bool*>(palloc0(sizeof(bool) * natts));
     // Copies first: initialising an expression can read the catalogs, and so
     // take in an invalidation that drops the prepared trees.
     const PreparedTable* table = prepare_table(rel);
     const int checks = table->checks;
-    writer->default_value = static_cast<Expr**>(palloc0(sizeof(Expr*) * natts));
     Expr** check = static_cast<Expr**>(palloc0(sizeof(Expr*) * Max(checks, 1)));
-    for (int i = 0; i < natts; i++) writer->default_value[i] = static_cast<Expr*>(copyObject(table->default_value[i]));
     for (int i = 0; i < checks; i++) check[i] = static_cast<Expr*>(copyObject(table->check[i]));
     // What ExecConstraints would otherwise build from the catalog text for
     // each writer (PostgreSQL 15 builds them only while this is NULL).
@@ -192,12 +199,18 @@ AttrNumber attribute_of(const RowWriter* writer, const char* column) {
 // their sequence), NULL without one.
 void fill_default(RowWriter* writer, int index) {
     TupleTableSlot* slot = writer->slot;
-    if (writer->defaults[index] == nullptr && writer->default_value[index] != nullptr) {
+    if (writer->defaults[index] == nullptr && !writer->without_default[index]) {
+        // The prepared trees are looked up again here (not kept from open):
+        // an invalidation since then may have dropped them.  Copied first, as
+        // initialising the expression can read the catalogs.
+        const PreparedTable* table = prepare_table(writer->rel);
         MemoryContext caller = MemoryContextSwitchTo(writer->estate->es_query_cxt);
-        writer->defaults[index] = ExecInitExpr(writer->default_value[index], nullptr);
+        Expr* default_value = static_cast<Expr*>(copyObject(table->default_value[index]));
+        if (default_value != nullptr) writer->defaults[index] = ExecInitExpr(default_value, nullptr);
+        writer->without_default[index] = default_value == nullptr;
         MemoryContextSwitchTo(caller);
     }
-    if (writer->defaults[index] == nullptr) {
+    if (writer->without_default[index]) {
         slot->tts_values[index] = Datum(0);
         slot->tts_isnull[index] = true;
         return;

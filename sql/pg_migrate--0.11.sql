@@ -1,5 +1,5 @@
--- pg_migrate 0.9, installed in one go: what pg_migrate--0.1.sql and the
--- upgrade scripts up to 0.9 build, each object created once in its final form
+-- pg_migrate 0.11, installed in one go: what pg_migrate--0.1.sql and the
+-- upgrade scripts up to 0.11 build, each object created once in its final form
 -- (CREATE EXTENSION on a fresh database then runs a third of the statements).
 -- tests/upgrade_test.sh checks that both ways reach the same state.  The
 -- comments saying why each part exists are in the upgrade script that added it.
@@ -45,6 +45,18 @@ CREATE TABLE migrate.ledger (
         CHECK (risk IN ('safe', 'locking', 'breaking', 'data_loss'))
 );
 CREATE INDEX ledger_version_key_idx ON migrate.ledger (version_key, id);
+-- The scripts a row keeps are compressed with lz4 where the server has it.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_settings
+                WHERE name OPERATOR(pg_catalog.=) 'default_toast_compression'
+                  AND 'lz4' OPERATOR(pg_catalog.=) ANY (enumvals)) THEN
+        ALTER TABLE migrate.ledger ALTER COLUMN script SET COMPRESSION lz4,
+                                   ALTER COLUMN down SET COMPRESSION lz4,
+                                   ALTER COLUMN verify SET COMPRESSION lz4;
+    END IF;
+END
+$$;
 COMMENT ON TABLE migrate.ledger IS
     'pg_migrate: append-only migration history; written only by the pg_migrate functions';
 COMMENT ON COLUMN migrate.ledger.previous_checksum IS
@@ -134,7 +146,6 @@ CREATE TABLE migrate.ddl_log (
 CREATE INDEX ddl_log_id_idx ON migrate.ddl_log (id);
 -- Out-of-band changes are looked up by time (migrate_status, migrate_out_of_band_ddl).
 CREATE INDEX ddl_log_out_of_band_idx ON migrate.ddl_log (logged_at) WHERE version IS NULL;
-CREATE INDEX ddl_log_migration_id_idx ON migrate.ddl_log (id) WHERE version IS NOT NULL;
 COMMENT ON TABLE migrate.ddl_log IS
     'pg_migrate: every schema change, with the migration and statement that made it (version NULL: outside migrations)';
 REVOKE ALL ON migrate.ddl_log FROM PUBLIC;
