@@ -126,6 +126,26 @@ SELECT version, state, file_checksum IS NOT NULL AS on_disk
 SELECT * FROM migrate_status('{"not a version": "x"}');
 SELECT * FROM migrate_status('["001"]');
 
+-- The chain links to the newest row that exists: rows of a rolled-back
+-- transaction or savepoint (the newest this session saw among them) are not
+-- linked to.
+BEGIN;
+SELECT version, status FROM migrate_apply('20', 'SELECT 1');
+SELECT version, status FROM migrate_apply('21', 'SELECT 1');
+ROLLBACK;
+SELECT version, status FROM migrate_apply('22', 'SELECT 1');
+BEGIN;
+SAVEPOINT s;
+SELECT version, status FROM migrate_apply('23', 'SELECT 1');
+SELECT version, status FROM migrate_apply('24', 'SELECT 1');
+ROLLBACK TO SAVEPOINT s;
+SELECT version, status FROM migrate_apply('25', 'SELECT 1');
+COMMIT;
+SELECT string_agg(version, ' ' ORDER BY id) AS versions FROM migrate.ledger WHERE version LIKE '2_';
+SELECT bool_and(prev_hash IS NOT DISTINCT FROM lag) AS chain_linked, count(*) AS rows
+  FROM (SELECT prev_hash, lag(hash) OVER (ORDER BY id) FROM migrate.ledger) s;
+SELECT check_name, ok FROM migrate_verify() WHERE check_name = 'ledger_chain';
+
 DROP EXTENSION pg_migrate;
 DROP TABLE t, u, ten, four, tz_check, v13;
 DROP FUNCTION try(text), bump();

@@ -450,20 +450,69 @@ AppliedVersions* applied_version(const char* key, int key_len) {
                         PGM_APPLIED_VERSIONS("NULL::text", PGM_EXACT), key, key_len);
 }
 
+namespace {
+
+// Where the search for the ledger's newest row starts: the id of the newest
+// row this backend found there, in the ledger of that relid.  Only a hint:
+// the rows from it on hold the newest one whenever any of them is visible
+// (ids only grow), and when none is (its transaction rolled back, the
+// extension was reinstalled) the index is read from its end.
+struct NewestRowHint {
+    Oid ledger;
+    int64 id;
+};
+NewestRowHint newest_row_hint{InvalidOid, 0};
+
+// Rows read forward from the hint before reading from the end is cheaper.
+constexpr int kHintedRowsRead = 16;
+
+struct NewestRow {
+    bool found;
+    int64 id;
+    const char* hash;
+};
+
+// The newest visible row: forward from `from` when it is not 0 (gives up,
+// found = false, after kHintedRowsRead rows), else backward from the index's
+// end.  From its end, btree reads the whole last leaf page: with a start
+// key, only the entries from it on.
+NewestRow newest_row(Relation ledger, Relation by_id, Snapshot snapshot, int64 from, MemoryContext caller) {
+    const Oid relid = RelationGetRelid(ledger);
+    const AttrNumber id_column = get_attnum(relid, "id");
+    ScanKeyData key[1];
+    if (from != 0) ScanKeyInit(&key[0], id_column, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(from));
+    SysScanDesc scan = systable_beginscan_ordered(ledger, by_id, snapshot, from != 0 ? 1 : 0, key);
+    const ScanDirection direction = from != 0 ? ForwardScanDirection : BackwardScanDirection;
+    NewestRow newest{false, 0, nullptr};
+    HeapTuple tuple;
+    for (int read = 1; HeapTupleIsValid(tuple = systable_getnext_ordered(scan, direction)); read++) {
+        if (from != 0 && read > kHintedRowsRead) {
+            newest.found = false;
+            break;
+        }
+        const LedgerTuple t{tuple, RelationGetDescr(ledger), relid};
+        bool isnull;
+        newest = {true, DatumGetInt64(heap_getattr(tuple, id_column, t.desc, &isnull)), text_of(t, "hash", caller)};
+        if (direction == BackwardScanDirection) break;  // the first is the newest
+    }
+    systable_endscan_ordered(scan);
+    return newest;
+}
+
+}  // namespace
+
 const char* last_hash() {
     MemoryContext caller = CurrentMemoryContext;
-    const char* hash = nullptr;
+    NewestRow newest{false, 0, nullptr};
     read_ledger(true, [&](Relation ledger, Snapshot snapshot) {
-        SysScanDesc scan = systable_beginscan_ordered(
-            ledger, open_ledger_index(ledger, "id", nullptr, "(id)"), snapshot, 0, nullptr);
-        HeapTuple tuple = systable_getnext_ordered(scan, BackwardScanDirection);
-        if (HeapTupleIsValid(tuple))
-            hash = text_of(LedgerTuple{tuple, RelationGetDescr(ledger), RelationGetRelid(ledger)}, "hash", caller);
-        Relation index = scan->irel;
-        systable_endscan_ordered(scan);
-        index_close(index, AccessShareLock);
+        Relation by_id = open_ledger_index(ledger, "id", nullptr, "(id)");
+        if (newest_row_hint.ledger == RelationGetRelid(ledger) && newest_row_hint.id != 0)
+            newest = newest_row(ledger, by_id, snapshot, newest_row_hint.id, caller);
+        if (!newest.found) newest = newest_row(ledger, by_id, snapshot, 0, caller);
+        if (newest.found) newest_row_hint = {RelationGetRelid(ledger), newest.id};
+        index_close(by_id, AccessShareLock);
     });
-    return hash;
+    return newest.hash;
 }
 
 bool migrate_table_has_column(const char* table, const char* column) {
