@@ -93,9 +93,16 @@ BEGIN READ ONLY;
 SELECT version, status FROM migrate_apply('005', E'COPY guarded (id) FROM stdin;\n3\n\\.\n');
 ROLLBACK;
 
+-- A fingerprint is a stored format: a ledger's rows are compared with files by
+-- it for as long as they exist.  A script with COPY data, and its fingerprint
+-- as 0.10 computed it.
+SELECT version, status FROM migrate_apply('006', E'CREATE TABLE fixed (n int, t text);\nCOPY fixed (n, t) FROM stdin;\n1\tone\n2\ttwo\\ttab\n\\.\nCREATE INDEX ON fixed (n);\nCOPY fixed FROM stdin WITH (FORMAT csv);\n3,"three"\n\\.');
+SELECT fingerprint FROM migrate.ledger WHERE version = '006';
+SELECT n, t FROM fixed ORDER BY n;
+
 SELECT version, name, status, statements FROM migrate.ledger ORDER BY id;
 
 DROP EXTENSION pg_migrate;
-DROP TABLE people, empty, pairs, guarded, policed;
+DROP TABLE people, empty, pairs, guarded, policed, fixed;
 DROP OWNED BY regress_loader;
 DROP ROLE regress_loader;

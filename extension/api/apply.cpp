@@ -58,7 +58,7 @@ namespace {
 // The one path of both migrate_apply and migrate_apply_repeatable.  A
 // repeatable migration is re-applied when its script changed (instead of the
 // change being refused) and is never "out of order".
-Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool repeatable) {
+Datum apply_migration(FunctionCallInfo fcinfo, ApplyArguments args, bool repeatable) {
     validate_version(args.version);
     if (!repeatable && core::is_repeatable_version(args.version))
         throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
@@ -117,11 +117,13 @@ Datum apply_migration(FunctionCallInfo fcinfo, const ApplyArguments& args, bool 
     else
         pg_call(pg::execute_statements, const_cast<const pg::ExecutionRequest*>(&request));
     pg_call(pg::end_setting_scope, nest_level);
+    pg_call(pg::forget_script_text, parsed);
     const int64 duration_us = pg_call(pg::clock_now) - facts->now;
     const int statements = range.last - range.first + 1;
 
     if (!args.dry_run)
-        record_in_ledger(args, key, checksum, fingerprint, *facts, facts->now, statements,
+        record_in_ledger(MigrationText{args.version, std::move(args.script), args.name, args.down, args.verify}, key,
+                         checksum, fingerprint, *facts, facts->now, statements,
                          duration_us, out_of_order, std::string(pg::risk_name(risk)));
 
     pg::ApplyOutcome outcome = outcome_of(args, args.dry_run ? "dry_run" : "applied", checksum);
@@ -155,5 +157,5 @@ PGM_FUNCTION(migrate_apply_repeatable) {
     args.verify = optional_text_arg(fcinfo, 3);
     args.dry_run = pg_call(pg::bool_arg, fcinfo, 4, false);
     args.allow = allow_arg(fcinfo, 5);
-    return apply_migration(fcinfo, args, true);
+    return apply_migration(fcinfo, std::move(args), true);
 }

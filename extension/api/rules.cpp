@@ -13,7 +13,9 @@ namespace pgm {
 std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int n) {
     const char* value = pg_call(pg::text_arg, fcinfo, n);
     if (value == nullptr) return std::nullopt;
-    return std::string(value);
+    std::string text(value);
+    pg_call(pg::release, value);  // a script can be hundreds of megabytes
+    return text;
 }
 
 std::string required_text_arg(FunctionCallInfo fcinfo, int n, const char* what) {
@@ -21,7 +23,7 @@ std::string required_text_arg(FunctionCallInfo fcinfo, int n, const char* what) 
     if (!value)
         throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
                         std::string("the migration ") + what + " must not be null");
-    return *value;
+    return std::move(*value);
 }
 
 void validate_version(const std::string& version) {
@@ -38,13 +40,21 @@ std::string statement_context(const std::string& label, const pg::ScriptStatemen
 }
 
 std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range) {
-    // Statement by statement, so the token text of a huge data migration is
-    // never held whole; the digest is that of the concatenated streams.
+    // Statement by statement, so the token text of a huge script is never
+    // held whole: each statement's tokens, its COPY data as it is in the
+    // script (never cosmetic, and not copied), and a ";" line.
     core::Sha256Stream stream;
     for (int i = range.first; i <= range.last; ++i) {
-        const char* tokens = pg_call(pg::token_stream, &parsed, i, i);
+        const char* tokens = pg_call(pg::statement_tokens, &parsed, i);
         stream.update(tokens);
         pg_call(pg::release, tokens);
+        const pg::ScriptStatement& st = parsed.statements[i];
+        if (st.copy_data != nullptr) {
+            stream.update("D" + std::to_string(st.copy_data_length) + ":");
+            stream.update(std::string_view(st.copy_data, static_cast<size_t>(st.copy_data_length)));
+            stream.update("\n");
+        }
+        stream.update("C1:;\n");
     }
     return stream.hex_digest();
 }
@@ -203,7 +213,7 @@ core::LedgerRowFields session_row(const pg::SessionFacts& facts) {
     return row;
 }
 
-void record_in_ledger(const MigrationText& args, const std::string& key,
+void record_in_ledger(MigrationText args, const std::string& key,
                       const std::string& checksum, const std::string& fingerprint,
                       const pg::SessionFacts& facts, int64 applied_at, int statements,
                       int64 duration_us, bool out_of_order, const std::optional<std::string>& risk) {
@@ -217,9 +227,9 @@ void record_in_ledger(const MigrationText& args, const std::string& key,
     row.status = "applied";
     row.checksum = checksum;
     row.fingerprint = fingerprint;
-    row.script = args.script;
-    row.down = args.down;
-    row.verify = args.verify;
+    row.script = std::move(args.script);
+    row.down = std::move(args.down);
+    row.verify = std::move(args.verify);
     row.out_of_order = out_of_order;
     row.statements = statements;
     row.applied_at_us = applied_at;

@@ -81,7 +81,9 @@ core::LedgerRowFields session_row(const pg::SessionFacts& facts);
 
 // Appends the "applied" row to the ledger, chained to the previous row.
 // `risk` (when known) is hashed in format 3 where the ledger has the column.
-void record_in_ledger(const MigrationText& migration, const std::string& key,
+// The migration's texts are moved into the row (a script can be hundreds of
+// megabytes).
+void record_in_ledger(MigrationText migration, const std::string& key,
                       const std::string& checksum, const std::string& fingerprint,
                       const pg::SessionFacts& facts, int64 applied_at, int statements,
                       int64 duration_us, bool out_of_order,

@@ -450,6 +450,13 @@ ParsedScript* parse_script(const char* script, int* error_position) {
     return parse(script, error_position, false);
 }
 
+void forget_script_text(ParsedScript* parsed) {
+    if (parsed->script == nullptr) return;
+    pfree(const_cast<char*>(parsed->script));
+    parsed->script = nullptr;
+    for (int i = 0; i < parsed->count; i++) parsed->statements[i].copy_data = nullptr;
+}
+
 ParsedScript* parse_and_classify_script(const char* script, int* error_position) {
     return parse(script, error_position, true);
 }
@@ -499,15 +506,15 @@ ScriptLocation* locate_script_position(const char* script, int char_position) {
     return where;
 }
 
-const char* token_stream(const ParsedScript* parsed, int first, int last) {
+const char* statement_tokens(const ParsedScript* parsed, int index) {
     StringInfoData out;
     initStringInfo(&out);
-    // The lexer's buffers and token strings go with this context, per
-    // statement (out grows in the caller's context).
+    // The lexer's buffers and token strings go with this context (out grows
+    // in the caller's).
     MemoryContext caller = CurrentMemoryContext;
     MemoryContext lexer = AllocSetContextCreate(caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
-    for (int i = first; i <= last && i < parsed->count; i++) {
-        const ScriptStatement* st = &parsed->statements[i];
+    {
+        const ScriptStatement* st = &parsed->statements[index];
         MemoryContextSwitchTo(lexer);
         core_yy_extra_type extra;
         core_YYSTYPE value;
@@ -572,17 +579,7 @@ const char* token_stream(const ParsedScript* parsed, int first, int last) {
             appendStringInfoChar(&out, '\n');
         }
         scanner_finish(scanner);
-        if (st->copy_data != nullptr) {  // COPY data is never cosmetic
-            char digits[MAXINT8LEN + 1];
-            appendStringInfoChar(&out, 'D');
-            appendBinaryStringInfo(&out, digits, pg_ulltoa_n(st->copy_data_length, digits));
-            appendStringInfoChar(&out, ':');
-            appendBinaryStringInfo(&out, st->copy_data, st->copy_data_length);
-            appendStringInfoChar(&out, '\n');
-        }
-        appendStringInfoString(&out, "C1:;\n");
         MemoryContextSwitchTo(caller);
-        MemoryContextReset(lexer);
     }
     MemoryContextDelete(lexer);
     return out.data;

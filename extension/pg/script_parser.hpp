@@ -64,6 +64,12 @@ ParsedScript* parse_script(const char* script, int* error_position);
 // tree is at hand.
 ParsedScript* parse_and_classify_script(const char* script, int* error_position);
 
+// Frees the parse's copy of the whole script once its statements have run:
+// `script` and every statement's `copy_data` become NULL (the statements'
+// texts are copies of their own and stay).  A data migration's script can be
+// hundreds of megabytes, and the ledger row is still to be written.
+void forget_script_text(ParsedScript* parsed);
+
 // Where an error position (a 1-based character offset into `script`, as
 // PostgreSQL's errposition uses) lies: line, column, and the statement around
 // it, found with PostgreSQL's lexer.
@@ -79,10 +85,11 @@ ScriptLocation* locate_script_position(const char* script, int char_position);
 // 1-based line number of a byte offset.
 int line_of_offset(const char* script, int offset);
 
-// The statements' token streams, one line per token ("kind text"), statements
-// separated by ";" lines.  Comments and whitespace are dropped, keywords and
-// unquoted identifiers come out case-folded by the lexer, literals as their
-// values: hashing this gives a fingerprint that ignores cosmetic changes.
-const char* token_stream(const ParsedScript* parsed, int first, int last);
+// The tokens of statement `index`, one line per token ("<kind><length>:<text>").
+// Comments and whitespace are dropped, keywords and unquoted identifiers come
+// out case-folded by the lexer, literals as their values: what a fingerprint
+// that ignores cosmetic changes hashes (with the statement's COPY data, which
+// is not lexed).
+const char* statement_tokens(const ParsedScript* parsed, int index);
 
 }  // namespace pgm::pg
