@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # pg_migrate beside the peer migration tools, in one run of ../shared/bench.
 #
-#   bash bench/peer_bench.sh [-n N] [--rounds R] [peer ...]   default: -n 1000, peers below
+#   bash bench/peer_bench.sh [-n N] [--rounds R] [--data-in-memory] [peer ...]
+#   default: -n 1000, peers below
+#
+# --data-in-memory: the harness's cluster keeps its data directory in /dev/shm
+# for the run (moved back after), so that the disk's drift is out of the
+# comparison and the tools' CPU decides; fsync then costs nothing, unlike in
+# the harness's own setting (fsync on, data on disk).
 #
 # --rounds R (R > 1): the harness runs R times with one timed apply per peer
 # each, the peers' order rotated from round to round, and bench/peer_rounds.py
@@ -21,11 +27,13 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 shared="$root/../shared/bench"
 n=1000
 rounds=1
+in_memory=0
 peers=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) n="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --data-in-memory) in_memory=1; shift ;;
     *) peers+=("$1"); shift ;;
   esac
 done
@@ -58,8 +66,19 @@ cp "$root/build/client/pg_migrate" "$work/pg_migrate"   # unaffected by rebuilds
 export PEER_PG_MIGRATE="$work/pg_migrate"
 cd "$work"
 bash setup-peers.sh >/dev/null
+pgdata="${PEERBENCH:-/tmp/peerbench}/pgdata"
+restore_data=:
+if [ "$in_memory" = 1 ]; then
+  # start-pg.sh makes (or reuses) the cluster at $pgdata: there, a link to /dev/shm.
+  [ -L "$pgdata" ] && { echo "$pgdata is already a link; remove it first" >&2; exit 1; }
+  shm_data="$(mktemp -d /dev/shm/peerbench-pgdata.XXXXXX)"
+  chmod 755 "$shm_data"   # the cluster runs as "postgres"
+  if [ -d "$pgdata" ]; then mv "$pgdata" "$shm_data/data"; else mkdir "$shm_data/data"; fi
+  ln -s "$shm_data/data" "$pgdata"
+  restore_data='rm "$pgdata" && mv "$shm_data/data" "$pgdata" && rmdir "$shm_data"'
+fi
+trap 'cd "$work" && bash stop-pg.sh >/dev/null; eval "$restore_data"; rm -rf "$work"' EXIT
 bash start-pg.sh >/dev/null
-trap 'cd "$work" && bash stop-pg.sh >/dev/null; rm -rf "$work"' EXIT
 if [ "$rounds" -le 1 ]; then
   bash run-bench.sh -n "$n" --no-drift "${peers[@]}"
   python3 summarize.py "${PEERBENCH:-/tmp/peerbench}/results/n$n"

@@ -513,74 +513,72 @@ const char* statement_tokens(const ParsedScript* parsed, int index) {
     // in the caller's).
     MemoryContext caller = CurrentMemoryContext;
     MemoryContext lexer = AllocSetContextCreate(caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
-    {
-        const ScriptStatement* st = &parsed->statements[index];
-        MemoryContextSwitchTo(lexer);
-        core_yy_extra_type extra;
-        core_YYSTYPE value;
-        YYLTYPE location = 0;
-        core_yyscan_t scanner = scanner_init(st->text, &extra, &ScanKeywords, ScanKeywordTokens);
-        for (;;) {
-            int token = core_yylex(&value, &location, scanner);
-            if (token == 0) break;
-            char kind;
-            char single[2] = {0, 0};
-            char number[32];
-            const char* text;
-            switch (token) {
-                case IDENT:
-                case UIDENT:
-                    kind = 'I', text = value.str;
-                    break;
-                case SCONST:
-                case USCONST:
-                case BCONST:
-                case XCONST:
-                    kind = 'S', text = value.str;
-                    break;
-                case FCONST:
-                    kind = 'N', text = value.str;
-                    break;
-                case ICONST:
-                    snprintf(number, sizeof(number), "%d", value.ival);
-                    kind = 'N', text = number;
-                    break;
-                case PARAM:
-                    snprintf(number, sizeof(number), "%d", value.ival);
-                    kind = 'P', text = number;
-                    break;
-                case Op:
-                    kind = 'O', text = value.str;
-                    break;
-                case TYPECAST: kind = 'O', text = "::"; break;
-                case DOT_DOT: kind = 'O', text = ".."; break;
-                case COLON_EQUALS: kind = 'O', text = ":="; break;
-                case EQUALS_GREATER: kind = 'O', text = "=>"; break;
-                case LESS_EQUALS: kind = 'O', text = "<="; break;
-                case GREATER_EQUALS: kind = 'O', text = ">="; break;
-                case NOT_EQUALS: kind = 'O', text = "<>"; break;
-                default:
-                    if (token < 256) {
-                        single[0] = static_cast<char>(token);
-                        kind = 'C', text = single;
-                    } else {
-                        kind = 'K', text = value.keyword;
-                    }
-                    break;
-            }
-            // "<kind><length>:<text>\n", without printf: a script has a token
-            // every few bytes.
-            const size_t length = strlen(text);
-            char digits[MAXINT8LEN + 1];
-            appendStringInfoChar(&out, kind);
-            appendBinaryStringInfo(&out, digits, pg_ulltoa_n(length, digits));
-            appendStringInfoChar(&out, ':');
-            appendBinaryStringInfo(&out, text, static_cast<int>(length));
-            appendStringInfoChar(&out, '\n');
+    const ScriptStatement* st = &parsed->statements[index];
+    MemoryContextSwitchTo(lexer);
+    core_yy_extra_type extra;
+    core_YYSTYPE value;
+    YYLTYPE location = 0;
+    core_yyscan_t scanner = scanner_init(st->text, &extra, &ScanKeywords, ScanKeywordTokens);
+    for (;;) {
+        int token = core_yylex(&value, &location, scanner);
+        if (token == 0) break;
+        char kind;
+        char single[2] = {0, 0};
+        char number[32];
+        const char* text;
+        switch (token) {
+            case IDENT:
+            case UIDENT:
+                kind = 'I', text = value.str;
+                break;
+            case SCONST:
+            case USCONST:
+            case BCONST:
+            case XCONST:
+                kind = 'S', text = value.str;
+                break;
+            case FCONST:
+                kind = 'N', text = value.str;
+                break;
+            case ICONST:
+                snprintf(number, sizeof(number), "%d", value.ival);
+                kind = 'N', text = number;
+                break;
+            case PARAM:
+                snprintf(number, sizeof(number), "%d", value.ival);
+                kind = 'P', text = number;
+                break;
+            case Op:
+                kind = 'O', text = value.str;
+                break;
+            case TYPECAST: kind = 'O', text = "::"; break;
+            case DOT_DOT: kind = 'O', text = ".."; break;
+            case COLON_EQUALS: kind = 'O', text = ":="; break;
+            case EQUALS_GREATER: kind = 'O', text = "=>"; break;
+            case LESS_EQUALS: kind = 'O', text = "<="; break;
+            case GREATER_EQUALS: kind = 'O', text = ">="; break;
+            case NOT_EQUALS: kind = 'O', text = "<>"; break;
+            default:
+                if (token < 256) {
+                    single[0] = static_cast<char>(token);
+                    kind = 'C', text = single;
+                } else {
+                    kind = 'K', text = value.keyword;
+                }
+                break;
         }
-        scanner_finish(scanner);
-        MemoryContextSwitchTo(caller);
+        // "<kind><length>:<text>\n", without printf: a script has a token
+        // every few bytes.
+        const size_t length = strlen(text);
+        char digits[MAXINT8LEN + 1];
+        appendStringInfoChar(&out, kind);
+        appendBinaryStringInfo(&out, digits, pg_ulltoa_n(length, digits));
+        appendStringInfoChar(&out, ':');
+        appendBinaryStringInfo(&out, text, static_cast<int>(length));
+        appendStringInfoChar(&out, '\n');
     }
+    scanner_finish(scanner);
+    MemoryContextSwitchTo(caller);
     MemoryContextDelete(lexer);
     return out.data;
 }
