@@ -29,8 +29,16 @@ bool acquire_deploy_lock(Connection& db, std::chrono::seconds timeout,
     }
 }
 
-void release_deploy_lock(Connection& db) {
-    db.exec(std::string("SELECT pg_catalog.pg_advisory_unlock(") + kDeployLockKey + ")");
+bool release_deploy_lock(Connection& db) {
+    // Asked first: pg_advisory_unlock warns when the session does not hold it.
+    const std::string key = kDeployLockKey;
+    Result r = db.exec(
+        "SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype OPERATOR(pg_catalog.=) 'advisory' "
+        "AND granted AND pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() "
+        "AND classid OPERATOR(pg_catalog.=) (" + key + " OPERATOR(pg_catalog.>>) 32)::pg_catalog.oid "
+        "AND objid OPERATOR(pg_catalog.=) (" + key + " OPERATOR(pg_catalog.&) 4294967295)::pg_catalog.oid "
+        "AND objsubid OPERATOR(pg_catalog.=) 1) THEN pg_catalog.pg_advisory_unlock(" + key + ") ELSE false END");
+    return r.get(0, 0) == "t";
 }
 
 }  // namespace pgm::client

@@ -22,6 +22,9 @@ constexpr const char* kDeployLockKey = "x'70675f6d6465706c'::pg_catalog.int8";
 // is called once, with the pid of the holder, when the lock is busy.
 bool acquire_deploy_lock(Connection& db, std::chrono::seconds timeout,
                          const std::function<void(const std::string& holder)>& waiting);
-void release_deploy_lock(Connection& db);
+// Gives the lock back; false when this session no longer held it (a
+// migration released it, or a pooler in transaction mode ran this statement on
+// another server connection than the one that took it).
+bool release_deploy_lock(Connection& db);
 
 }  // namespace pgm::client

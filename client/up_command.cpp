@@ -76,9 +76,12 @@ struct RunReport {
     std::optional<EvidenceSummary> evidence;  // --dry-run: what the run would lock and rewrite
     // Runs once before the report is printed, however the run ends.
     std::function<void()> before_finish;
+    // Runs after it: gives the deploy lock back.
+    std::function<void()> release_lock;
 
     int finish(const CommonOptions& options, int code) {
         if (before_finish) std::exchange(before_finish, nullptr)();
+        if (release_lock) std::exchange(release_lock, nullptr)();
         if (!options.json) return code;
         nlohmann::json list = nlohmann::json::array();
         for (const auto& o : outcomes) list.push_back(outcome_json(o));
@@ -232,6 +235,22 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             return report.finish(options, exit_code::kFailed);
         }
         if (waited) states = compare_with_ledger(db, scan, read_ledger(db).rows);
+        // Given back explicitly, not left to the disconnect: behind a pooler
+        // the server connection (and a session lock with it) outlives ours.
+        report.release_lock = [&] {
+            try {
+                if (release_deploy_lock(db)) return;
+            } catch (const std::exception&) {
+                return;  // the connection is gone, and a session's locks with it
+            }
+            const std::string warning =
+                "the deploy lock was no longer held by this session at the end of the run: a migration "
+                "released it (pg_advisory_unlock_all()), or the connection goes through a pooler in "
+                "transaction mode, where the lock can stay with another server connection until that "
+                "closes; connect directly or in session mode";
+            report.doc["deploy_lock_warning"] = warning;
+            if (!options.json) std::cerr << term.yellow("warning: ") << warning << '\n';
+        };
     }
 
     // 1. Nothing runs while an applied migration's file really changed

@@ -403,6 +403,22 @@ wait $p2; r2=$?
 check "two concurrent up both exit 0" "0 0" "$r1 $r2"
 check "each migration applied exactly once" "30|30" "$(q "SELECT count(*), count(DISTINCT version) FROM migrate.ledger")"
 
+# --- the deploy lock, given back at the end -------------------------------------
+# A migration that releases the session's advisory locks takes the deploy
+# lock with them: the run still succeeds, and says it did not hold the lock
+# at its end (what a pooler in transaction mode would also cause).
+fresh deploy_lock
+put 001_a.sql 'CREATE TABLE a (id int);\n'
+run up --dir "$dir"
+check "a run gives the deploy lock back without a word" "0|" "$rc|$(grep -c 'deploy lock' <<<"$out" | sed 's/^0$//')"
+put 002_b.sql 'SELECT pg_advisory_unlock_all();\n'
+run up --dir "$dir"
+check "a run whose lock a migration released exits 0" 0 "$rc"
+contains "... and warns that the lock was no longer held" "warning: the deploy lock was no longer held by this session" "$out"
+put 003_c.sql 'SELECT pg_advisory_unlock_all();\n'
+out="$("$PGM" up --json --dir "$dir" 2>/dev/null)"
+contains "... in --json as deploy_lock_warning" "a migration released it" "$(json_field deploy_lock_warning <<<"$out")"
+
 # --- new ------------------------------------------------------------------
 fresh new_plain
 put 009_a.sql 'SELECT 1;'
