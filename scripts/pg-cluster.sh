@@ -10,7 +10,9 @@
 # previous run could have left behind.  --fast turns fsync off (tests only).
 set -euo pipefail
 
-PG_BINDIR="${PG_BINDIR:-$(pg_config --bindir)}"
+# The server's binaries: PG_BINDIR, else those of PG_CONFIG (scripts/pg-server.sh
+# prints one per major), else of the pg_config on PATH (Debian's 15).
+PG_BINDIR="${PG_BINDIR:-$("${PG_CONFIG:-pg_config}" --bindir)}"
 cmd="${1:?usage: pg-cluster.sh start|stop STATE_FILE}"
 state="${2:?usage: pg-cluster.sh start|stop STATE_FILE}"
 
@@ -49,7 +51,7 @@ start() {
     if [ "$fast" = "--fast" ]; then echo "fsync = off"; echo "synchronous_commit = off"; echo "full_page_writes = off"; fi
     # pg_cron (when installed) schedules migrate_verify in the tests; its jobs
     # run in background workers, and a failing verification starts one more.
-    if [ -f "$(pg_config --sharedir)/extension/pg_cron.control" ]; then
+    if [ -f "$("$PG_BINDIR/pg_config" --sharedir)/extension/pg_cron.control" ]; then
       echo "shared_preload_libraries = 'pg_cron'"
       echo "cron.database_name = 'postgres'"
       echo "cron.use_background_workers = on"
@@ -61,6 +63,7 @@ start() {
     { cat "$root/server.log" >&2; exit 1; }
   cat >"$state" <<VARS
 export PGM_CLUSTER_ROOT='$root'
+export PATH='$PG_BINDIR':"\$PATH"
 export PGHOST='$root/socket'
 export PGPORT='$port'
 export PGUSER=postgres

@@ -99,10 +99,15 @@ ROLLBACK;
 SELECT version, status FROM migrate_apply('006', E'CREATE TABLE fixed (n int, t text);\nCOPY fixed (n, t) FROM stdin;\n1\tone\n2\ttwo\\ttab\n\\.\nCREATE INDEX ON fixed (n);\nCOPY fixed FROM stdin WITH (FORMAT csv);\n3,"three"\n\\.');
 SELECT fingerprint FROM migrate.ledger WHERE version = '006';
 SELECT n, t FROM fixed ORDER BY n;
+-- The same on every major: words that later majors made keywords (FORMAT
+-- above, PATH, VIRTUAL, ... as column names) or stopped being one (RECHECK)
+-- count as PostgreSQL 15 read them.  The literal is 15's.
+SELECT version, status FROM migrate_apply('007', E'CREATE TABLE words (absent int, format int, path text, plan int, "recheck" int, virtual int, source int, target int, string text, keys int, json_value int);\nSELECT recheck FROM words;');
+SELECT fingerprint = 'f9589a06067aa1bc5032fa51fbce6e19ef173159a08018b38d00e2b369a261cc' AS as_on_15 FROM migrate.ledger WHERE version = '007';
 
 SELECT version, name, status, statements FROM migrate.ledger ORDER BY id;
 
 DROP EXTENSION pg_migrate;
-DROP TABLE people, empty, pairs, guarded, policed, fixed;
+DROP TABLE people, empty, pairs, guarded, policed, fixed, words;
 DROP OWNED BY regress_loader;
 DROP ROLE regress_loader;

@@ -3,7 +3,7 @@
 # both libraries export every C function the install and upgrade scripts name,
 # plus what PostgreSQL itself looks up; nothing of the C++ inside is needed.
 #
-#   tests/pgxs_test.sh SOURCE_DIR CMAKE_BUILT_LIBRARY
+#   tests/pgxs_test.sh SOURCE_DIR CMAKE_BUILT_LIBRARY      (PG_CONFIG: the server to build against)
 set -euo pipefail
 source_dir="$1"
 cmake_library="$2"
@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 
 # A copy: PGXS writes its objects next to the sources.
 cp -r "$source_dir/extension" "$source_dir/sql" "$source_dir/Makefile.pgxs" "$work/"
-if ! make -C "$work" -f Makefile.pgxs -j2 >"$work/build.log" 2>&1; then
+if ! make -C "$work" -f Makefile.pgxs -j2 PG_CONFIG="${PG_CONFIG:-pg_config}" >"$work/build.log" 2>&1; then
   grep -E "error|Error" "$work/build.log" | head -20 >&2
   echo "FAIL: make -f Makefile.pgxs" >&2
   exit 1

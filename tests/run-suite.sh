@@ -7,6 +7,8 @@ set -euo pipefail
 suite="$1"
 # shellcheck disable=SC1090
 . "$2"
+# psql, pg_dump and friends of the server under test, not Debian's wrapper.
+export PATH="$PG_BINDIR:$PATH"
 src="$PGM_SOURCE_DIR"
 out="$PGM_BUILD_DIR/test-output/$suite"
 rm -rf "$out" && mkdir -p "$out"

@@ -90,7 +90,7 @@ void run_count_query(void* arg) {
     bool isnull;
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
     q->result = isnull ? 0
-                : SPI_tuptable->tupdesc->attrs[0].atttypid == BOOLOID ? (DatumGetBool(value) ? 1 : 0)
+                : TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid == BOOLOID ? (DatumGetBool(value) ? 1 : 0)
                                                                       : DatumGetInt64(value);
     leave_caller_scope(&scope);
 }

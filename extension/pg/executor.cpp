@@ -1,6 +1,8 @@
 // PG zone: see executor.hpp.
 #include "executor.hpp"
 
+#include "compat/pg_compat.hpp"
+
 #include "attribution.hpp"
 #include "inline_copy.hpp"
 #include "lock_wait.hpp"
@@ -157,7 +159,7 @@ bool another_backend_runs_a_migration() {
     const size_t prefix_len = strlen(kActivityPrefix);
     const int backends = pgstat_fetch_stat_numbackends();
     for (int i = 1; i <= backends; i++) {
-        const LocalPgBackendStatus* local = pgstat_fetch_stat_local_beentry(i);
+        const LocalPgBackendStatus* local = compat::backend_status_at(i);
         if (local == nullptr) continue;
         const PgBackendStatus* status = &local->backendStatus;
         if (status->st_procpid != MyProcPid && status->st_databaseid == MyDatabaseId &&

@@ -1,6 +1,8 @@
 // PG zone: see inline_copy.hpp.
 #include "inline_copy.hpp"
 
+#include "compat/pg_compat.hpp"
+
 extern "C" {
 #include "access/sysattr.h"
 #include "access/table.h"
@@ -90,13 +92,14 @@ Node* transform_where(ParseState* pstate, ParseNamespaceItem* table, Node* where
 
 // What DoCopy checks before COPY FROM: INSERT on the table's listed (or all)
 // columns, no row-level security to apply, a writable transaction.
-void check_copy_into(ParseState* pstate, Relation rel, RangeTblEntry* rte, List* attlist) {
+void check_copy_into(ParseState* pstate, Relation rel, compat::RelationPermissions* permissions, List* attlist) {
     List* attnums = CopyGetAttnums(RelationGetDescr(rel), rel, attlist);
     ListCell* lc;
     foreach (lc, attnums)
-        rte->insertedCols = bms_add_member(rte->insertedCols, lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
-    ExecCheckRTPerms(pstate->p_rtable, true);
-    if (check_enable_rls(rte->relid, InvalidOid, false) == RLS_ENABLED)
+        permissions->insertedCols =
+            bms_add_member(permissions->insertedCols, lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
+    compat::check_permissions(pstate);
+    if (check_enable_rls(RelationGetRelid(rel), InvalidOid, false) == RLS_ENABLED)
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("COPY FROM not supported with row-level security"),
                         errhint("Use INSERT statements instead.")));
@@ -108,9 +111,10 @@ uint64 copy_into(const ScriptStatement* st, CopyStmt* stmt) {
     pstate->p_sourcetext = st->text;
     Relation rel = table_openrv(stmt->relation, RowExclusiveLock);
     ParseNamespaceItem* table = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
-    table->p_rte->requiredPerms = ACL_INSERT;
+    compat::RelationPermissions* permissions = compat::permissions_of(table);
+    permissions->requiredPerms = ACL_INSERT;
     Node* where = stmt->whereClause != nullptr ? transform_where(pstate, table, stmt->whereClause) : nullptr;
-    check_copy_into(pstate, rel, table->p_rte, stmt->attlist);
+    check_copy_into(pstate, rel, permissions, stmt->attlist);
 
     DataSource source{st->copy_data, st->copy_data_length, 0};
     current_source = &source;

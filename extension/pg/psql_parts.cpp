@@ -8,8 +8,6 @@ extern "C" {
 #include "parser/parser.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
-// gram.h (token numbers) needs scanner.h's types first.
-#include "parser/gram.h"
 }
 
 #include <cstring>
@@ -165,7 +163,7 @@ int search_from(Search* s, int base) {
             first_token = token;
         }
         if (!ends.ends_statement(token)) continue;
-        if (first_token == COPY && statement_is_copy_from_stdin(lexed, statement_start - base, location + 1)) {
+        if (first_token == ends.tokens.copy && statement_is_copy_from_stdin(lexed, statement_start - base, location + 1)) {
             if (take_copy_data(s, statement_start, at) > 0) {
                 const SkippedText data = s->skipped[s->skipped_count - 1];
                 if (data.to - data.from >= kRestartAfterBytes) {

@@ -1,6 +1,8 @@
 // PG zone: see row_writer.hpp.
 #include "row_writer.hpp"
 
+#include "compat/pg_compat.hpp"
+
 extern "C" {
 #include "access/table.h"
 #include "access/xact.h"
@@ -70,8 +72,12 @@ PreparedTable* prepare_table(Relation rel) {
     PG_TRY();
     {
         Expr** check = static_cast<Expr**>(palloc0(sizeof(Expr*) * Max(checks, 1)));
-        for (int i = 0; i < checks; i++)
-            check[i] = expression_planner(static_cast<Expr*>(stringToNode(desc->constr->check[i].ccbin)));
+        for (int i = 0; i < checks; i++) {
+            const ConstrCheck& constraint = desc->constr->check[i];
+            // NULL: not enforced, skipped as ExecConstraints skips it.
+            if (compat::check_constraint_enforced(constraint))
+                check[i] = expression_planner(static_cast<Expr*>(stringToNode(constraint.ccbin)));
+        }
         Expr** default_value = static_cast<Expr**>(palloc0(sizeof(Expr*) * Max(desc->natts, 1)));
         for (int i = 0; i < desc->natts; i++) {
             if (TupleDescAttr(desc, i)->attisdropped) continue;
@@ -165,12 +171,13 @@ RowWriter* open_row_writer(Oid relid) {
     const PreparedTable* table = prepare_table(rel);
     const int checks = table->checks;
     Expr** check = static_cast<Expr**>(palloc0(sizeof(Expr*) * Max(checks, 1)));
-    for (int i = 0; i < checks; i++) check[i] = static_cast<Expr*>(copyObject(table->check[i]));
+    for (int i = 0; i < checks; i++) check[i] = static_cast<Expr*>(copyObject(table->check[i]));  // NULL stays NULL
     // What ExecConstraints would otherwise build from the catalog text for
-    // each writer (PostgreSQL 15 builds them only while this is NULL).
+    // each writer (it builds them only while the array is NULL).
     if (checks > 0) {
-        writer->info->ri_ConstraintExprs = static_cast<ExprState**>(palloc(sizeof(ExprState*) * checks));
-        for (int i = 0; i < checks; i++) writer->info->ri_ConstraintExprs[i] = ExecInitExpr(check[i], nullptr);
+        ExprState**& states = compat::check_constraint_states(writer->info);
+        states = static_cast<ExprState**>(palloc(sizeof(ExprState*) * checks));
+        for (int i = 0; i < checks; i++) states[i] = ExecInitExpr(check[i], nullptr);
     }
     ExecClearTuple(writer->slot);
     MemoryContextSwitchTo(caller);

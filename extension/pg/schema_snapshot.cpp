@@ -1,6 +1,8 @@
 // PG zone: see schema_snapshot.hpp.
 #include "schema_snapshot.hpp"
 
+#include "view_reprint.hpp"
+
 #include "ledger.hpp"
 #include "schema_description.hpp"
 #include "settings.hpp"
@@ -510,6 +512,23 @@ int64 record_whole_schema(const char* reason) {
     return objects;
 }
 
+namespace {
+
+// Views whose recorded and live descriptions differ only in how a major
+// prints their query (view_reprint.hpp) are no drift.
+void drop_reprinted_views(SchemaDifferences* result) {
+    int kept = 0;
+    for (int i = 0; i < result->count; i++) {
+        const SchemaDifference& d = result->rows[i];
+        const bool view = strcmp(d.object_type, "view") == 0 || strcmp(d.object_type, "materialized view") == 0;
+        if (view && d.recorded != nullptr && d.live != nullptr && same_view_reprinted(d.recorded, d.live)) continue;
+        result->rows[kept++] = d;
+    }
+    result->count = kept;
+}
+
+}  // namespace
+
 SchemaDifferences* schema_differences() {
     MemoryContext caller = CurrentMemoryContext;
     SchemaDifferences* result = static_cast<SchemaDifferences*>(palloc0(sizeof(SchemaDifferences)));
@@ -543,6 +562,7 @@ SchemaDifferences* schema_differences() {
         }
     }
     leave_owner_scope(&scope);
+    drop_reprinted_views(result);
     return result;
 }
 

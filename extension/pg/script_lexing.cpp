@@ -6,8 +6,6 @@ extern "C" {
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
-// gram.h (token numbers) needs scanner.h's types first.
-#include "parser/gram.h"
 }
 
 namespace pgm::pg {
@@ -16,9 +14,9 @@ bool StatementEnds::ends_statement(int token) {
     const bool ends = token == ';' && parens == 0 && atomic_depth == 0;
     if (token == '(') parens++;
     if (token == ')' && parens > 0) parens--;
-    if (token == ATOMIC && previous == BEGIN_P) atomic_depth = 1;
-    else if (atomic_depth > 0 && token == CASE) atomic_depth++;
-    else if (atomic_depth > 0 && token == END_P) atomic_depth--;
+    if (token == tokens.atomic && previous == tokens.begin) atomic_depth = 1;
+    else if (atomic_depth > 0 && token == tokens.case_) atomic_depth++;
+    else if (atomic_depth > 0 && token == tokens.end) atomic_depth--;
     previous = token;
     return ends;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "../bridge/pg_headers.hpp"
+#include "compat/grammar_tokens.hpp"
 
 namespace pgm::pg {
 
@@ -12,6 +13,7 @@ namespace pgm::pg {
 // which ';' ends a statement: one outside parentheses (CREATE RULE ... DO
 // (a; b)) and outside a BEGIN ATOMIC body, where CASE ... END nests.
 struct StatementEnds {
+    const GrammarTokens& tokens = grammar_tokens();
     int parens = 0;
     int atomic_depth = 0;
     int previous = 0;

@@ -1,6 +1,7 @@
 // PG zone: see script_parser.hpp.
 #include "script_parser.hpp"
 
+#include "compat/fingerprint_words.hpp"
 #include "psql_parts.hpp"
 #include "script_lexing.hpp"
 
@@ -13,8 +14,6 @@ extern "C" {
 #include "parser/parser.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
-// gram.h (token numbers) needs scanner.h's types first.
-#include "parser/gram.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -506,6 +505,15 @@ ScriptLocation* locate_script_position(const char* script, int char_position) {
     return where;
 }
 
+namespace {
+
+// An identifier token written in double quotes ("x", U&"x"), not bare.
+bool quoted_identifier(const char* token) {
+    return token[0] == '"' || ((token[0] == 'U' || token[0] == 'u') && token[1] == '&');
+}
+
+}  // namespace
+
 const char* statement_tokens(const ParsedScript* parsed, int index) {
     StringInfoData out;
     initStringInfo(&out);
@@ -514,6 +522,7 @@ const char* statement_tokens(const ParsedScript* parsed, int index) {
     MemoryContext caller = CurrentMemoryContext;
     MemoryContext lexer = AllocSetContextCreate(caller, "pg_migrate lexer", ALLOCSET_SMALL_SIZES);
     const ScriptStatement* st = &parsed->statements[index];
+    const GrammarTokens& tokens = grammar_tokens();
     MemoryContextSwitchTo(lexer);
     core_yy_extra_type extra;
     core_YYSTYPE value;
@@ -526,44 +535,38 @@ const char* statement_tokens(const ParsedScript* parsed, int index) {
         char single[2] = {0, 0};
         char number[32];
         const char* text;
-        switch (token) {
-            case IDENT:
-            case UIDENT:
+        switch (tokens.kind_of(token)) {
+            case TokenKind::Identifier:
                 kind = 'I', text = value.str;
+                if (!quoted_identifier(st->text + location) && keyword_dropped_after_15(text)) kind = 'K';
                 break;
-            case SCONST:
-            case USCONST:
-            case BCONST:
-            case XCONST:
+            case TokenKind::String:
                 kind = 'S', text = value.str;
                 break;
-            case FCONST:
+            case TokenKind::Float:
                 kind = 'N', text = value.str;
                 break;
-            case ICONST:
+            case TokenKind::Integer:
                 snprintf(number, sizeof(number), "%d", value.ival);
                 kind = 'N', text = number;
                 break;
-            case PARAM:
+            case TokenKind::Param:
                 snprintf(number, sizeof(number), "%d", value.ival);
                 kind = 'P', text = number;
                 break;
-            case Op:
+            case TokenKind::Operator:
                 kind = 'O', text = value.str;
                 break;
-            case TYPECAST: kind = 'O', text = "::"; break;
-            case DOT_DOT: kind = 'O', text = ".."; break;
-            case COLON_EQUALS: kind = 'O', text = ":="; break;
-            case EQUALS_GREATER: kind = 'O', text = "=>"; break;
-            case LESS_EQUALS: kind = 'O', text = "<="; break;
-            case GREATER_EQUALS: kind = 'O', text = ">="; break;
-            case NOT_EQUALS: kind = 'O', text = "<>"; break;
+            case TokenKind::FixedOperator:
+                kind = 'O', text = tokens.fixed_operator_text(token);
+                break;
+            case TokenKind::Other:
             default:
                 if (token < 256) {
                     single[0] = static_cast<char>(token);
                     kind = 'C', text = single;
                 } else {
-                    kind = 'K', text = value.keyword;
+                    kind = keyword_added_after_15(value.keyword) ? 'I' : 'K', text = value.keyword;
                 }
                 break;
         }

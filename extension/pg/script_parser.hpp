@@ -89,7 +89,8 @@ int line_of_offset(const char* script, int offset);
 // Comments and whitespace are dropped, keywords and unquoted identifiers come
 // out case-folded by the lexer, literals as their values: what a fingerprint
 // that ignores cosmetic changes hashes (with the statement's COPY data, which
-// is not lexed).
+// is not lexed).  Words are keywords or identifiers as PostgreSQL 15 read
+// them, whatever the server's major (compat/fingerprint_words.hpp).
 const char* statement_tokens(const ParsedScript* parsed, int index);
 
 }  // namespace pgm::pg

@@ -53,6 +53,9 @@ tests=("$@")
   PATH="$PG_BINDIR:$PATH" \
   PG_REGRESS="$PG_PGXS_DIR/src/test/regress/pg_regress" \
   TESTDIR="$work" \
+  TESTDATADIR="$work/tmp_check" \
+  TESTLOGDIR="$work/tmp_check/log" \
   PGM_CLIENT="$work/pg_migrate" \
   PGM_SOURCE_DIR="$work" \
+  PGM_OLD_INSTALL="${PGM_OLD_INSTALL:-}" \
   prove --timer ${PROVE_FLAGS:-} -I "$PG_PGXS_DIR/src/test/perl" -I . "${tests[@]}"

@@ -30,6 +30,13 @@ my $dir = PostgreSQL::Test::Utils::tempdir;
 write_migration($dir, sprintf('%03d_t.sql', $_), "CREATE TABLE t$_ (id int);\nINSERT INTO t$_ VALUES ($_);\n")
   for 1 .. $count;
 
+# PostgreSQL 18 moved pg_stat_wal's counts of WAL writes and flushes to
+# pg_stat_io (object "wal").
+my $wal_syncs_sql =
+  $node->pg_version >= 18
+  ? "SELECT coalesce(sum(fsyncs), 0) FROM pg_stat_io WHERE object = 'wal'"
+  : 'SELECT wal_sync FROM pg_stat_wal';
+
 # The cluster's WAL flushes so far, once every backend has reported them
 # (a backend reports its statistics when it exits, after it leaves
 # pg_stat_activity): read until two readings agree.
@@ -38,7 +45,7 @@ sub wal_syncs
 	my $last = -1;
 	for (1 .. 50)
 	{
-		my $now = $node->safe_psql('postgres', 'SELECT wal_sync FROM pg_stat_wal');
+		my $now = $node->safe_psql('postgres', $wal_syncs_sql);
 		return $now if $now == $last;
 		$last = $now;
 		sleep(0.3);
