@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # pg_migrate beside the peer migration tools, in one run of ../shared/bench.
 #
-#   bash bench/peer_bench.sh [-n N] [--rounds R] [--data-in-memory] [peer ...]
+#   bash bench/peer_bench.sh [-n N] [--rounds R] [--data-in-memory] [--major M] [peer ...]
 #   default: -n 1000, peers below
+#
+# --major M: the harness's cluster is PostgreSQL M (scripts/pg-server.sh; its
+# pg_migrate installed: scripts/build.sh --major M), in a data directory of
+# this run's own (the harness's usual one is set aside and put back), with
+# that major's psql; default: Debian's 15, as the harness does.
 #
 # --data-in-memory: the harness's cluster keeps its data directory in /dev/shm
 # for the run (moved back after), so that the disk's drift is out of the
@@ -28,17 +33,23 @@ shared="$root/../shared/bench"
 n=1000
 rounds=1
 in_memory=0
+major=""
 peers=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) n="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --data-in-memory) in_memory=1; shift ;;
+    --major) major="$2"; shift 2 ;;
     *) peers+=("$1"); shift ;;
   esac
 done
 [ ${#peers[@]} -eq 0 ] && peers=(psql-1tx psql-session pg_migrate dbmate sql-migrate postgres-migrations node-pg-migrate)
 
+if [ -n "$major" ]; then
+  PGBIN="$("$(bash "$root/scripts/pg-server.sh" "$major")" --bindir)"
+  export PGBIN PATH="$PGBIN:$PATH"
+fi
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
 work="$(mktemp -d)"
 chmod 755 "$work"   # the harness runs PostgreSQL as "postgres" from here
@@ -68,7 +79,18 @@ cd "$work"
 bash setup-peers.sh >/dev/null
 pgdata="${PEERBENCH:-/tmp/peerbench}/pgdata"
 restore_data=:
-if [ "$in_memory" = 1 ]; then
+if [ -n "$major" ]; then
+  # A cluster of that major of its own: the usual data directory set aside.
+  base=/tmp
+  [ "$in_memory" = 1 ] && base=/dev/shm
+  [ -L "$pgdata" ] && { echo "$pgdata is already a link; remove it first" >&2; exit 1; }
+  shm_data="$(mktemp -d "$base/peerbench-pgdata.XXXXXX")"
+  chmod 755 "$shm_data"
+  mkdir "$shm_data/data"
+  [ -e "$pgdata" ] && mv "$pgdata" "$pgdata.set-aside"
+  ln -s "$shm_data/data" "$pgdata"
+  restore_data='rm "$pgdata" && rm -rf "$shm_data" && { [ ! -e "$pgdata.set-aside" ] || mv "$pgdata.set-aside" "$pgdata"; }'
+elif [ "$in_memory" = 1 ]; then
   # start-pg.sh makes (or reuses) the cluster at $pgdata: there, a link to /dev/shm.
   [ -L "$pgdata" ] && { echo "$pgdata is already a link; remove it first" >&2; exit 1; }
   shm_data="$(mktemp -d /dev/shm/peerbench-pgdata.XXXXXX)"

@@ -5,15 +5,29 @@
 # examples/migrations/ with the pg_migrate client, show status, the ledger, the
 # DDL log and verify, re-run to show that nothing is applied twice, then stop.
 #
-#   scripts/demo.sh          run the demo and stop the cluster
-#   scripts/demo.sh --keep   leave the cluster running and print how to connect
+#   scripts/demo.sh               run the demo on Debian's PostgreSQL 15 and stop the cluster
+#   scripts/demo.sh --major 18    the same on PostgreSQL 18 (built from source once, cached)
+#   scripts/demo.sh --keep        leave the cluster running and print how to connect
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-keep="${1:-}"
+keep=""
+major=15
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep="--keep"; shift ;;
+    --major) major="$2"; shift 2 ;;
+    --major=*) major="${1#--major=}"; shift ;;
+    *) echo "usage: scripts/demo.sh [--major N] [--keep]" >&2; exit 2 ;;
+  esac
+done
+build="$root/build"
+[ "$major" = 15 ] || build="$root/build-pg$major"
 bash "$root/scripts/install-deps.sh"
-bash "$root/scripts/build.sh" "$root/build"
+bash "$root/scripts/build.sh" --major "$major" "$build"
+PG_CONFIG="$(bash "$root/scripts/pg-server.sh" "$major")"
+export PG_CONFIG
 
-state="$root/build/demo-cluster.env"
+state="$build/demo-cluster.env"
 [ -f "$state" ] && bash "$root/scripts/pg-cluster.sh" stop "$state" >/dev/null
 bash "$root/scripts/pg-cluster.sh" start "$state"
 # shellcheck disable=SC1090
@@ -23,7 +37,8 @@ if [ "$keep" != "--keep" ]; then
 fi
 
 psql() { command psql -X -v ON_ERROR_STOP=1 "$@"; }
-pg_migrate() { "$root/build/client/pg_migrate" "$@"; }
+pg_migrate() { "$build/client/pg_migrate" "$@"; }
+echo "== PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version')"
 psql -q -d postgres -c "CREATE DATABASE portfolio"
 export PGDATABASE=portfolio
 

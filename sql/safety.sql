@@ -74,6 +74,8 @@ SELECT * FROM lint($$
   LOCK TABLE orders IN SHARE MODE;
   CLUSTER orders USING orders_id;
   REINDEX TABLE orders;
+  ALTER TABLE orders SET ACCESS METHOD heap;
+  MERGE INTO orders o USING accounts a ON o.account = a.id WHEN MATCHED THEN DELETE;
 $$);
 
 -- Type changes: binary-coercible ones are safe; the rest rewrite, break

@@ -1,6 +1,6 @@
 // migrate_lint(script) -> SETOF (statement, line, command, risk, rule, object,
-// message, hint): every finding of the classifier (pg/classifier.hpp), one row
-// each, in script order.  Nothing runs and no lock is taken: it is safe
+// message, hint): every finding of the classifier (pg/safety/classifier.hpp),
+// one row each, in script order.  Nothing runs and no lock is taken: it is safe
 // against production, and against an empty database in CI (tables it does not
 // have count as existing tables of unknown size).
 #include <optional>

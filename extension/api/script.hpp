@@ -11,7 +11,7 @@
 namespace pgm {
 
 // `label` names the script in messages, e.g. "migration 001".  `classify`:
-// also classify every statement (pg/classifier.hpp).
+// also classify every statement (pg/safety/classifier.hpp).
 pg::ParsedScript* parse_script(const std::string& label, const std::string& script, bool classify = false);
 
 }  // namespace pgm

@@ -14,6 +14,7 @@
 #include "../core/schema_diff.hpp"
 // PostgreSQL headers only after the pure C++ ones.
 #include "../bridge/entry.hpp"
+#include "../pg/compat/pg_compat.hpp"
 #include "../pg/ddl_events.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
@@ -52,7 +53,8 @@ constexpr const char* kUnvalidatedConstraints =
     "checked; ALTER TABLE %I.%I VALIDATE CONSTRAINT %I', n.nspname, c.relname, con.conname) "
     "FROM pg_catalog.pg_constraint AS con JOIN pg_catalog.pg_class AS c ON c.oid = con.conrelid "
     "JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace "
-    "WHERE NOT con.convalidated AND " PGM_COVERED("n.nspname") " ORDER BY 1";
+    "WHERE NOT con.convalidated AND " PGM_SQL_CONSTRAINT_ENFORCED("con") " AND " PGM_COVERED("n.nspname")
+    " ORDER BY 1";
 
 // A migration under way in migrate.progress is incomplete unless a deployer
 // holds the deploy lock (the client's session lock "pg_mdepl") right now.

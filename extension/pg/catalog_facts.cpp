@@ -4,6 +4,7 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
@@ -87,6 +88,15 @@ ColumnType column_type(Oid relid, const char* column) {
     get_atttypetypmodcoll(relid, attnum, &result.type, &result.typmod, &collation);
     result.found = true;
     return result;
+}
+
+char column_generated(Oid relid, const char* column) {
+    if (!OidIsValid(relid) || column == nullptr) return '\0';
+    HeapTuple tuple = SearchSysCacheAttName(relid, column);  // NULL for a dropped column
+    if (!HeapTupleIsValid(tuple)) return '\0';
+    const char generated = ((Form_pg_attribute)GETSTRUCT(tuple))->attgenerated;
+    ReleaseSysCache(tuple);
+    return generated;
 }
 
 ColumnType resolve_type(const TypeName* type_name) {

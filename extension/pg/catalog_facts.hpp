@@ -41,6 +41,10 @@ struct ColumnType {
 };
 ColumnType column_type(Oid relid, const char* column);
 
+// The column's attgenerated: 's' (stored), 'v' (virtual, from 18), or '\0'
+// when it is not generated or not found.
+char column_generated(Oid relid, const char* column);
+
 // `type_name` resolved with the session's search_path, or found = false when
 // it does not exist (yet): CI lints against an empty database.
 ColumnType resolve_type(const TypeName* type_name);

@@ -6,7 +6,7 @@
 // pg_catalog, naming relations by their resolved OIDs.
 #pragma once
 
-#include "classifier.hpp"
+#include "safety/classifier.hpp"
 
 namespace pgm::pg {
 

@@ -1,7 +1,7 @@
 // PG zone: see evidence.hpp.
 #include "evidence.hpp"
 
-#include "classifier.hpp"
+#include "safety/classifier.hpp"
 
 extern "C" {
 #include "catalog/catalog.h"

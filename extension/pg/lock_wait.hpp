@@ -1,7 +1,7 @@
 // Never stall production on a lock.  A DDL statement waiting for its lock
 // queues every later query on the table behind it; so before a statement
-// runs, the locks the classifier predicts for it (classifier.hpp) are taken
-// here: at once when free, else waiting at most migrate.lock_timeout, tried
+// runs, the locks the classifier predicts for it (safety/classifier.hpp) are
+// taken here: at once when free, else waiting at most migrate.lock_timeout, tried
 // again migrate.lock_retries times with exponential backoff and jitter.
 //
 // The wait runs in a subtransaction of its own, which takes no transaction
@@ -10,7 +10,7 @@
 // lock and the sessions holding it.  PG zone.
 #pragma once
 
-#include "classifier.hpp"
+#include "safety/classifier.hpp"
 
 namespace pgm::pg {
 

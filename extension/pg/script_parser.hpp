@@ -5,7 +5,7 @@
 #pragma once
 
 #include "../bridge/pg_headers.hpp"
-#include "classifier.hpp"
+#include "safety/classifier.hpp"
 
 namespace pgm::pg {
 
@@ -60,8 +60,8 @@ struct ParsedScript {
 // query.  See annotate_script_error.
 ParsedScript* parse_script(const char* script, int* error_position);
 
-// The same, and every statement classified (classifier.hpp) while its parse
-// tree is at hand.
+// The same, and every statement classified (safety/classifier.hpp) while its
+// parse tree is at hand.
 ParsedScript* parse_and_classify_script(const char* script, int* error_position);
 
 // Frees the parse's copy of the whole script once its statements have run:

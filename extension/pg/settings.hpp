@@ -21,8 +21,8 @@ extern char* schemas_setting;
 // or migrate_verify()), so a batch of migrations is described once.
 extern bool defer_schema_snapshot_setting;
 
-// migrate.refuse: the risks (pg/classifier.hpp) a migration is refused for
-// unless allowed, comma-separated; default "data_loss".
+// migrate.refuse: the risks (pg/safety/classifier.hpp) a migration is refused
+// for unless allowed, comma-separated; default "data_loss".
 extern char* refuse_setting;
 
 // migrate.lock_timeout (ms) and migrate.lock_retries: how long each statement

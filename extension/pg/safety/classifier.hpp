@@ -15,7 +15,7 @@
 //              at apply time by the finding's probe (data_loss.hpp).
 #pragma once
 
-#include "../bridge/pg_headers.hpp"
+#include "../../bridge/pg_headers.hpp"
 
 extern "C" {
 #include "nodes/parsenodes.h"

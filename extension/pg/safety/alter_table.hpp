@@ -1,0 +1,16 @@
+// ALTER TABLE on an existing table: its subcommands, constraints, dropped
+// columns, attached partitions.
+//
+// PG zone; internal to safety/ (see statement_builder.hpp).
+#pragma once
+
+#include "../../bridge/pg_headers.hpp"
+
+#include "statement_builder.hpp"
+
+namespace pgm::pg::safety {
+
+// Every subcommand of the statement; columns it adds are remembered.
+void analyze_alter_table(Builder* b, AlterTableStmt* stmt);
+
+}  // namespace pgm::pg::safety
