@@ -60,8 +60,9 @@ fetch_source() {
   fi
   local apt_dir="$into/apt" mirror
   mkdir -p "$apt_dir/lists/partial"
-  mirror="$(grep -rhoE 'https?://[^ ]*/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-            head -1 | tr -d ' ')"
+  # The archive host the machine's apt sources name (one-line or deb822 format).
+  mirror="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+            grep -oE 'https?://[^ ]*/debian/?( |$)' | head -1 | tr -d ' ' || true)"
   mirror="${mirror:-http://deb.debian.org/debian}"
   echo "deb-src [trusted=yes] ${mirror%/} sid main" >"$apt_dir/sources.list"
   local opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null

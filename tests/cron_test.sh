@@ -7,6 +7,13 @@
 # minute boundary (pg_cron 1.4 schedules by the minute); bounded to 150 s.
 # Uses the PG* variables of the test cluster.
 set -euo pipefail
+# pg_cron comes with Debian's 15 and, for a major built from source, from
+# ../shared/vendor (scripts/pg-server.sh); without it this suite is skipped
+# (exit 77, which ctest reports as "Skipped").
+if [ ! -f "$(pg_config --sharedir)/extension/pg_cron.control" ]; then
+  echo "skipped: pg_cron is not installed for PostgreSQL $(pg_config --version | sed 's/^PostgreSQL //')"
+  exit 77
+fi
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 passed=0; failed=0
 check() { if [ "$2" = "$3" ]; then passed=$((passed+1)); echo "ok - $1"; else failed=$((failed+1)); echo "not ok - $1: expected [$2] got [$3]"; fi; }

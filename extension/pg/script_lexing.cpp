@@ -1,6 +1,8 @@
 // PG zone: see script_lexing.hpp.
 #include "script_lexing.hpp"
 
+#include "subtransaction.hpp"
+
 extern "C" {
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -21,23 +23,6 @@ bool StatementEnds::ends_statement(int token) {
     return ends;
 }
 
-namespace {
-
-bool script_error(const ErrorData* error) {
-    switch (ERRCODE_TO_CATEGORY(error->sqlerrcode)) {
-        case ERRCODE_INSUFFICIENT_RESOURCES:
-        case ERRCODE_OPERATOR_INTERVENTION:
-        case ERRCODE_SYSTEM_ERROR:
-        case ERRCODE_INTERNAL_ERROR:
-        case ERRCODE_CONNECTION_EXCEPTION:
-            return false;
-        default:
-            return true;
-    }
-}
-
-}  // namespace
-
 // The interrupt holdoff counts errfinish() zeroed are put back.
 bool without_script_errors(void (*work)(void*), void* arg) {
     MemoryContext context = CurrentMemoryContext;
@@ -52,7 +37,7 @@ bool without_script_errors(void (*work)(void*), void* arg) {
     {
         MemoryContextSwitchTo(context);
         ErrorData* error = CopyErrorData();
-        if (!script_error(error)) PG_RE_THROW();
+        if (error_about_the_server(error)) PG_RE_THROW();
         FlushErrorState();
         FreeErrorData(error);
         InterruptHoldoffCount = interrupt_holdoff;

@@ -33,4 +33,17 @@ ErrorData* run_in_subtransaction(void (*work)(void*), void* arg, bool keep) {
     return error;
 }
 
+bool error_about_the_server(const ErrorData* error) {
+    switch (ERRCODE_TO_CATEGORY(error->sqlerrcode)) {
+        case ERRCODE_INSUFFICIENT_RESOURCES:
+        case ERRCODE_OPERATOR_INTERVENTION:
+        case ERRCODE_SYSTEM_ERROR:
+        case ERRCODE_INTERNAL_ERROR:
+        case ERRCODE_CONNECTION_EXCEPTION:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace pgm::pg

@@ -17,4 +17,9 @@ namespace pgm::pg {
 // raised: the caller decides whether to re-raise it (ReThrowError).
 ErrorData* run_in_subtransaction(void (*work)(void*), void* arg, bool keep);
 
+// Whether an error is about the server rather than about what the work was
+// given: out of resources, a cancel or shutdown, a system, internal or
+// connection error.  Such an error is raised again, never taken as an answer.
+bool error_about_the_server(const ErrorData* error);
+
 }  // namespace pgm::pg

@@ -59,20 +59,6 @@ void reprint_both(void* arg) {
     r->same = was != nullptr && now != nullptr && strcmp(was, now) == 0;
 }
 
-// Errors about the server itself (a cancel, shutdown, out of memory) go on;
-// any other means the recorded query does not compile here.
-bool about_the_server(const ErrorData* error) {
-    switch (ERRCODE_TO_CATEGORY(error->sqlerrcode)) {
-        case ERRCODE_INSUFFICIENT_RESOURCES:
-        case ERRCODE_OPERATOR_INTERVENTION:
-        case ERRCODE_SYSTEM_ERROR:
-        case ERRCODE_INTERNAL_ERROR:
-            return true;
-        default:
-            return false;
-    }
-}
-
 }  // namespace
 
 bool same_view_reprinted(const char* recorded, const char* live) {
@@ -83,7 +69,7 @@ bool same_view_reprinted(const char* recorded, const char* live) {
     // Rolled back: the locks analysis took and the GUC change go with it.
     ErrorData* error = run_in_subtransaction(reprint_both, &r, false);
     if (error == nullptr) return r.same;
-    if (about_the_server(error)) ReThrowError(error);
+    if (error_about_the_server(error)) ReThrowError(error);
     FreeErrorData(error);
     return false;
 }
