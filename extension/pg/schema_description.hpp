@@ -15,7 +15,8 @@
 // and "not valid" for an unvalidated one): the pg_constraint rows that
 // PostgreSQL 18 (tables) and 17 (domains) keep for it are not listed apart,
 // so a schema is described the same on every major.  Generated columns are
-// "stored" or (18) "virtual".
+// "stored" or (18) "virtual".  A partitioned table's access method (17: the
+// one its new partitions get) is described as a table's is.
 // Covered: every schema but the system ones and "migrate"; never the members
 // of an extension (the extension itself is described by name and version)
 // nor temporary objects.
@@ -69,7 +70,7 @@
     "                         s.seqcache, CASE WHEN s.seqcycle THEN ', cycle' ELSE '' END)"                      \
     "             FROM pg_sequence AS s WHERE s.seqrelid = r.oid),"                                              \
     "          (SELECT 'using ' || quote_ident(am.amname) FROM pg_am AS am"                                      \
-    "            WHERE am.oid = r.relam AND r.relkind IN ('r', 'm') AND am.amname <> 'heap'),"                   \
+    "            WHERE am.oid = r.relam AND r.relkind IN ('r', 'm', 'p') AND am.amname <> 'heap'),"                 \
     "          'with (' || array_to_string(r.reloptions, ', ') || ')') AS definition"                           \
     "   FROM rels AS r"                                                                                          \
     /* columns of tables, foreign tables and composite types */                                                  \
