@@ -77,6 +77,28 @@ SELECT * FROM lint($$
   ALTER TABLE orders SET ACCESS METHOD heap;
   MERGE INTO orders o USING accounts a ON o.account = a.id WHEN MATCHED THEN DELETE;
 $$);
+-- Strong locks that have a CONCURRENTLY form, and a constraint validated in
+-- the migration that added it NOT VALID (a migration is one transaction: the
+-- first statement's lock is held through the validating scan).
+CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO events SELECT g, date '2025-01-01' + (g % 300) FROM generate_series(1, 60000) g;
+ANALYZE events, events_2025;
+SELECT * FROM lint($$
+  DROP INDEX orders_id;
+  DROP INDEX CONCURRENTLY orders_id;
+  DROP INDEX IF EXISTS no_such_index;
+  DROP INDEX index_not_in_this_database;
+  CREATE INDEX fresh ON orders (note);
+  DROP INDEX fresh;
+  ALTER TABLE events DETACH PARTITION events_2025;
+  ALTER TABLE events DETACH PARTITION events_2025 CONCURRENTLY;
+  ALTER TABLE orders ADD CONSTRAINT id_positive CHECK (id > 0) NOT VALID;
+  ALTER TABLE orders VALIDATE CONSTRAINT id_positive;
+  ALTER TABLE orders VALIDATE CONSTRAINT added_by_an_earlier_migration;
+  ALTER TABLE users ADD CONSTRAINT n_positive CHECK (n > 0) NOT VALID;
+  ALTER TABLE users VALIDATE CONSTRAINT n_positive;
+$$);
 
 -- Type changes: binary-coercible ones are safe; the rest rewrite, break
 -- readers, and may lose values.
@@ -194,6 +216,6 @@ DROP ROLE regress_linter;
 
 DROP FUNCTION lint(text);
 DROP VIEW IF EXISTS user_names;
-DROP TABLE users, accounts, orders;
+DROP TABLE users, accounts, orders, events;
 DROP TYPE mood;
 DROP EXTENSION pg_migrate;

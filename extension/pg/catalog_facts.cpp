@@ -3,12 +3,14 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
@@ -66,6 +68,14 @@ RelationFacts relation_facts(const RangeVar* relation) {
         add_class_size(facts.relid, &facts);
     }
     return facts;
+}
+
+RangeVar* table_of_index(const RangeVar* index) {
+    const Oid index_oid = RangeVarGetRelid(index, NoLock, true);
+    if (!OidIsValid(index_oid) || get_rel_relkind(index_oid) != RELKIND_INDEX) return nullptr;
+    const Oid table = IndexGetRelation(index_oid, true);
+    if (!OidIsValid(table)) return nullptr;
+    return makeRangeVar(get_namespace_name(get_rel_namespace(table)), get_rel_name(table), -1);
 }
 
 bool relation_is_small(const RelationFacts& facts) {

@@ -33,6 +33,10 @@ const char* describe_size(const RelationFacts& facts);
 // 12345 -> "12,345".
 char* with_thousands(double value);
 
+// The table an existing index belongs to, or NULL when the database has no
+// such index.
+RangeVar* table_of_index(const RangeVar* index);
+
 // The column's type, or found = false.
 struct ColumnType {
     bool found;

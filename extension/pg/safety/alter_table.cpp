@@ -18,6 +18,7 @@ namespace {
 void analyze_add_constraint(Builder* b, const RangeVar* table, Constraint* c) {
     const char* object = c->conname != nullptr ? psprintf("%s.%s", display_name(table), c->conname)
                                                : display_name(table);
+    if (c->skip_validation && c->conname != nullptr) remember_unvalidated_constraint(b->facts, table, c->conname);
     switch (c->contype) {
         case CONSTR_FOREIGN:
             add_lock(b, c->pktable, ShareRowExclusiveLock);
@@ -187,6 +188,26 @@ void analyze_alter_table(Builder* b, AlterTableStmt* stmt) {
                 report_locking(b, table, "rewriting-table", display_name(table),
                                psprintf("this ALTER TABLE rewrites %s under ACCESS EXCLUSIVE", display_name(table)),
                                "Do it in a maintenance window, or copy into a new table.");
+                break;
+            case AT_ValidateConstraint:
+                if (unvalidated_constraint_added(b->facts, table, cmd->name))
+                    report_locking(b, table, "validating-in-same-migration",
+                                   psprintf("%s.%s", display_name(table), cmd->name),
+                                   psprintf("VALIDATE CONSTRAINT %s in the migration that added it NOT VALID scans "
+                                            "%s while the lock ADD CONSTRAINT took is still held (a migration is "
+                                            "one transaction): NOT VALID gains nothing",
+                                            cmd->name, display_name(table)),
+                                   "Validate it in a later migration (SHARE UPDATE EXCLUSIVE: writes go on).");
+                break;
+            case AT_DetachPartition:
+                if (!castNode(PartitionCmd, cmd->def)->concurrent)
+                    report_locking(b, table, "detaching-partition",
+                                   display_name(castNode(PartitionCmd, cmd->def)->name),
+                                   psprintf("DETACH PARTITION takes ACCESS EXCLUSIVE on %s until the migration "
+                                            "commits: its reads and writes wait, and it waits for every query "
+                                            "on it", display_name(table)),
+                                   "DETACH PARTITION ... CONCURRENTLY, in a migration of its own (it cannot run "
+                                   "in a transaction).");
                 break;
             case AT_AttachPartition: {
                 PartitionCmd* part = castNode(PartitionCmd, cmd->def);

@@ -55,6 +55,8 @@ void analyze_create_table(Builder* b, CreateStmt* stmt) {
 }
 
 void analyze_create_index(Builder* b, IndexStmt* stmt) {
+    if (stmt->idxname != nullptr)
+        remember_relation(b->facts, makeRangeVar(stmt->relation->schemaname, stmt->idxname, -1));
     if (stmt->concurrent || relation_created(b->facts, stmt->relation)) return;
     add_lock(b, stmt->relation, ShareLock);
     const char* object = stmt->idxname != nullptr ? pstrdup(stmt->idxname) : display_name(stmt->relation);

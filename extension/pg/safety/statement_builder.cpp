@@ -65,6 +65,22 @@ bool column_created(const ScriptFacts* facts, const RangeVar* rv, const char* co
     return relation_created(facts, rv) || recalls(facts, column_key(rv, column));
 }
 
+namespace {
+
+const char* unvalidated_key(const RangeVar* rv, const char* constraint) {
+    return psprintf("%s\x1e%s", relation_key(rv->schemaname, rv->relname), constraint);
+}
+
+}  // namespace
+
+void remember_unvalidated_constraint(ScriptFacts* facts, const RangeVar* rv, const char* constraint) {
+    remember(facts, unvalidated_key(rv, constraint));
+}
+
+bool unvalidated_constraint_added(const ScriptFacts* facts, const RangeVar* rv, const char* constraint) {
+    return constraint != nullptr && recalls(facts, unvalidated_key(rv, constraint));
+}
+
 RangeVar* original_relation(const ScriptFacts* facts, const RangeVar* rv) {
     FactKey entry{};
     strlcpy(entry.key, relation_key(rv->schemaname, rv->relname), kKeySize);

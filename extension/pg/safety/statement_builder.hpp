@@ -50,6 +50,10 @@ void remember_column(ScriptFacts* facts, const RangeVar* rv, const char* column)
 // Created by the script, or of a table the script created.
 bool column_created(const ScriptFacts* facts, const RangeVar* rv, const char* column);
 
+// A constraint the script added NOT VALID (by name, on the table as written).
+void remember_unvalidated_constraint(ScriptFacts* facts, const RangeVar* rv, const char* constraint);
+bool unvalidated_constraint_added(const ScriptFacts* facts, const RangeVar* rv, const char* constraint);
+
 // A table renamed earlier in the script is still the original table: its
 // statistics and columns are found under the old name.
 RangeVar* original_relation(const ScriptFacts* facts, const RangeVar* rv);

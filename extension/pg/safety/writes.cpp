@@ -63,12 +63,33 @@ void analyze_backfill(Builder* b, RangeVar* rv, const char* verb) {
 
 }  // namespace
 
+// DROP INDEX without CONCURRENTLY: ACCESS EXCLUSIVE on the index's table.
+void analyze_drop_index(Builder* b, const DropStmt* stmt, List* names) {
+    RangeVar* index = makeRangeVarFromNameList(names);
+    if (stmt->concurrent || relation_created(b->facts, index)) return;
+    RangeVar* table = table_of_index(index);
+    if (table == nullptr && stmt->missing_ok) return;
+    // An index the database does not have (CI lints against an empty one):
+    // its table is taken to be large.
+    RangeVar* locked = table != nullptr ? table : index;
+    add_lock(b, table, AccessExclusiveLock);
+    report_locking(b, locked, "dropping-index", display_name(index),
+                   psprintf("DROP INDEX %s takes ACCESS EXCLUSIVE on %s until the migration commits: its reads "
+                            "and writes wait, and it waits for every query on it",
+                            display_name(index), table != nullptr ? display_name(table) : "its table"),
+                   "DROP INDEX CONCURRENTLY, in a migration of its own (it cannot run in a transaction).");
+}
+
 void analyze_drop(Builder* b, DropStmt* stmt) {
     const bool cascade = stmt->behavior == DROP_CASCADE;
     ListCell* lc;
     foreach (lc, stmt->objects) {
         if (stmt->removeType == OBJECT_TABLE) {
             analyze_drop_table(b, stmt, (List*)lfirst(lc));
+            continue;
+        }
+        if (stmt->removeType == OBJECT_INDEX) {
+            analyze_drop_index(b, stmt, (List*)lfirst(lc));
             continue;
         }
         const char* rule = drop_rule(stmt->removeType);
