@@ -25,6 +25,7 @@ struct LintTarget {
     std::string version;  // empty for a file given by path
     std::string script;
     int first_line = 1;
+    bool in_transaction = true;  // false: marked no-transaction, run statement by statement
 };
 
 std::vector<LintTarget> targets_of(const CommonOptions& options, const LintOptions& lint) {
@@ -32,7 +33,7 @@ std::vector<LintTarget> targets_of(const CommonOptions& options, const LintOptio
     if (!lint.files.empty()) {
         for (const auto& file : lint.files) {
             MigrationSource source = parse_migration_source(read_file(file));
-            targets.push_back({file, "", std::move(source.up), source.up_first_line});
+            targets.push_back({file, "", std::move(source.up), source.up_first_line, !source.no_transaction});
         }
         return targets;
     }
@@ -41,13 +42,14 @@ std::vector<LintTarget> targets_of(const CommonOptions& options, const LintOptio
                                                          scan.problems.front().message);
     for (const auto& m : scan.migrations) {
         MigrationScripts scripts = load_scripts(m);
-        targets.push_back({m.up_file.string(), m.version, std::move(scripts.up), scripts.up_first_line});
+        targets.push_back(
+            {m.up_file.string(), m.version, std::move(scripts.up), scripts.up_first_line, !m.no_transaction});
     }
     return targets;
 }
 
 std::string painted_risk(const Terminal& term, const std::string& risk) {
-    if (risk == "data_loss") return term.red(risk);
+    if (risk == "error" || risk == "data_loss") return term.red(risk);
     if (risk == "breaking") return term.red(risk);
     if (risk == "locking") return term.yellow(risk);
     return term.green(risk);
@@ -70,15 +72,22 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
     if (!installed_at_least(state, "0.7"))
         return report_missing_function(options.json, term, db, state, "lint", "migrate_lint");
 
-    std::map<std::string, int> counts{{"safe", 0}, {"locking", 0}, {"breaking", 0}, {"data_loss", 0}};
+    // 0.12 on: what migrate_apply would refuse comes back as risk "error",
+    // which always fails the lint, and a no-transaction file is linted as
+    // the client runs it.
+    const bool refusals = installed_at_least(state, "0.12");
+    const std::string query = refusals ? "SELECT statement, line, command, risk, rule, object, message, hint "
+                                         "FROM pg_catalog.migrate_lint($1, $2)"
+                                       : "SELECT statement, line, command, risk, rule, object, message, hint "
+                                         "FROM pg_catalog.migrate_lint($1)";
+    std::map<std::string, int> counts{{"error", 0}, {"safe", 0}, {"locking", 0}, {"breaking", 0}, {"data_loss", 0}};
     int failing = 0;
     nlohmann::json files = nlohmann::json::array();
     for (const auto& t : targets) {
         Result r(nullptr);
         try {
-            r = db.exec_refs("SELECT statement, line, command, risk, rule, object, message, hint "
-                             "FROM pg_catalog.migrate_lint($1)",
-                             {&t.script});
+            const std::string in_transaction = t.in_transaction ? "true" : "false";
+            r = refusals ? db.exec_refs(query, {&t.script, &in_transaction}) : db.exec_refs(query, {&t.script});
         } catch (const ServerError&) {
             // A script the server cannot parse: say which file before the error.
             std::cerr << term.red("pg_migrate: ") << "cannot lint " << t.file << '\n';
@@ -87,10 +96,13 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
         nlohmann::json findings = nlohmann::json::array();
         for (int i = 0; i < r.rows(); ++i) {
             const std::string risk = r.get(i, 3);
-            const int line = std::stoi(r.get(i, 1)) + t.first_line - 1;
+            // A refusal of the whole script (it has no statements) has no line.
+            const int line = r.is_null(i, 1) ? t.first_line : std::stoi(r.get(i, 1)) + t.first_line - 1;
             counts[risk]++;
-            if (fail_on.count(risk) > 0) ++failing;
-            findings.push_back({{"statement", std::stoi(r.get(i, 0))}, {"line", line}, {"command", r.get(i, 2)},
+            if (risk == "error" || fail_on.count(risk) > 0) ++failing;
+            findings.push_back({{"statement", r.is_null(i, 0) ? nlohmann::json() : nlohmann::json(std::stoi(r.get(i, 0)))},
+                                {"line", line},
+                                {"command", r.is_null(i, 2) ? nlohmann::json() : nlohmann::json(r.get(i, 2))},
                                 {"risk", risk}, {"rule", r.get(i, 4)},
                                 {"object", r.is_null(i, 5) ? nlohmann::json() : nlohmann::json(r.get(i, 5))},
                                 {"message", r.get_optional(i, 6).value_or("")},
@@ -111,7 +123,9 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
                          .dump(2)
                   << '\n';
     } else {
-        std::cout << targets.size() << (targets.size() == 1 ? " file: " : " files: ") << counts["data_loss"]
+        std::cout << targets.size() << (targets.size() == 1 ? " file: " : " files: ");
+        if (counts["error"] > 0) std::cout << counts["error"] << " refused, ";
+        std::cout << counts["data_loss"]
                   << " data_loss, " << counts["breaking"] << " breaking, " << counts["locking"] << " locking, "
                   << counts["safe"] << " safe\n";
     }

@@ -132,6 +132,25 @@ SELECT * FROM lint($$
   CREATE TABLE events (id serial PRIMARY KEY, code char(3), at timestamp, payload json, fine jsonb, ok timestamptz);
 $$);
 
+-- What migrate_apply would refuse is a row of risk "error" (the same decision
+-- as apply's): transaction control, a statement that cannot run in a
+-- transaction (unless the migration runs outside one), no statements at all.
+SELECT statement, line, risk, rule, message FROM migrate_lint($$
+BEGIN;
+CREATE TABLE t1 (id int);
+COMMIT;
+COMMIT;
+$$);
+SELECT statement, risk, rule FROM migrate_lint('START TRANSACTION; CREATE TABLE t2 (id int);');
+SELECT statement, risk, rule FROM migrate_lint('BEGIN; CREATE INDEX CONCURRENTLY ON orders (note); COMMIT;');
+SELECT statement, risk, rule FROM migrate_lint('CREATE INDEX CONCURRENTLY ON orders (note); VACUUM orders;',
+                                               in_transaction => false);
+SELECT statement, risk, rule, message FROM migrate_lint('-- only a comment');
+-- Near misses: one BEGIN ... COMMIT around the whole script is accepted.
+SELECT statement, risk, rule FROM migrate_lint('BEGIN; CREATE TABLE t3 (id int); COMMIT;');
+-- Apply refuses with the first of them.
+SELECT status FROM migrate_apply('900', 'BEGIN; CREATE TABLE t4 (id int); COMMIT; COMMIT;');
+
 -- Applying: data loss is refused before anything runs, with what would be lost.
 SELECT * FROM migrate_apply('001', $$ DROP TABLE old_events $$);
 SELECT count(*) AS old_events_rows FROM old_events;

@@ -1,6 +1,7 @@
-// migrate_lint(script) -> SETOF (statement, line, command, risk, rule, object,
-// message, hint): every finding of the classifier (pg/safety/classifier.hpp),
-// one row each, in script order.  Nothing runs and no lock is taken: it is safe
+// migrate_lint(script, in_transaction) -> SETOF (statement, line, command, risk,
+// rule, object, message, hint): what migrate_apply would refuse (risk "error",
+// from the same refusals.hpp that decides apply's refusal) and every finding
+// of the classifier (pg/safety/classifier.hpp), one row each, in script order.  Nothing runs and no lock is taken: it is safe
 // against production, and against an empty database in CI (tables it does not
 // have count as existing tables of unknown size).
 #include <optional>
@@ -10,6 +11,7 @@
 #include "../bridge/entry.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/script_parser.hpp"
+#include "refusals.hpp"
 #include "rules.hpp"
 #include "script.hpp"
 
@@ -28,17 +30,39 @@ void add_finding_row(std::vector<std::optional<std::string>>* cells, const pg::S
     cells->push_back(optional_text(f.hint));
 }
 
+// A refusal migrate_apply would make, as a row of risk "error"; `st` is NULL
+// for the script as a whole.
+void add_refusal_row(std::vector<std::optional<std::string>>* cells, const pg::ScriptStatement* st,
+                     const Refusal& r) {
+    cells->push_back(st != nullptr ? std::optional<std::string>(std::to_string(st->number)) : std::nullopt);
+    cells->push_back(st != nullptr ? std::optional<std::string>(std::to_string(st->line)) : std::nullopt);
+    cells->push_back(st != nullptr ? std::optional<std::string>(st->command) : std::nullopt);
+    cells->push_back(std::string("error"));
+    cells->push_back(std::string(r.rule));
+    cells->push_back(std::nullopt);
+    cells->push_back(r.message + ": " + r.detail);
+    cells->push_back(r.hint);
+}
+
 }  // namespace
 }  // namespace pgm
 
 PGM_FUNCTION(migrate_lint) {
     using namespace pgm;
     const std::string script = required_text_arg(fcinfo, 0, "script");
+    // 0.11's migrate_lint(text) has no second argument: in a transaction.
+    const bool in_transaction = PG_NARGS() < 2 || PG_GETARG_BOOL(1);
     const pg::ParsedScript* parsed = parse_script("script", script, true);
+    const std::vector<Refusal> refusals = script_refusals(
+        "script", *parsed, in_transaction ? ScriptRun::kMigration : ScriptRun::kOutsideTransaction);
     std::vector<std::optional<std::string>> cells;
     int rows = 0;
+    auto refusal = refusals.begin();
+    for (; refusal != refusals.end() && refusal->statement < 0; ++refusal, ++rows) add_refusal_row(&cells, nullptr, *refusal);
     for (int i = 0; i < parsed->count; i++) {
         const pg::ScriptStatement& st = parsed->statements[i];
+        for (; refusal != refusals.end() && refusal->statement == i; ++refusal, ++rows)
+            add_refusal_row(&cells, &st, *refusal);
         for (int f = 0; f < st.analysis->finding_count; f++, rows++)
             add_finding_row(&cells, st, st.analysis->findings[f]);
     }

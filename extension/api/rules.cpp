@@ -2,6 +2,8 @@
 // non-transactional steps): versions, refusals, the ledger row.  C++ zone.
 #include "rules.hpp"
 
+#include "refusals.hpp"
+
 #include "../core/checksum.hpp"
 #include "../core/version.hpp"
 #include "../pg/fmgr_io.hpp"
@@ -64,61 +66,12 @@ bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing)
 }
 
 StatementRange plan_statements(const std::string& label, const pg::ParsedScript& parsed, ScriptRole role) {
-    if (parsed.count == 0)
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                        label + " has no statements",
-                        "The script is empty or holds only comments.",
-                        "Write the migration's SQL in the script.");
-    StatementRange range{0, parsed.count - 1};
-    const pg::ScriptStatement& head = parsed.statements[0];
-    const pg::ScriptStatement& tail = parsed.statements[parsed.count - 1];
-    if (parsed.count >= 2 && head.kind == pg::StatementKind::TransactionBegin &&
-        tail.kind == pg::StatementKind::TransactionCommit) {
-        range = {1, parsed.count - 2};
-        if (range.last < range.first)
-            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                            label + " has no statements",
-                            "The script holds only BEGIN and COMMIT.",
-                            "Write the migration's SQL between BEGIN and COMMIT.");
-    }
-    for (int i = range.first; i <= range.last; ++i) {
-        const pg::ScriptStatement& st = parsed.statements[i];
-        if (st.kind != pg::StatementKind::Plain)
-            throw UserError(
-                ERRCODE_INVALID_TRANSACTION_TERMINATION,
-                std::string(st.command) + " is not allowed in a migration",
-                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
-                    " controls the transaction; pg_migrate runs each migration in one "
-                    "transaction and commits it together with its ledger row.",
-                "Remove the transaction control.  A script wrapped in a single BEGIN; ... "
-                "COMMIT; is accepted as it is.",
-                statement_context(label, st));
-        if (st.unsupported != nullptr)
-            throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                            std::string(st.unsupported) + " is not supported in a migration",
-                            std::string(st.unsupported_detail) + " (statement " +
-                                std::to_string(st.number) + ", line " + std::to_string(st.line) +
-                                ").",
-                            st.unsupported_hint,
-                            statement_context(label, st));
-        if (st.not_in_transaction != nullptr) {
-            const bool migration = role == ScriptRole::kMigration;
-            throw UserError(
-                ERRCODE_ACTIVE_SQL_TRANSACTION,
-                std::string(st.not_in_transaction) + " cannot run inside a transaction block",
-                "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
-                    (migration ? " cannot run in the migration's transaction, so migrate_apply refused the "
-                                 "whole migration before running anything."
-                               : " cannot run in the revert's transaction, so migrate_revert refused the "
-                                 "whole revert before running anything."),
-                migration ? "Put the statement in a migration of its own marked \"-- migrate:no-transaction\" "
-                            "and apply it with the pg_migrate client, which runs it outside a transaction."
-                          : "A revert runs every down script in one transaction: leave the statement out of "
-                            "the down script and run it by hand after the revert.",
-                statement_context(label, st));
-        }
-    }
-    return range;
+    const std::vector<Refusal> refusals =
+        script_refusals(label, parsed, role == ScriptRole::kMigration ? ScriptRun::kMigration : ScriptRun::kDownScript);
+    if (!refusals.empty()) throw refusal_error(label, parsed, refusals.front());
+    // Accepted: all statements, or the inside of a BEGIN; ... COMMIT; wrapper.
+    const bool wrapped = parsed.count >= 2 && parsed.statements[0].kind == pg::StatementKind::TransactionBegin;
+    return wrapped ? StatementRange{1, parsed.count - 2} : StatementRange{0, parsed.count - 1};
 }
 
 pg::LedgerRow* find_version(const std::string& key) {

@@ -19,6 +19,7 @@
 #include "../pg/progress.hpp"
 #include "../pg/schema_snapshot.hpp"
 #include "errors.hpp"
+#include "refusals.hpp"
 #include "rules.hpp"
 #include "safety.hpp"
 #include "script.hpp"
@@ -40,36 +41,9 @@ Steps identify(FunctionCallInfo fcinfo) {
 }
 
 int statement_count(const std::string& version, const pg::ParsedScript& parsed) {
-    if (parsed.count == 0)
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "migration " + version + " has no statements",
-                        "The script is empty or holds only comments.",
-                        "Write the migration's SQL in the script.");
-    for (int i = 0; i < parsed.count; ++i) {
-        const pg::ScriptStatement& st = parsed.statements[i];
-        if (st.kind != pg::StatementKind::Plain)
-            throw UserError(ERRCODE_INVALID_TRANSACTION_TERMINATION,
-                            std::string(st.command) + " is not allowed in a migration",
-                            "A migration that runs outside a transaction runs each statement on "
-                            "its own; transaction control would leave it half done.",
-                            "Remove the transaction control.", statement_context("migration " + version, st));
-        if (st.unsupported != nullptr)
-            throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                            std::string(st.unsupported) + " is not supported in a migration",
-                            std::string(st.unsupported_detail) + ".",
-                            st.unsupported_hint,
-                            statement_context("migration " + version, st));
-        // The client sends each statement as a query of its own, and a
-        // statement's text does not carry the data that follows it.
-        if (st.copy_data != nullptr)
-            throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                            "COPY ... FROM STDIN with data cannot run in a migration applied outside a "
-                            "transaction",
-                            "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line) +
-                                " loads the lines after it; outside a transaction each statement is sent "
-                                "on its own.",
-                            "Move the COPY and its data to a migration of its own.",
-                            statement_context("migration " + version, st));
-    }
+    const std::string label = "migration " + version;
+    const std::vector<Refusal> refusals = script_refusals(label, parsed, ScriptRun::kOutsideTransaction);
+    if (!refusals.empty()) throw refusal_error(label, parsed, refusals.front());
     return parsed.count;
 }
 

@@ -542,6 +542,15 @@ put 004_sections.sql '-- migrate:allow data_loss\n-- migrate:up\nDELETE FROM kep
 q "CREATE TABLE kept_too (id int); INSERT INTO kept_too VALUES (1)"
 run up --dir "$dir"
 check "safety: an allow line above the up section (dbmate layout) allows it too" "0:0" "$rc:$(q 'SELECT count(*) FROM kept_too')"
+fresh lint_refusals
+q "CREATE EXTENSION pg_migrate"
+put 001_index.sql '-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY pg_class_probe ON pg_class (relname);\n'
+run lint --dir "$dir" --fail-on ""
+check "lint: a no-transaction file is linted as it runs (no refusal)" "0" "$rc"
+put 002_commit.sql 'CREATE TABLE t (id int);\nCOMMIT;\n'
+run lint --dir "$dir" --fail-on ""
+check "lint: what up would refuse exits 3 whatever --fail-on" 3 "$rc"
+contains "lint: the refusal names file, line and rule" "002_commit.sql:2: error transaction-control: COMMIT is not allowed in a migration" "$out"
 
 # --- dry run with evidence; a migration under way in status ----------------
 fresh evidence

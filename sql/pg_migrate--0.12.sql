@@ -1,5 +1,5 @@
--- pg_migrate 0.11, installed in one go: what pg_migrate--0.1.sql and the
--- upgrade scripts up to 0.11 build, each object created once in its final form
+-- pg_migrate 0.12, installed in one go: what pg_migrate--0.1.sql and the
+-- upgrade scripts up to 0.12 build, each object created once in its final form
 -- (CREATE EXTENSION on a fresh database then runs a third of the statements).
 -- tests/upgrade_test.sh checks that both ways reach the same state.  The
 -- comments saying why each part exists are in the upgrade script that added it.
@@ -302,6 +302,7 @@ COMMENT ON FUNCTION migrate_split(text) IS
 
 CREATE FUNCTION migrate_lint(
     script text,
+    in_transaction boolean DEFAULT true,
     OUT statement integer,
     OUT line integer,
     OUT command text,
@@ -313,8 +314,8 @@ CREATE FUNCTION migrate_lint(
     RETURNS SETOF record
     LANGUAGE c STABLE STRICT
     AS 'MODULE_PATHNAME', 'migrate_lint';
-COMMENT ON FUNCTION migrate_lint(text) IS
-    'pg_migrate: what each statement of a script risks (safe, locking, breaking, data_loss), with the rule, why, and the safe way; runs nothing';
+COMMENT ON FUNCTION migrate_lint(text, boolean) IS
+    'pg_migrate: what each statement of a script risks (safe, locking, breaking, data_loss) and what migrate_apply would refuse (error), with the rule, why, and the safe way; runs nothing';
 
 CREATE FUNCTION migrate_steps_begin(
     version text,
