@@ -36,6 +36,7 @@ struct DownOptions {
 struct LintOptions {
     std::vector<std::string> files;  // none: every migration of --dir
     std::string fail_on = "locking,breaking,data_loss";
+    std::string format = "text";  // text, json (as --json), github (Actions annotations)
 };
 
 struct BaselineOptions {

@@ -48,6 +48,31 @@ std::vector<LintTarget> targets_of(const CommonOptions& options, const LintOptio
     return targets;
 }
 
+// A GitHub Actions workflow command's value: '%', CR and LF escaped, and in
+// a property (file=..., title=...) ':' and ',' too.
+std::string github_escaped(const std::string& text, bool property) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '%') out += "%25";
+        else if (c == '\r') out += "%0D";
+        else if (c == '\n') out += "%0A";
+        else if (property && c == ':') out += "%3A";
+        else if (property && c == ',') out += "%2C";
+        else out += c;
+    }
+    return out;
+}
+
+// "::error file=F,line=L,title=RULE::MESSAGE": what fails the lint is an
+// error annotation, other risks warnings; safe findings are not annotated.
+void print_github_annotation(const std::string& file, int line, const std::string& risk, bool fails,
+                             const std::string& rule, const std::string& message) {
+    if (risk == "safe") return;
+    std::cout << (fails ? "::error" : "::warning") << " file=" << github_escaped(file, true) << ",line=" << line
+              << ",title=" << github_escaped(risk + " " + rule, true) << "::" << github_escaped(message, false)
+              << '\n';
+}
+
 std::string painted_risk(const Terminal& term, const std::string& risk) {
     if (risk == "error" || risk == "data_loss") return term.red(risk);
     if (risk == "breaking") return term.red(risk);
@@ -58,7 +83,9 @@ std::string painted_risk(const Terminal& term, const std::string& risk) {
 }  // namespace
 
 int run_lint(const CommonOptions& options, const LintOptions& lint) {
-    Terminal term(options.json);
+    const bool json = options.json || lint.format == "json";
+    const bool github = !json && lint.format == "github";
+    Terminal term(json);
     std::set<std::string> fail_on;
     try {
         fail_on = core::parse_risk_list(lint.fail_on);
@@ -70,7 +97,7 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
     Connection db(resolve_target(options.target));
     const ExtensionState state = extension_state(db);
     if (!installed_at_least(state, "0.7"))
-        return report_missing_function(options.json, term, db, state, "lint", "migrate_lint");
+        return report_missing_function(json, term, db, state, "lint", "migrate_lint");
 
     // 0.12 on: what migrate_apply would refuse comes back as risk "error",
     // which always fails the lint, and a no-transaction file is linted as
@@ -99,7 +126,8 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
             // A refusal of the whole script (it has no statements) has no line.
             const int line = r.is_null(i, 1) ? t.first_line : std::stoi(r.get(i, 1)) + t.first_line - 1;
             counts[risk]++;
-            if (risk == "error" || fail_on.count(risk) > 0) ++failing;
+            const bool fails = risk == "error" || fail_on.count(risk) > 0;
+            if (fails) ++failing;
             findings.push_back({{"statement", r.is_null(i, 0) ? nlohmann::json() : nlohmann::json(std::stoi(r.get(i, 0)))},
                                 {"line", line},
                                 {"command", r.is_null(i, 2) ? nlohmann::json() : nlohmann::json(r.get(i, 2))},
@@ -107,7 +135,11 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
                                 {"object", r.is_null(i, 5) ? nlohmann::json() : nlohmann::json(r.get(i, 5))},
                                 {"message", r.get_optional(i, 6).value_or("")},
                                 {"hint", r.is_null(i, 7) ? nlohmann::json() : nlohmann::json(r.get(i, 7))}});
-            if (options.json) continue;
+            if (json) continue;
+            if (github) {
+                print_github_annotation(t.file, line, risk, fails, r.get(i, 4), r.get_optional(i, 6).value_or(""));
+                continue;
+            }
             std::cout << t.file << ":" << line << ": " << painted_risk(term, risk) << " " << r.get(i, 4) << ": "
                       << r.get_optional(i, 6).value_or("") << '\n';
             if (!r.is_null(i, 7) && risk != "safe") std::cout << "    hint: " << r.get(i, 7) << '\n';
@@ -117,7 +149,7 @@ int run_lint(const CommonOptions& options, const LintOptions& lint) {
                          {"findings", findings}});
     }
     const int rc = failing > 0 ? exit_code::kVerification : exit_code::kSuccess;
-    if (options.json) {
+    if (json) {
         std::cout << nlohmann::json{{"command", "lint"},     {"ok", failing == 0},      {"database", db.database()},
                                     {"files", files},        {"summary", counts},       {"exit_code", rc}}
                          .dump(2)

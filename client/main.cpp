@@ -91,6 +91,11 @@ int main(int argc, char** argv) {
     add_common(lint_cmd);
     lint_cmd->add_option("files", lint.files, "migration files (default: every migration of --dir)");
     lint_cmd->add_option("--fail-on", lint.fail_on, "risks that make the exit code 3")->capture_default_str();
+    lint_cmd
+        ->add_option("--format", lint.format,
+                     "text, json (the same as --json), or github: GitHub Actions annotations (::error/::warning)")
+        ->check(CLI::IsMember({"text", "json", "github"}))
+        ->capture_default_str();
 
     BaselineOptions baseline;
     CLI::App* baseline_cmd =

@@ -551,6 +551,14 @@ put 002_commit.sql 'CREATE TABLE t (id int);\nCOMMIT;\n'
 run lint --dir "$dir" --fail-on ""
 check "lint: what up would refuse exits 3 whatever --fail-on" 3 "$rc"
 contains "lint: the refusal names file, line and rule" "002_commit.sql:2: error transaction-control: COMMIT is not allowed in a migration" "$out"
+put 003_index.sql 'CREATE INDEX ON not_in_this_database (x);\n'
+run lint --dir "$dir" --format github --fail-on data_loss
+check "lint --format github: exit code as in text" 3 "$rc"
+contains "lint --format github: what fails is an ::error annotation with file, line and rule" \
+  "002_commit.sql,line=2,title=error transaction-control::COMMIT is not allowed in a migration: Statement 2" "$out"
+contains "lint --format github: what does not fail is a ::warning" "::warning file=$dir/003_index.sql,line=1,title=locking creating-index::CREATE INDEX on not_in_this_database" "$out"
+run lint --dir "$dir" --format json
+check "lint --format json is --json" "002_commit.sql:error" "$(echo "$out" | json_field 'files[1].file.split("/").pop()'):$(echo "$out" | json_field 'files[1].findings[0].risk')"
 
 # --- dry run with evidence; a migration under way in status ----------------
 fresh evidence
