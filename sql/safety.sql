@@ -146,6 +146,14 @@ SELECT statement, risk, rule FROM migrate_lint('BEGIN; CREATE INDEX CONCURRENTLY
 SELECT statement, risk, rule FROM migrate_lint('CREATE INDEX CONCURRENTLY ON orders (note); VACUUM orders;',
                                                in_transaction => false);
 SELECT statement, risk, rule, message FROM migrate_lint('-- only a comment');
+-- REINDEX of a schema, or of a partitioned table or index, runs a
+-- transaction per partition or table: never inside a migration's.
+SELECT statement, risk, rule, message FROM migrate_lint($$
+  REINDEX SCHEMA public;
+  REINDEX TABLE events;
+  REINDEX TABLE events_2025;
+  REINDEX TABLE not_in_this_database;
+$$);
 -- Near misses: one BEGIN ... COMMIT around the whole script is accepted.
 SELECT statement, risk, rule FROM migrate_lint('BEGIN; CREATE TABLE t3 (id int); COMMIT;');
 -- Apply refuses with the first of them.

@@ -6,6 +6,8 @@
 #include "script_lexing.hpp"
 
 extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -18,6 +20,7 @@ extern "C" {
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 }
 
 namespace pgm::pg {
@@ -99,8 +102,17 @@ const char* not_in_transaction_reason(Node* stmt) {
             ReindexStmt* reindex = castNode(ReindexStmt, stmt);
             if (option_is_true(reindex->params, "concurrently", false))
                 return "REINDEX CONCURRENTLY";
+            if (reindex->kind == REINDEX_OBJECT_SCHEMA) return "REINDEX SCHEMA";
             if (reindex->kind == REINDEX_OBJECT_DATABASE) return "REINDEX DATABASE";
             if (reindex->kind == REINDEX_OBJECT_SYSTEM) return "REINDEX SYSTEM";
+            // A partitioned table or index is reindexed partition by
+            // partition, each in a transaction of its own (when the database
+            // has it: a lint against an empty one cannot tell).
+            if (reindex->relation != nullptr) {
+                const char kind = get_rel_relkind(RangeVarGetRelid(reindex->relation, NoLock, true));
+                if (kind == RELKIND_PARTITIONED_TABLE) return "REINDEX TABLE";
+                if (kind == RELKIND_PARTITIONED_INDEX) return "REINDEX INDEX";
+            }
             return nullptr;
         }
         case T_VacuumStmt:
