@@ -4,7 +4,7 @@
 // The fingerprint (script_parser.hpp: statement_tokens) tells keywords ("K")
 // from identifiers ("I"), and ledgers keep fingerprints computed by
 // PostgreSQL 15's lexer.  Later majors added keywords (FORMAT, PATH, JSON,
-// ...; 16-18) and dropped one (RECHECK, 17), so the same script would lex to
+// ...; 16-18) and dropped one (RECHECK), so the same script would lex to
 // other kinds there and an unchanged migration would look edited.  The
 // fingerprint therefore classifies words as 15's grammar did: a keyword
 // that 15 did not have counts as the identifier 15 read, and an unquoted
