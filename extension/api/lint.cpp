@@ -1,7 +1,8 @@
 // migrate_lint(script, in_transaction) -> SETOF (statement, line, command, risk,
 // rule, object, message, hint): what migrate_apply would refuse (risk "error",
 // from the same refusals.hpp that decides apply's refusal) and every finding
-// of the classifier (pg/safety/classifier.hpp), one row each, in script order.  Nothing runs and no lock is taken: it is safe
+// of the classifier (pg/safety/classifier.hpp), one row each, in script
+// order.  Nothing runs and no lock is taken: it is safe
 // against production, and against an empty database in CI (tables it does not
 // have count as existing tables of unknown size).
 #include <optional>
@@ -58,7 +59,8 @@ PGM_FUNCTION(migrate_lint) {
     std::vector<std::optional<std::string>> cells;
     int rows = 0;
     auto refusal = refusals.begin();
-    for (; refusal != refusals.end() && refusal->statement < 0; ++refusal, ++rows) add_refusal_row(&cells, nullptr, *refusal);
+    for (; refusal != refusals.end() && refusal->statement < 0; ++refusal, ++rows)
+        add_refusal_row(&cells, nullptr, *refusal);
     for (int i = 0; i < parsed->count; i++) {
         const pg::ScriptStatement& st = parsed->statements[i];
         for (; refusal != refusals.end() && refusal->statement == i; ++refusal, ++rows)

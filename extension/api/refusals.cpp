@@ -2,13 +2,11 @@
 // and migrate_steps_begin have always raised.
 #include "refusals.hpp"
 
-#include "rules.hpp"
-
 namespace pgm {
 namespace {
 
-Refusal empty_script(const char* detail, const char* hint) {
-    return Refusal{-1, "empty-script", ERRCODE_INVALID_PARAMETER_VALUE, "", detail, hint};
+Refusal empty_script(const std::string& label, const char* detail, const char* hint) {
+    return Refusal{-1, "empty-script", ERRCODE_INVALID_PARAMETER_VALUE, label + " has no statements", detail, hint};
 }
 
 std::string at(const pg::ScriptStatement& st) {
@@ -65,30 +63,23 @@ Refusal copy_outside_transaction(int i, const pg::ScriptStatement& st) {
 
 }  // namespace
 
-std::vector<Refusal> script_refusals(const std::string& label, const pg::ParsedScript& parsed, ScriptRun run) {
-    std::vector<Refusal> refusals;
-    if (parsed.count == 0) {
-        Refusal r = empty_script("The script is empty or holds only comments.", "Write the migration's SQL in the script.");
-        r.message = label + " has no statements";
-        refusals.push_back(r);
-        return refusals;
-    }
-    int first = 0;
-    int last = parsed.count - 1;
+StatementRange statements_to_run(const pg::ParsedScript& parsed, ScriptRun run) {
     const bool wrapped = run != ScriptRun::kOutsideTransaction && parsed.count >= 2 &&
                          parsed.statements[0].kind == pg::StatementKind::TransactionBegin &&
-                         parsed.statements[last].kind == pg::StatementKind::TransactionCommit;
-    if (wrapped) {
-        first++, last--;
-        if (last < first) {
-            Refusal r = empty_script("The script holds only BEGIN and COMMIT.",
-                                     "Write the migration's SQL between BEGIN and COMMIT.");
-            r.message = label + " has no statements";
-            refusals.push_back(r);
-            return refusals;
-        }
-    }
-    for (int i = first; i <= last; ++i) {
+                         parsed.statements[parsed.count - 1].kind == pg::StatementKind::TransactionCommit;
+    return wrapped ? StatementRange{1, parsed.count - 2} : StatementRange{0, parsed.count - 1};
+}
+
+std::vector<Refusal> script_refusals(const std::string& label, const pg::ParsedScript& parsed, ScriptRun run) {
+    if (parsed.count == 0)
+        return {empty_script(label, "The script is empty or holds only comments.",
+                             "Write the migration's SQL in the script.")};
+    const StatementRange range = statements_to_run(parsed, run);
+    if (range.last < range.first)
+        return {empty_script(label, "The script holds only BEGIN and COMMIT.",
+                             "Write the migration's SQL between BEGIN and COMMIT.")};
+    std::vector<Refusal> refusals;
+    for (int i = range.first; i <= range.last; ++i) {
         const pg::ScriptStatement& st = parsed.statements[i];
         if (st.kind != pg::StatementKind::Plain) refusals.push_back(transaction_control(i, st, run));
         if (st.unsupported != nullptr) refusals.push_back(unsupported(i, st, run));

@@ -8,6 +8,7 @@
 
 #include "../bridge/entry.hpp"
 #include "../pg/script_parser.hpp"
+#include "rules.hpp"
 
 namespace pgm {
 
@@ -26,6 +27,10 @@ struct Refusal {
     std::string detail;
     std::string hint;
 };
+
+// The statements the run is made of: all of them, or, in a transaction, the
+// inside of one BEGIN; ... COMMIT; around the whole script.
+StatementRange statements_to_run(const pg::ParsedScript& parsed, ScriptRun run);
 
 // Every refusal of the script, in script order; empty when it would run.
 // `label` names the script in messages ("migration 001").

@@ -66,12 +66,10 @@ bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing)
 }
 
 StatementRange plan_statements(const std::string& label, const pg::ParsedScript& parsed, ScriptRole role) {
-    const std::vector<Refusal> refusals =
-        script_refusals(label, parsed, role == ScriptRole::kMigration ? ScriptRun::kMigration : ScriptRun::kDownScript);
+    const ScriptRun run = role == ScriptRole::kMigration ? ScriptRun::kMigration : ScriptRun::kDownScript;
+    const std::vector<Refusal> refusals = script_refusals(label, parsed, run);
     if (!refusals.empty()) throw refusal_error(label, parsed, refusals.front());
-    // Accepted: all statements, or the inside of a BEGIN; ... COMMIT; wrapper.
-    const bool wrapped = parsed.count >= 2 && parsed.statements[0].kind == pg::StatementKind::TransactionBegin;
-    return wrapped ? StatementRange{1, parsed.count - 2} : StatementRange{0, parsed.count - 1};
+    return statements_to_run(parsed, run);
 }
 
 pg::LedgerRow* find_version(const std::string& key) {
