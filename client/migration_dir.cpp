@@ -260,6 +260,25 @@ void inspect_all(ScanResult* result) {
         for (auto& p : list) result->problems.push_back(std::move(p));
 }
 
+const char* const kUnfitMessage =
+    "the name fits no migration layout (expected e.g. 001_name.sql, 001_name.up.sql, V1__name.sql)";
+
+// A .sql file beside the folders of a Diesel or Prisma directory is not one
+// of its migrations (those live in the folders), and Diesel itself ignores
+// it: a real Diesel history keeps a data file there.  It is listed, not
+// refused.  Anywhere else (file layouts, no migrations, mixed layouts) a
+// .sql name that fits no pattern is most likely a typo in a migration's
+// name, and stays an error.
+void settle_loose_files(const std::vector<fs::path>& loose, const std::set<Layout>& layouts,
+                        ScanResult* result) {
+    const bool folder_layout =
+        layouts.size() == 1 && (*layouts.begin() == Layout::Diesel || *layouts.begin() == Layout::Prisma);
+    for (const fs::path& file : loose) {
+        if (folder_layout) result->ignored.push_back(file);
+        else result->problems.push_back({file, kUnfitMessage});
+    }
+}
+
 }  // namespace
 
 const char* layout_name(Layout layout) {
@@ -282,6 +301,7 @@ ScanResult scan_directory(const fs::path& dir) {
         return result;
     }
     std::vector<Candidate> candidates;
+    std::vector<fs::path> loose;  // top-level .sql files that fit no file layout
     std::vector<fs::directory_entry> entries;
     for (const auto& entry : fs::directory_iterator(dir, ec)) entries.push_back(entry);
     if (ec) result.problems.push_back({dir, "cannot list: " + ec.message()});
@@ -295,13 +315,13 @@ ScanResult scan_directory(const fs::path& dir) {
         }
         if (!ends_with(path.filename().string(), ".sql")) continue;  // README.md, .gitkeep, ...
         if (auto c = classify_file(path)) candidates.push_back(std::move(*c));
-        else
-            result.problems.push_back({path, "the name fits no migration layout (expected e.g. "
-                                              "001_name.sql, 001_name.up.sql, V1__name.sql)"});
+        else if (entry.is_regular_file(type_ec)) loose.push_back(path);  // decided once the layout is known
+        else result.problems.push_back({path, kUnfitMessage});
     }
 
     std::set<Layout> layouts;
     for (const auto& c : candidates) layouts.insert(c.layout);
+    settle_loose_files(loose, layouts, &result);
     if (layouts.size() > 1) {
         std::string names;
         for (Layout l : layouts) names += std::string(names.empty() ? "" : ", ") + layout_name(l);

@@ -7,8 +7,10 @@
 //   diesel          <version>_<name>/up.sql + down.sql (+ metadata.toml); the version is the
 //                   folder name up to the first '_' with every '-' removed
 //   prisma          <timestamp>_<name>/migration.sql
-// Other files (README.md, .gitkeep, migration_lock.toml) are ignored; a .sql
-// file that fits no layout is an error, never silently skipped.  Every file
+// Other files (README.md, .gitkeep, migration_lock.toml) are ignored.  A .sql
+// file that fits no layout is an error, never silently skipped, except beside
+// the folders of a Diesel or Prisma directory: there it is listed as ignored
+// (ScanResult::ignored) for status to show.  Every file
 // is read and checked before anything is applied: duplicate versions, empty
 // or unreadable files and invalid UTF-8 are errors naming the file.
 //
@@ -49,6 +51,11 @@ struct ScanResult {
     Layout layout = Layout::Empty;
     std::vector<Migration> migrations;  // versioned ones in natural version order, then repeatables
     std::vector<Problem> problems;      // nothing may be applied while this is not empty
+    // Loose .sql files beside the folders of a Diesel or Prisma layout: not
+    // migrations (Diesel ignores them too; a real history keeps a data file
+    // there), so no command applies them, but status lists them so that a
+    // misplaced migration does not go unnoticed.
+    std::vector<std::filesystem::path> ignored;
 };
 
 ScanResult scan_directory(const std::filesystem::path& dir);

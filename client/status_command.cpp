@@ -51,6 +51,25 @@ void print_running(const std::vector<RunningMigration>& running, const Terminal&
                   << ", " << m.progress << '\n';
 }
 
+// The loose .sql files the scan ignored beside Diesel or Prisma folders.
+// They are top-level files, so their file name is their name relative to the
+// directory.
+std::string ignored_name(const std::filesystem::path& file) { return file.filename().string(); }
+
+nlohmann::json ignored_json(const ScanResult& scan) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& file : scan.ignored) list.push_back(ignored_name(file));
+    return list;
+}
+
+// Listed so that a migration put beside the folders by mistake is noticed:
+// nothing applies it.
+void print_ignored(const ScanResult& scan, const Terminal& term) {
+    for (const auto& file : scan.ignored)
+        std::cout << "  " << term.yellow("not a migration: ") << ignored_name(file) << " (ignored in a "
+                  << layout_name(scan.layout) << " layout)" << '\n';
+}
+
 }  // namespace
 
 int run_status(const CommonOptions& options) {
@@ -102,6 +121,7 @@ int run_status(const CommonOptions& options) {
                                     {"layout", layout_name(scan.layout)},
                                     {"extension_installed", installed},
                                     {"migrations", rows},
+                                    {"ignored", ignored_json(scan)},
                                     {"summary", summary},
                                     {"out_of_band_ddl", out_of_band_json(db, snapshot.out_of_band)},
                                     {"running", running_json(snapshot.running)},
@@ -130,6 +150,7 @@ int run_status(const CommonOptions& options) {
         if (counts.count(state))
             summary += (summary.empty() ? "" : ", ") + std::to_string(counts[state]) + " " + state;
     std::cout << (summary.empty() ? "no migrations" : summary) << '\n';
+    print_ignored(scan, term);
     if (counts.count("changed"))
         std::cout << term.red("Applied migrations were changed on disk: restore them, or put the "
                               "change in a new migration.") << '\n';
@@ -188,7 +209,8 @@ int run_status_compare(const CommonOptions& options, const std::vector<std::stri
         }
         std::cout << nlohmann::json{{"command", "status"}, {"ok", code == exit_code::kSuccess},
                                     {"directory", options.dir.string()}, {"layout", layout_name(scan.layout)},
-                                    {"databases", labels}, {"migrations", list}, {"exit_code", code}}.dump(2)
+                                    {"databases", labels}, {"migrations", list},
+                                    {"ignored", ignored_json(scan)}, {"exit_code", code}}.dump(2)
                   << '\n';
         return code;
     }
@@ -207,6 +229,7 @@ int run_status_compare(const CommonOptions& options, const std::vector<std::stri
     for (std::size_t d = 0; d < labels.size(); ++d)
         std::cout << "  #" << (d + 1) << ": " << descriptions[d] << '\n';
     print_table(table);
+    print_ignored(scan, term);
     return code;
 }
 

@@ -311,6 +311,21 @@ put 20170102131034_y/up.sql 'CREATE TABLE y (id int);'
 put 20170102131034_y/down.sql 'DROP TABLE y;'
 run up --dir "$dir"
 check "diesel: dashes removed, natural order" "00000000000000:applied,20170102131034:applied,20170831230457:applied" "$(ledger)"
+# Diesel ignores a loose .sql file beside its folders (a data file): so does
+# pg_migrate, and status lists it.
+fresh diesel_loose
+put 2019-01-01-120000_a/up.sql 'CREATE TABLE a (id int);'
+put 2019-01-01-120000_a/down.sql 'DROP TABLE a;'
+put 2019-01-02-120000_b/up.sql 'CREATE TABLE b (id int);'
+put data.sql 'INSERT INTO a VALUES (1);'
+run up --dir "$dir"
+check "diesel: a loose .sql file is ignored, the migrations applied" "0:20190101120000:applied,20190102120000:applied:0" \
+  "$rc:$(ledger):$(q 'SELECT count(*) FROM a')"
+run status --dir "$dir"
+check "diesel: status exits 0 with a loose .sql file" 0 "$rc"
+contains "diesel: status lists the loose file as not a migration" "not a migration: data.sql" "$out"
+run status --dir "$dir" --json
+check "diesel: status --json lists it as ignored" "data.sql" "$(echo "$out" | json_field 'ignored[0]')"
 
 fresh prisma
 put 20210101120000_init/migration.sql 'CREATE TABLE a (id int);'

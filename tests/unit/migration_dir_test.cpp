@@ -150,6 +150,68 @@ TEST(ScanDirectory, Prisma) {
     EXPECT_EQ(r.migrations[1].version, "20210202120000");
 }
 
+// Diesel ignores a .sql file beside its folders (a real history keeps a data
+// file there): it is listed as ignored, not refused, and is no migration.
+TEST(ScanDirectory, LooseSqlFileBesideDieselFoldersIsIgnored) {
+    TempDir d;
+    d.write("2019-01-01-120000_init/up.sql", "CREATE TABLE a ();");
+    d.write("2019-01-01-120000_init/down.sql", "DROP TABLE a;");
+    d.write("data.sql", "INSERT INTO a DEFAULT VALUES;");
+    const auto r = scan_directory(d.path());
+    EXPECT_EQ(problems_of(r), "");
+    EXPECT_EQ(r.layout, Layout::Diesel);
+    ASSERT_EQ(r.migrations.size(), 1u);
+    EXPECT_EQ(r.migrations[0].version, "20190101120000");
+    ASSERT_EQ(r.ignored.size(), 1u);
+    EXPECT_EQ(r.ignored[0].filename(), "data.sql");
+}
+
+TEST(ScanDirectory, LooseSqlFileBesidePrismaFoldersIsIgnored) {
+    TempDir d;
+    d.write("20210101120000_init/migration.sql", "CREATE TABLE a ();");
+    d.write("migration_lock.toml", "provider = \"postgresql\"\n");
+    d.write("seed.sql", "INSERT INTO a DEFAULT VALUES;");
+    const auto r = scan_directory(d.path());
+    EXPECT_EQ(problems_of(r), "");
+    EXPECT_EQ(r.layout, Layout::Prisma);
+    ASSERT_EQ(r.migrations.size(), 1u);
+    ASSERT_EQ(r.ignored.size(), 1u);
+    EXPECT_EQ(r.ignored[0].filename(), "seed.sql");
+}
+
+// In a file layout an unfit .sql name is where a typo hides: still an error,
+// and never listed as ignored.  So is one in a directory with no migrations.
+TEST(ScanDirectory, UnfitSqlFileInAFileLayoutIsStillAProblem) {
+    TempDir d;
+    d.write("001_a.sql", "SELECT 1;");
+    d.write("002-typo.sql", "SELECT 2;");
+    const auto r = scan_directory(d.path());
+    EXPECT_NE(problems_of(r).find("002-typo.sql: the name fits no migration layout"), std::string::npos)
+        << problems_of(r);
+    EXPECT_TRUE(r.ignored.empty());
+
+    TempDir alone;
+    alone.write("data.sql", "SELECT 1;");
+    const auto a = scan_directory(alone.path());
+    EXPECT_NE(problems_of(a).find("data.sql: the name fits no migration layout"), std::string::npos)
+        << problems_of(a);
+    EXPECT_TRUE(a.ignored.empty());
+}
+
+// A file that fits a file layout beside Diesel folders is a migration of
+// another layout: the directory mixes layouts, as before.
+TEST(ScanDirectory, MigrationFileBesideDieselFoldersStillMixesLayouts) {
+    TempDir d;
+    d.write("2019-01-01-120000_init/up.sql", "CREATE TABLE a ();");
+    d.write("002_more.sql", "SELECT 2;");
+    d.write("data.sql", "SELECT 3;");
+    const auto r = scan_directory(d.path());
+    EXPECT_NE(problems_of(r).find("mixes migration layouts: plain, diesel"), std::string::npos)
+        << problems_of(r);
+    EXPECT_NE(problems_of(r).find("data.sql: the name fits no migration layout"), std::string::npos)
+        << problems_of(r);
+}
+
 TEST(ScanDirectory, BadInputsAreReportedByFile) {
     TempDir d;
     d.write("001_a.sql", "SELECT 1;");
