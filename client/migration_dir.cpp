@@ -215,10 +215,9 @@ void inspect_up(Migration* m, std::vector<Problem>* problems) {
         problems->push_back({m->up_file, e.what()});
         return;
     }
-    if (is_blank(source.up)) {
-        problems->push_back({m->up_file, "the migration is empty"});
-        return;
-    }
+    // A migration without statements (empty, or a placeholder of comments
+    // that keeps version numbers dense) is not refused: the server records it
+    // as a no-op and says so.
     m->sections = source.up.size() != file_size;
     m->no_transaction = m->no_transaction || source.no_transaction;
     m->has_down = m->has_down || source.down.has_value();

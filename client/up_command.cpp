@@ -54,7 +54,10 @@ struct Outcome {
 void print_outcome(Connection& db, Terminal& term, const Outcome& o, bool outside_transaction, int resumed_at) {
     for (const auto& notice : db.take_notices()) std::cerr << notice << '\n';
     const std::string label = o.status == "skipped" ? term.yellow(o.status) : term.green(o.status);
-    std::cout << label << "  " << o.file << "  (" << o.statements << " statement" << (o.statements == 1 ? "" : "s");
+    std::cout << label << "  " << o.file << "  (";
+    // A placeholder of comments (dense version numbers): recorded, nothing ran.
+    if (o.statements == 0 && o.status != "skipped") std::cout << "no statements: recorded as a no-op";
+    else std::cout << o.statements << " statement" << (o.statements == 1 ? "" : "s");
     if (outside_transaction) std::cout << " outside a transaction";
     if (resumed_at > 1) std::cout << ", resumed at statement " << resumed_at;
     std::cout << ", " << o.duration_ms << " ms)\n";

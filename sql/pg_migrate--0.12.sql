@@ -100,7 +100,7 @@ CREATE TABLE migrate.progress (
     version      text        NOT NULL,
     name         text,
     checksum     text        NOT NULL,
-    statements   integer     NOT NULL CHECK (statements > 0),
+    statements   integer     NOT NULL CHECK (statements >= 0),  -- 0: a placeholder, recorded as a no-op
     done         integer     NOT NULL DEFAULT 0 CHECK (done BETWEEN 0 AND statements),
     started_at   timestamptz NOT NULL,
     updated_at   timestamptz NOT NULL,

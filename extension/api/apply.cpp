@@ -13,6 +13,7 @@
 #include "../pg/lock_wait.hpp"
 #include "../pg/settings.hpp"
 #include "errors.hpp"
+#include "refusals.hpp"
 #include "rules.hpp"
 #include "safety.hpp"
 #include "script.hpp"
@@ -104,6 +105,7 @@ Datum apply_migration(FunctionCallInfo fcinfo, ApplyArguments args, bool repeata
     }
 
     const pg::Risk risk = assess_migration("migration " + args.version, args.script, *parsed, range, args.allow);
+    if (runs_nothing(range)) notice_runs_nothing(args.version);
 
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     pg::ExecutionRequest request{args.version.c_str(), parsed, range.first, range.last, false};

@@ -31,18 +31,30 @@ void add_finding_row(std::vector<std::optional<std::string>>* cells, const pg::S
     cells->push_back(optional_text(f.hint));
 }
 
-// A refusal migrate_apply would make, as a row of risk "error"; `st` is NULL
-// for the script as a whole.
-void add_refusal_row(std::vector<std::optional<std::string>>* cells, const pg::ScriptStatement* st,
+// A refusal migrate_apply would make, as a row of risk "error".
+void add_refusal_row(std::vector<std::optional<std::string>>* cells, const pg::ScriptStatement& st,
                      const Refusal& r) {
-    cells->push_back(st != nullptr ? std::optional<std::string>(std::to_string(st->number)) : std::nullopt);
-    cells->push_back(st != nullptr ? std::optional<std::string>(std::to_string(st->line)) : std::nullopt);
-    cells->push_back(st != nullptr ? std::optional<std::string>(st->command) : std::nullopt);
+    cells->push_back(std::to_string(st.number));
+    cells->push_back(std::to_string(st.line));
+    cells->push_back(std::string(st.command));
     cells->push_back(std::string("error"));
     cells->push_back(std::string(r.rule));
     cells->push_back(std::nullopt);
     cells->push_back(r.message + ": " + r.detail);
     cells->push_back(r.hint);
+}
+
+// A script without statements is applied as a recorded no-op: said, of the
+// script as a whole (no statement, no line), so an unedited template or a
+// placeholder is seen before it is recorded.
+void add_runs_nothing_row(std::vector<std::optional<std::string>>* cells) {
+    cells->insert(cells->end(),
+                  {std::nullopt, std::nullopt, std::nullopt, std::string("safe"), std::string("empty-script"),
+                   std::nullopt,
+                   std::string("the script has no statements: applying it records the version as applied and "
+                               "runs nothing"),
+                   std::string("A placeholder that keeps version numbers dense is fine; otherwise write the "
+                               "migration's SQL before it is applied (an applied script cannot change).")});
 }
 
 }  // namespace
@@ -54,17 +66,19 @@ PGM_FUNCTION(migrate_lint) {
     // 0.11's migrate_lint(text) has no second argument: in a transaction.
     const bool in_transaction = PG_NARGS() < 2 || PG_GETARG_BOOL(1);
     const pg::ParsedScript* parsed = parse_script("script", script, true);
-    const std::vector<Refusal> refusals = script_refusals(
-        "script", *parsed, in_transaction ? ScriptRun::kMigration : ScriptRun::kOutsideTransaction);
+    const ScriptRun run = in_transaction ? ScriptRun::kMigration : ScriptRun::kOutsideTransaction;
+    const std::vector<Refusal> refusals = script_refusals(*parsed, run);
     std::vector<std::optional<std::string>> cells;
     int rows = 0;
+    if (runs_nothing(statements_to_run(*parsed, run))) {
+        add_runs_nothing_row(&cells);
+        ++rows;
+    }
     auto refusal = refusals.begin();
-    for (; refusal != refusals.end() && refusal->statement < 0; ++refusal, ++rows)
-        add_refusal_row(&cells, nullptr, *refusal);
     for (int i = 0; i < parsed->count; i++) {
         const pg::ScriptStatement& st = parsed->statements[i];
         for (; refusal != refusals.end() && refusal->statement == i; ++refusal, ++rows)
-            add_refusal_row(&cells, &st, *refusal);
+            add_refusal_row(&cells, st, *refusal);
         for (int f = 0; f < st.analysis->finding_count; f++, rows++)
             add_finding_row(&cells, st, st.analysis->findings[f]);
     }

@@ -5,10 +5,6 @@
 namespace pgm {
 namespace {
 
-Refusal empty_script(const std::string& label, const char* detail, const char* hint) {
-    return Refusal{-1, "empty-script", ERRCODE_INVALID_PARAMETER_VALUE, label + " has no statements", detail, hint};
-}
-
 std::string at(const pg::ScriptStatement& st) {
     return "Statement " + std::to_string(st.number) + " at line " + std::to_string(st.line);
 }
@@ -70,14 +66,10 @@ StatementRange statements_to_run(const pg::ParsedScript& parsed, ScriptRun run) 
     return wrapped ? StatementRange{1, parsed.count - 2} : StatementRange{0, parsed.count - 1};
 }
 
-std::vector<Refusal> script_refusals(const std::string& label, const pg::ParsedScript& parsed, ScriptRun run) {
-    if (parsed.count == 0)
-        return {empty_script(label, "The script is empty or holds only comments.",
-                             "Write the migration's SQL in the script.")};
+bool runs_nothing(const StatementRange& range) { return range.last < range.first; }
+
+std::vector<Refusal> script_refusals(const pg::ParsedScript& parsed, ScriptRun run) {
     const StatementRange range = statements_to_run(parsed, run);
-    if (range.last < range.first)
-        return {empty_script(label, "The script holds only BEGIN and COMMIT.",
-                             "Write the migration's SQL between BEGIN and COMMIT.")};
     std::vector<Refusal> refusals;
     for (int i = range.first; i <= range.last; ++i) {
         const pg::ScriptStatement& st = parsed.statements[i];
@@ -93,8 +85,7 @@ std::vector<Refusal> script_refusals(const std::string& label, const pg::ParsedS
 
 UserError refusal_error(const std::string& label, const pg::ParsedScript& parsed, const Refusal& refusal) {
     return UserError(refusal.sqlstate, refusal.message, refusal.detail, refusal.hint,
-                     refusal.statement >= 0 ? statement_context(label, parsed.statements[refusal.statement])
-                                            : std::string());
+                     statement_context(label, parsed.statements[refusal.statement]));
 }
 
 }  // namespace pgm

@@ -20,8 +20,8 @@ enum class ScriptRun {
 };
 
 struct Refusal {
-    int statement;     // index in the parsed statements; -1: the script as a whole
-    const char* rule;  // stable name: "empty-script", "transaction-control", ...
+    int statement;     // index in the parsed statements
+    const char* rule;  // stable name: "transaction-control", "cannot-run-in-transaction", ...
     int sqlstate;
     std::string message;
     std::string detail;
@@ -32,11 +32,16 @@ struct Refusal {
 // inside of one BEGIN; ... COMMIT; around the whole script.
 StatementRange statements_to_run(const pg::ParsedScript& parsed, ScriptRun run);
 
-// Every refusal of the script, in script order; empty when it would run.
-// `label` names the script in messages ("migration 001").
-std::vector<Refusal> script_refusals(const std::string& label, const pg::ParsedScript& parsed, ScriptRun run);
+// Whether the run has no statement: a script empty, of comments only, or of
+// BEGIN; COMMIT; alone.  Not a refusal: such a migration is recorded as a
+// no-op (histories keep placeholders so that version numbers stay dense).
+bool runs_nothing(const StatementRange& range);
 
-// The refusal as the error migrate_apply raises (with the statement's context).
+// Every refusal of the script, in script order; empty when it would run.
+std::vector<Refusal> script_refusals(const pg::ParsedScript& parsed, ScriptRun run);
+
+// The refusal as the error migrate_apply raises (with the statement's context);
+// `label` names the script ("migration 001").
 UserError refusal_error(const std::string& label, const pg::ParsedScript& parsed, const Refusal& refusal);
 
 }  // namespace pgm

@@ -67,7 +67,7 @@ bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing)
 
 StatementRange plan_statements(const std::string& label, const pg::ParsedScript& parsed, ScriptRole role) {
     const ScriptRun run = role == ScriptRole::kMigration ? ScriptRun::kMigration : ScriptRun::kDownScript;
-    const std::vector<Refusal> refusals = script_refusals(label, parsed, run);
+    const std::vector<Refusal> refusals = script_refusals(parsed, run);
     if (!refusals.empty()) throw refusal_error(label, parsed, refusals.front());
     return statements_to_run(parsed, run);
 }
@@ -189,6 +189,12 @@ void record_in_ledger(MigrationText args, const std::string& key,
     // What the migration changed, as it left it (for migrate_verify's schema_drift).
     pg_call(pg::record_migration_schema, args.version.c_str(), applied_at);
     append_ledger_row(row, key);
+}
+
+void notice_runs_nothing(const std::string& version) {
+    const std::string message = "migration " + version + " has no statements: it is recorded as applied";
+    pg_call(pg::report_notice, message.c_str(),
+            "The script is empty, holds only comments, or only BEGIN and COMMIT; nothing ran.");
 }
 
 void notice_cosmetic_change(const std::string& version, const pg::LedgerRow& existing) {

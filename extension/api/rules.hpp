@@ -63,6 +63,10 @@ pg::LedgerRow* find_version(const std::string& key);
 [[noreturn]] void refuse_changed_script(const std::string& version, const pg::LedgerRow& existing,
                                         const std::string& checksum);
 [[noreturn]] void refuse_out_of_order(const std::string& version, const pg::LedgerRow& higher);
+// A migration without statements (a placeholder of comments): recorded as
+// applied, and said so.
+void notice_runs_nothing(const std::string& version);
+
 void notice_cosmetic_change(const std::string& version, const pg::LedgerRow& existing);
 
 const char* c_str_or_null(const std::optional<std::string>& s);

@@ -42,7 +42,7 @@ Steps identify(FunctionCallInfo fcinfo) {
 
 int statement_count(const std::string& version, const pg::ParsedScript& parsed) {
     const std::string label = "migration " + version;
-    const std::vector<Refusal> refusals = script_refusals(label, parsed, ScriptRun::kOutsideTransaction);
+    const std::vector<Refusal> refusals = script_refusals(parsed, ScriptRun::kOutsideTransaction);
     if (!refusals.empty()) throw refusal_error(label, parsed, refusals.front());
     return parsed.count;
 }
@@ -118,6 +118,7 @@ PGM_FUNCTION(migrate_steps_begin) {
     // Before its first statement runs, like migrate_apply (a resumed one was
     // assessed when it started).
     const pg::Risk risk = assess_migration("migration " + s.version, script, *parsed, {0, parsed->count - 1}, allow);
+    if (statements == 0) notice_runs_nothing(s.version);
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     pg_call(pg::start_progress, s.key.data(), static_cast<int>(s.key.size()), s.version.c_str(),
             c_str_or_null(name), checksum.c_str(), statements, facts->role, pg::risk_name(risk));

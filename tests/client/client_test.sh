@@ -335,12 +335,11 @@ run up --dir "$dir"
 check "prisma: applied" "20210101120000:applied,20210202120000:applied" "$(ledger)"
 
 # --- bad input: reported by file, nothing applied --------------------------
-for case in duplicate empty utf8 nul unfit; do
+for case in duplicate utf8 nul unfit; do
   fresh "bad_$case"
   put 001_a.sql 'CREATE TABLE a (id int);'
   case $case in
     duplicate) put 1_again.sql 'CREATE TABLE b (id int);'; expect="1_again.sql: version 1 is also used by" ;;
-    empty) put 002_empty.sql '\n  \n'; expect="002_empty.sql: the migration is empty" ;;
     utf8) put 002_latin1.sql "SELECT 'caf\\xe9';"; expect="002_latin1.sql: not valid UTF-8 at line 1 (byte offset 11)" ;;
     nul) put 002_nul.sql 'CREATE TABLE b (id int);\n\0CREATE TABLE c (id int);'; expect="002_nul.sql: contains a NUL byte at line 2 (byte offset 25)" ;;
     unfit) put notes.sql 'SELECT 1;'; expect="notes.sql: the name fits no migration layout" ;;
@@ -350,6 +349,22 @@ for case in duplicate empty utf8 nul unfit; do
   contains "bad input ($case) names the file" "$expect" "$out"
   check "bad input ($case) applied nothing" "no ledger" "$(ledger)"
 done
+
+# --- placeholders: a migration without statements is a recorded no-op -------
+fresh placeholders
+put 001_a.sql 'CREATE TABLE a (id int);'
+put 002_empty.sql '\n  \n'
+put 003_replaced.sql '-- Replaced by 005_e.sql: the number stays taken\n'
+put 004_none.sql '-- migrate:no-transaction\n-- nothing to do\n'
+put 005_e.sql 'CREATE TABLE e (id int);'
+run up --dir "$dir"
+check "placeholders: up applies through them" "0:001:applied,002:applied,003:applied,004:applied,005:applied" "$rc:$(ledger)"
+contains "placeholders: the client says a no-op was recorded" "003_replaced.sql  (no statements: recorded as a no-op" "$out"
+contains "placeholders: the server's notice says so too" "migration 004 has no statements: it is recorded as applied" "$out"
+check "placeholders: recorded with 0 statements" "0,0,0" "$(q "SELECT string_agg(statements::text, ',' ORDER BY id) FROM migrate.ledger WHERE version IN ('002', '003', '004')")"
+run lint --dir "$dir"
+check "placeholders: lint says so without failing" "0" "$rc"
+contains "placeholders: lint names the rule" "003_replaced.sql:1: safe empty-script" "$out"
 
 # --- a data migration of several megabytes (parsed in pieces) ---------------
 fresh big
