@@ -6,15 +6,23 @@ extern "C" {
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "access/genam.h"
+#include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
+#include "utils/array.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 }
 
@@ -53,9 +61,15 @@ char* with_thousands(double value) {
     return out;
 }
 
+Oid lookup_relation(const RangeVar* relation) {
+    if (relation->catalogname != nullptr && strcmp(relation->catalogname, get_database_name(MyDatabaseId)) != 0)
+        return InvalidOid;
+    return RangeVarGetRelid(relation, NoLock, true);
+}
+
 RelationFacts relation_facts(const RangeVar* relation) {
     RelationFacts facts{};
-    facts.relid = RangeVarGetRelid(relation, NoLock, true);
+    facts.relid = lookup_relation(relation);
     if (!OidIsValid(facts.relid)) return facts;
     facts.exists = true;
     facts.relkind = get_rel_relkind(facts.relid);
@@ -71,8 +85,10 @@ RelationFacts relation_facts(const RangeVar* relation) {
 }
 
 RangeVar* table_of_index(const RangeVar* index) {
-    const Oid index_oid = RangeVarGetRelid(index, NoLock, true);
-    if (!OidIsValid(index_oid) || get_rel_relkind(index_oid) != RELKIND_INDEX) return nullptr;
+    const Oid index_oid = lookup_relation(index);
+    if (!OidIsValid(index_oid)) return nullptr;
+    const char relkind = get_rel_relkind(index_oid);
+    if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX) return nullptr;
     const Oid table = IndexGetRelation(index_oid, true);
     if (!OidIsValid(table)) return nullptr;
     return makeRangeVar(get_namespace_name(get_rel_namespace(table)), get_rel_name(table), -1);
@@ -83,8 +99,8 @@ bool relation_is_small(const RelationFacts& facts) {
 }
 
 const char* describe_size(const RelationFacts& facts) {
-    if (!facts.exists) return "not in this database: unknown size";
-    if (!facts.size_known) return "unknown size: never analyzed";
+    if (!facts.exists) return "not in this database: assumed to exist and to be large";
+    if (!facts.size_known) return "never analyzed: size unknown, assumed large";
     if (facts.rows < 0.5) return "no rows by its statistics";
     return psprintf("about %s rows", with_thousands(facts.rows));
 }
@@ -107,6 +123,52 @@ char column_generated(Oid relid, const char* column) {
     const char generated = ((Form_pg_attribute)GETSTRUCT(tuple))->attgenerated;
     ReleaseSysCache(tuple);
     return generated;
+}
+
+namespace {
+
+// Whether the constraint's conkey holds `attnum`.
+bool constraint_uses_column(HeapTuple tuple, Relation pg_constraint, AttrNumber attnum) {
+    bool isnull;
+    Datum keys = heap_getattr(tuple, Anum_pg_constraint_conkey, RelationGetDescr(pg_constraint), &isnull);
+    if (isnull) return false;
+    ArrayType* array = DatumGetArrayTypeP(keys);
+    const int16* attnums = reinterpret_cast<const int16*>(ARR_DATA_PTR(array));
+    for (int i = 0; i < ARR_DIMS(array)[0]; i++)
+        if (attnums[i] == attnum) return true;
+    return false;
+}
+
+}  // namespace
+
+bool column_has_check(Oid relid, const char* column) {
+    if (!OidIsValid(relid) || column == nullptr) return false;
+    const AttrNumber attnum = get_attnum(relid, column);
+    if (attnum == InvalidAttrNumber) return false;
+    Relation pg_constraint = table_open(ConstraintRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+    SysScanDesc scan = systable_beginscan(pg_constraint, ConstraintRelidTypidNameIndexId, true, nullptr, 1, &key);
+    bool found = false;
+    HeapTuple tuple;
+    while (!found && HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        const Form_pg_constraint form = (Form_pg_constraint)GETSTRUCT(tuple);
+        found = form->contype == CONSTRAINT_CHECK && constraint_uses_column(tuple, pg_constraint, attnum);
+    }
+    systable_endscan(scan);
+    table_close(pg_constraint, AccessShareLock);
+    return found;
+}
+
+char constraint_type(Oid relid, const char* name) {
+    if (!OidIsValid(relid) || name == nullptr) return '\0';
+    const Oid constraint = get_relation_constraint_oid(relid, name, true);
+    if (!OidIsValid(constraint)) return '\0';
+    HeapTuple tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(constraint));
+    if (!HeapTupleIsValid(tuple)) return '\0';
+    const char type = ((Form_pg_constraint)GETSTRUCT(tuple))->contype;
+    ReleaseSysCache(tuple);
+    return type;
 }
 
 ColumnType resolve_type(const TypeName* type_name) {

@@ -22,6 +22,13 @@ struct RelationFacts {
     double pages;
 };
 
+// The relation's OID, or InvalidOid when this database has none of that name
+// (its schema missing, or another database named: no error here).
+Oid lookup_relation(const RangeVar* relation);
+
+// A relation the database does not have (CI lints against an empty one) does
+// not exist here, whatever its schema or database: it is assumed to exist and
+// to be large by the rules.
 RelationFacts relation_facts(const RangeVar* relation);
 
 // Small enough that scanning or rewriting it under its lock is a moment.
@@ -48,6 +55,14 @@ ColumnType column_type(Oid relid, const char* column);
 // The column's attgenerated: 's' (stored), 'v' (virtual, from 18), or '\0'
 // when it is not generated or not found.
 char column_generated(Oid relid, const char* column);
+
+// Whether a CHECK constraint of the table uses the column (ALTER COLUMN ...
+// TYPE re-checks it against every row, even without a rewrite).
+bool column_has_check(Oid relid, const char* column);
+
+// The type of the table's constraint `name` (CONSTRAINT_FOREIGN, _CHECK, ...),
+// or '\0' when the table has none of that name.
+char constraint_type(Oid relid, const char* name);
 
 // `type_name` resolved with the session's search_path, or found = false when
 // it does not exist (yet): CI lints against an empty database.

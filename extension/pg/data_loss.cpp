@@ -7,11 +7,16 @@
 
 extern "C" {
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "parser/parse_type.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 }
 
 namespace pgm::pg {
@@ -70,8 +75,8 @@ ProbeQuery probe_query(const DataLossProbe* p, Oid relid) {
                              table, column, column, target_type_sql(to), old_type, column),
                     "values"};
         }
-        case ProbeKind::kSchemaRows:
-            return {nullptr, "rows"};  // counted table by table
+        case ProbeKind::kDependents:
+            return {nullptr, "rows"};  // counted table by table (dependents_lost)
     }
     return {nullptr, "rows"};
 }
@@ -140,13 +145,6 @@ List* truncate_cascade_tables(Oid relid) {
                                relid));
 }
 
-List* schema_tables(const char* schema_name) {
-    Oid schema = get_namespace_oid(schema_name, true);
-    if (!OidIsValid(schema)) return NIL;
-    return query_oids(
-        psprintf("SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = %u AND relkind = 'r'", schema));
-}
-
 // Sums `measure` over several tables; -1 if any failed.
 int64 measure_tables(List* tables, bool count) {
     int64 total = 0;
@@ -166,6 +164,116 @@ const char* what_is_lost(int64 lost, bool count, const char* unit) {
                     lost == 1 ? (strcmp(unit, "rows") == 0 ? "row" : "value") : unit);
 }
 
+// ---------------------------------------------------------------------------
+// What DROP ... CASCADE takes with it.
+
+// The object a kDependents probe starts from, as (catalog, OID); InvalidOid
+// when the database does not have it (the statement fails, or IF EXISTS).
+struct DroppedObject {
+    Oid classid;
+    Oid objid;
+};
+
+DroppedObject dropped_object(const DataLossProbe* p) {
+    switch (p->dropped_type) {
+        case OBJECT_SCHEMA:
+            return {NamespaceRelationId, get_namespace_oid(strVal(p->dropped), true)};
+        case OBJECT_EXTENSION:
+            return {ExtensionRelationId, get_extension_oid(strVal(p->dropped), true)};
+        case OBJECT_TYPE:
+        case OBJECT_DOMAIN: {
+            Type type = LookupTypeName(nullptr, castNode(TypeName, p->dropped), nullptr, true);
+            if (type == nullptr) return {TypeRelationId, InvalidOid};
+            const Oid oid = typeTypeId(type);
+            ReleaseSysCache(type);
+            return {TypeRelationId, oid};
+        }
+        default:
+            return {InvalidOid, InvalidOid};
+    }
+}
+
+// A table the drop destroys (attnum 0) or a column of one.
+struct Dependent {
+    Oid relid;
+    int attnum;
+};
+
+// Every table and column that goes with the object: pg_depend followed from
+// it (normal, automatic, internal and extension links, as DROP ... CASCADE
+// follows them), kept to tables: views, indexes and the like hold no data.
+List* dependents_of(DroppedObject start) {
+    const char* sql = psprintf(
+        "WITH RECURSIVE dependents(classid, objid, objsubid) AS ("
+        " VALUES (%u::pg_catalog.oid, %u::pg_catalog.oid, 0)"
+        " UNION SELECT d.classid, d.objid, d.objsubid FROM pg_catalog.pg_depend AS d"
+        " JOIN dependents AS o ON d.refclassid = o.classid AND d.refobjid = o.objid"
+        " AND (o.objsubid = 0 OR d.refobjsubid = o.objsubid) WHERE d.deptype IN ('n', 'a', 'i', 'e'))"
+        " SELECT DISTINCT c.oid, o.objsubid FROM dependents AS o JOIN pg_catalog.pg_class AS c"
+        " ON o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = o.objid"
+        " WHERE c.relkind = 'r' ORDER BY 1, 2",
+        start.classid, start.objid);
+    MemoryContext caller_context = CurrentMemoryContext;
+    List* found = NIL;
+    const Dependent* last = nullptr;
+    CallerScope scope;
+    enter_caller_scope(&scope);
+    if (SPI_execute(sql, true, 0) != SPI_OK_SELECT) elog(ERROR, "catalog query failed: %s", sql);
+    for (uint64 r = 0; r < SPI_processed; r++) {
+        bool isnull;
+        const Oid relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+        const int attnum = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+        // A table dropped whole takes its columns: count it once.
+        if (last != nullptr && last->relid == relid && last->attnum == 0) continue;
+        Dependent* d = static_cast<Dependent*>(MemoryContextAlloc(caller_context, sizeof(Dependent)));
+        *d = Dependent{relid, attnum};
+        MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
+        found = lappend(found, d);
+        MemoryContextSwitchTo(spi_context);
+        last = d;
+    }
+    leave_caller_scope(&scope);
+    MemoryContextSwitchTo(caller_context);
+    return found;
+}
+
+// The tables and columns with something stored, and the total: "table
+// app.a (10 rows), column public.users.mood (3,000 values)".  -1 when a
+// count failed.
+int64 dependents_lost(const DataLossProbe* p, bool count, const char** named) {
+    const DroppedObject start = dropped_object(p);
+    *named = nullptr;
+    if (!OidIsValid(start.objid)) return 0;
+    constexpr int kNamedAtMost = 10;
+    StringInfoData list;
+    initStringInfo(&list);
+    int listed = 0;
+    int unlisted = 0;
+    int64 total = 0;
+    ListCell* lc;
+    foreach (lc, dependents_of(start)) {
+        const Dependent& d = *static_cast<const Dependent*>(lfirst(lc));
+        const char* table = qualified_relation(d.relid);
+        const bool whole = d.attnum == 0;
+        const char* column = whole ? nullptr : quote_identifier(get_attname(d.relid, d.attnum, false));
+        const int64 n = whole ? measure(psprintf("FROM ONLY %s", table), count)
+                              : measure(psprintf("FROM ONLY %s WHERE %s IS NOT NULL", table, column), count);
+        if (n < 0) return -1;
+        if (n == 0) continue;
+        total += n;
+        if (listed == kNamedAtMost) {
+            ++unlisted;
+            continue;
+        }
+        const char* what = whole ? psprintf("table %s", table) : psprintf("column %s.%s", table, column);
+        appendStringInfo(&list, "%s%s", listed++ > 0 ? ", " : "", what);
+        if (count) appendStringInfo(&list, " (%s)", what_is_lost(n, true, whole ? "rows" : "values"));
+    }
+    if (unlisted > 0) appendStringInfo(&list, " and %d more", unlisted);
+    *named = list.data;
+    return total;
+}
+
 const char* action_of(const Finding* f) {
     const char* object = f->object != nullptr ? f->object : "it";
     const char* rule = f->rule;
@@ -175,6 +283,7 @@ const char* action_of(const Finding* f) {
     if (strcmp(rule, "deleting-all-rows") == 0) return psprintf("deleting every row of %s", object);
     if (strcmp(rule, "updating-all-rows") == 0) return psprintf("updating every row of %s", object);
     if (strcmp(rule, "dropping-schema-cascade") == 0) return psprintf("dropping schema %s with CASCADE", object);
+    if (strcmp(rule, "dropping-with-cascade") == 0) return psprintf("dropping %s with CASCADE", object);
     return psprintf("changing the type of %s", object);
 }
 
@@ -185,8 +294,10 @@ void decide_data_loss(Finding* finding, bool count) {
     if (p == nullptr) return;
     int64 lost = 0;
     const char* unit = "rows";
-    if (p->kind == ProbeKind::kSchemaRows) {
-        lost = measure_tables(schema_tables(p->schema_name), count);
+    const char* named = nullptr;
+    if (p->kind == ProbeKind::kDependents) {
+        lost = dependents_lost(p, count, &named);
+        unit = "rows and values";
     } else {
         Oid relid = RangeVarGetRelid(p->table, NoLock, true);
         if (!OidIsValid(relid)) {
@@ -220,6 +331,13 @@ void decide_data_loss(Finding* finding, bool count) {
         return;
     }
     finding->risk = Risk::kDataLoss;
+    if (named != nullptr) {
+        finding->message = psprintf("%s would destroy %s: %s", action_of(finding),
+                                    count ? psprintf("%s rows and values", with_thousands(static_cast<double>(lost)))
+                                          : "stored data",
+                                    named);
+        return;
+    }
     finding->message = psprintf(p->kind == ProbeKind::kChangedValues ? "%s would round or cut %s"
                                                                       : "%s would destroy %s",
                                 action_of(finding), what_is_lost(lost, count, unit));

@@ -1,6 +1,8 @@
 // PG zone: see script_parser.hpp.
 #include "script_parser.hpp"
 
+#include "catalog_facts.hpp"
+
 #include "compat/fingerprint_words.hpp"
 #include "psql_parts.hpp"
 #include "script_lexing.hpp"
@@ -109,7 +111,7 @@ const char* not_in_transaction_reason(Node* stmt) {
             // partition, each in a transaction of its own (when the database
             // has it: a lint against an empty one cannot tell).
             if (reindex->relation != nullptr) {
-                const char kind = get_rel_relkind(RangeVarGetRelid(reindex->relation, NoLock, true));
+                const char kind = get_rel_relkind(lookup_relation(reindex->relation));
                 if (kind == RELKIND_PARTITIONED_TABLE) return "REINDEX TABLE";
                 if (kind == RELKIND_PARTITIONED_INDEX) return "REINDEX INDEX";
             }

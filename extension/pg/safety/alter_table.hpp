@@ -1,5 +1,6 @@
-// ALTER TABLE on an existing table: its subcommands, constraints, dropped
-// columns, attached partitions.
+// ALTER TABLE: each subcommand handed to its rule family (columns,
+// constraints, partitions, tables); nothing is reported of a table the
+// script created.
 //
 // PG zone; internal to safety/ (see statement_builder.hpp).
 #pragma once

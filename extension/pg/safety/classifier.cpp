@@ -1,20 +1,23 @@
 // PG zone: see classifier.hpp.  The rules follow the merged list of unsafe
 // operations (squawk, strong_migrations, Atlas); each names its rule, the
-// object, why, and the safe way.  This file dispatches a statement to its
-// part of safety/ (alter_table, columns, writes) and classifies the rest:
-// CREATE statements, renames, enums, and what remains.
+// object, why, and the safe way.  This file hands each statement to its rule
+// family in safety/ (tables, columns, constraints, indexes, partitions,
+// types, drops, writes; ALTER TABLE through alter_table).  What a script may
+// not do at all (transaction control, what cannot run in a transaction) is
+// decided by the api zone's refusals, not here.
 #include "classifier.hpp"
 
 #include "alter_table.hpp"
-#include "columns.hpp"
+#include "drops.hpp"
+#include "indexes.hpp"
 #include "statement_builder.hpp"
+#include "tables.hpp"
+#include "types.hpp"
 #include "writes.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
-#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
-#include "storage/lock.h"
 #include "utils/hsearch.h"
 }
 
@@ -33,198 +36,73 @@ const char* risk_name(Risk risk) {
 namespace safety {
 namespace {
 
-// ---------------------------------------------------------------------------
-// CREATE statements: remembered, so later statements know the object is new.
-
-void analyze_create_table(Builder* b, CreateStmt* stmt) {
-    ListCell* lc;
-    foreach (lc, stmt->tableElts) {
-        Node* element = (Node*)lfirst(lc);
-        if (IsA(element, ColumnDef)) {
-            ColumnDef* col = castNode(ColumnDef, element);
-            advise_on_column_type(b, stmt->relation, col);
-            Constraint* fk = find_constraint(col, CONSTR_FOREIGN);
-            if (fk != nullptr) add_lock(b, fk->pktable, ShareRowExclusiveLock);
-        } else if (IsA(element, Constraint) && castNode(Constraint, element)->contype == CONSTR_FOREIGN) {
-            add_lock(b, castNode(Constraint, element)->pktable, ShareRowExclusiveLock);
-        }
-    }
-    if (stmt->partbound != nullptr && stmt->inhRelations != NIL)
-        add_lock(b, linitial_node(RangeVar, stmt->inhRelations), AccessExclusiveLock);
-    remember_relation(b->facts, stmt->relation);
-}
-
-void analyze_create_index(Builder* b, IndexStmt* stmt) {
-    if (stmt->idxname != nullptr)
-        remember_relation(b->facts, makeRangeVar(stmt->relation->schemaname, stmt->idxname, -1));
-    if (stmt->concurrent || relation_created(b->facts, stmt->relation)) return;
-    add_lock(b, stmt->relation, ShareLock);
-    const char* object = stmt->idxname != nullptr ? pstrdup(stmt->idxname) : display_name(stmt->relation);
-    report_locking(b, stmt->relation, "creating-index", object,
-                   psprintf("CREATE INDEX on %s blocks writes to it until the index is built",
-                            display_name(stmt->relation)),
-                   "CREATE INDEX CONCURRENTLY, in a migration of its own (it cannot run in a transaction).");
-}
-
-// ---------------------------------------------------------------------------
-// Renames and the rest.
-
-void analyze_rename(Builder* b, RenameStmt* stmt) {
-    switch (stmt->renameType) {
-        case OBJECT_TABLE:
-        case OBJECT_VIEW:
-        case OBJECT_MATVIEW:
-        case OBJECT_FOREIGN_TABLE: {
-            RangeVar* renamed = makeRangeVar(stmt->relation->schemaname, stmt->newname, -1);
-            if (relation_created(b->facts, stmt->relation)) {
-                remember_relation(b->facts, renamed);
-                return;
-            }
-            add_lock(b, stmt->relation, AccessExclusiveLock);
-            RangeVar* original = copyObject(original_relation(b->facts, stmt->relation));
-            FactKey key{};
-            strlcpy(key.key, relation_key(renamed->schemaname, renamed->relname), kKeySize);
-            bool found;
-            static_cast<RenamedEntry*>(hash_search(b->facts->renamed, &key, HASH_ENTER, &found))->original = original;
-            add(b, Risk::kBreaking, "renaming-table", display_name(stmt->relation),
-                psprintf("renaming %s to %s breaks code that uses the old name", display_name(stmt->relation),
-                         stmt->newname),
-                "Expand and contract: create a view with the new name, move the code, then rename.");
+// Objects other than relations that the script creates, remembered so that
+// dropping or altering them later in it is no finding.
+void remember_created_object(Builder* b, Node* stmt) {
+    switch (nodeTag(stmt)) {
+        case T_CreateSchemaStmt:
+            if (castNode(CreateSchemaStmt, stmt)->schemaname != nullptr)
+                remember_object(b->facts, ObjectKind::kSchema, castNode(CreateSchemaStmt, stmt)->schemaname);
+            return;
+        case T_CreateExtensionStmt:
+            remember_object(b->facts, ObjectKind::kExtension, castNode(CreateExtensionStmt, stmt)->extname);
+            return;
+        case T_CreateFunctionStmt:
+            remember_object(b->facts, ObjectKind::kFunction,
+                            NameListToString(castNode(CreateFunctionStmt, stmt)->funcname));
+            return;
+        case T_CreateEnumStmt:
+            remember_object(b->facts, ObjectKind::kType, NameListToString(castNode(CreateEnumStmt, stmt)->typeName));
+            return;
+        case T_CreateRangeStmt:
+            remember_object(b->facts, ObjectKind::kType,
+                            NameListToString(castNode(CreateRangeStmt, stmt)->typeName));
+            return;
+        case T_CompositeTypeStmt: {
+            const RangeVar* type = castNode(CompositeTypeStmt, stmt)->typevar;
+            remember_object(b->facts, ObjectKind::kType, display_name(type));
             return;
         }
-        case OBJECT_COLUMN:
-            if (column_created(b->facts, stmt->relation, stmt->subname)) {
-                remember_column(b->facts, stmt->relation, stmt->newname);
-                return;
-            }
-            add_lock(b, stmt->relation, AccessExclusiveLock);
-            add(b, Risk::kBreaking, "renaming-column", psprintf("%s.%s", display_name(stmt->relation), stmt->subname),
-                psprintf("renaming column %s.%s to %s breaks code that uses the old name",
-                         display_name(stmt->relation), stmt->subname, stmt->newname),
-                "Expand and contract: add the new column, write both, backfill, move readers, drop the old.");
-            return;
-        case OBJECT_SCHEMA:
-            add(b, Risk::kBreaking, "renaming-schema", pstrdup(stmt->subname),
-                psprintf("renaming schema %s breaks code that uses the old name", stmt->subname),
-                "Create the new schema and move objects while code uses both.");
-            return;
         default:
             return;
     }
 }
 
-void analyze_alter_enum(Builder* b, AlterEnumStmt* stmt) {
-    const char* type = NameListToString(stmt->typeName);
-    if (stmt->oldVal != nullptr) {
-        add(b, Risk::kBreaking, "renaming-enum-value", type,
-            psprintf("renaming value '%s' of %s breaks code that uses it", stmt->oldVal, type),
-            "Add the new value, move the code and the data, then stop using the old one.");
-        return;
-    }
-    if (stmt->newValNeighbor == nullptr)
-        add(b, Risk::kSafe, "enum-value-without-position", type,
-            psprintf("value '%s' is added at the end of %s, which changes nothing for comparisons only if that is "
-                     "the order you want", stmt->newVal, type),
-            "Say BEFORE or AFTER to place it.");
-}
-
-void analyze_other(Builder* b, Node* stmt) {
+void dispatch(Builder* b, Node* stmt) {
     switch (nodeTag(stmt)) {
+        case T_AlterTableStmt: analyze_alter_table(b, castNode(AlterTableStmt, stmt)); return;
+        case T_CreateStmt: analyze_create_table(b, castNode(CreateStmt, stmt)); return;
+        case T_CreateForeignTableStmt: analyze_create_table(b, &castNode(CreateForeignTableStmt, stmt)->base); return;
         case T_CreateTableAsStmt:
-            remember_relation(b->facts, castNode(CreateTableAsStmt, stmt)->into->rel);
-            return;
         case T_SelectStmt:
-            if (castNode(SelectStmt, stmt)->intoClause != nullptr)
-                remember_relation(b->facts, castNode(SelectStmt, stmt)->intoClause->rel);
-            return;
         case T_ViewStmt:
-            remember_relation(b->facts, castNode(ViewStmt, stmt)->view);
-            return;
-        case T_CreateSeqStmt:
-            remember_relation(b->facts, castNode(CreateSeqStmt, stmt)->sequence);
-            return;
-        case T_InsertStmt:
-            add_lock(b, castNode(InsertStmt, stmt)->relation, RowExclusiveLock);
-            return;
+        case T_CreateSeqStmt: remember_created_relation(b, stmt); return;
+        case T_RenameStmt: analyze_rename(b, castNode(RenameStmt, stmt)); return;
+        case T_AlterObjectSchemaStmt: analyze_set_schema(b, castNode(AlterObjectSchemaStmt, stmt)); return;
+        case T_LockStmt: analyze_lock_table(b, castNode(LockStmt, stmt)); return;
+        case T_ClusterStmt: analyze_cluster(b, castNode(ClusterStmt, stmt)); return;
+        case T_VacuumStmt: analyze_vacuum(b, castNode(VacuumStmt, stmt)); return;
+        case T_RefreshMatViewStmt: analyze_refresh(b, castNode(RefreshMatViewStmt, stmt)); return;
+        case T_IndexStmt: analyze_create_index(b, castNode(IndexStmt, stmt)); return;
+        case T_ReindexStmt: analyze_reindex(b, castNode(ReindexStmt, stmt)); return;
+        case T_AlterEnumStmt: analyze_alter_enum(b, castNode(AlterEnumStmt, stmt)); return;
+        case T_CreateDomainStmt: analyze_create_domain(b, castNode(CreateDomainStmt, stmt)); return;
+        case T_AlterDomainStmt: analyze_alter_domain(b, castNode(AlterDomainStmt, stmt)); return;
+        case T_DropStmt: analyze_drop(b, castNode(DropStmt, stmt)); return;
+        case T_TruncateStmt: analyze_truncate(b, castNode(TruncateStmt, stmt)); return;
+        case T_DeleteStmt: analyze_delete(b, castNode(DeleteStmt, stmt)); return;
+        case T_UpdateStmt: analyze_update(b, castNode(UpdateStmt, stmt)); return;
+        case T_MergeStmt: analyze_merge(b, castNode(MergeStmt, stmt)); return;
+        case T_InsertStmt: add_lock(b, castNode(InsertStmt, stmt)->relation, RowExclusiveLock); return;
         case T_CreateTrigStmt:
             add_lock(b, castNode(CreateTrigStmt, stmt)->relation, ShareRowExclusiveLock);
             return;
-        case T_ReindexStmt: {
-            ReindexStmt* r = castNode(ReindexStmt, stmt);
-            if (r->relation == nullptr || relation_created(b->facts, r->relation)) return;
-            ListCell* lc;
-            foreach (lc, r->params) {
-                if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0) return;
-            }
-            if (r->kind == REINDEX_OBJECT_TABLE) add_lock(b, r->relation, ShareLock);
-            report_locking(b, r->relation, "reindexing", display_name(r->relation),
-                           psprintf("REINDEX of %s blocks writes until the indexes are rebuilt",
-                                    display_name(r->relation)),
-                           "REINDEX ... CONCURRENTLY, in a migration of its own.");
-            return;
-        }
-        case T_ClusterStmt: {
-            ClusterStmt* c = castNode(ClusterStmt, stmt);
-            if (c->relation == nullptr || relation_created(b->facts, c->relation)) return;
-            add_lock(b, c->relation, AccessExclusiveLock);
-            report_locking(b, c->relation, "clustering-table", display_name(c->relation),
-                           psprintf("CLUSTER rewrites %s under ACCESS EXCLUSIVE, blocking reads too",
-                                    display_name(c->relation)),
-                           "Use pg_repack, or do it in a maintenance window.");
-            return;
-        }
-        case T_RefreshMatViewStmt: {
-            RefreshMatViewStmt* r = castNode(RefreshMatViewStmt, stmt);
-            if (relation_created(b->facts, r->relation)) return;
-            add_lock(b, r->relation, r->concurrent ? ExclusiveLock : AccessExclusiveLock);
-            if (!r->concurrent)
-                report_locking(b, r->relation, "refreshing-materialized-view", display_name(r->relation),
-                               psprintf("REFRESH MATERIALIZED VIEW %s blocks reads of it until done",
-                                        display_name(r->relation)),
-                               "REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index).");
-            return;
-        }
-        case T_LockStmt: {
-            LockStmt* l = castNode(LockStmt, stmt);
-            ListCell* lc;
-            foreach (lc, l->relations) {
-                RangeVar* rv = lfirst_node(RangeVar, lc);
-                if (relation_created(b->facts, rv)) continue;
-                if (!l->nowait) add_lock(b, rv, l->mode);
-                if (l->mode >= ShareLock)
-                    add(b, Risk::kLocking, "lock-table", display_name(rv),
-                        psprintf("LOCK TABLE %s IN %s MODE blocks writes until the migration commits",
-                                 display_name(rv), GetLockmodeName(DEFAULT_LOCKMETHOD, l->mode)),
-                        "Keep the migration short after it, or take a weaker lock.");
-            }
-            return;
-        }
-        case T_AlterDomainStmt: {
-            AlterDomainStmt* d = castNode(AlterDomainStmt, stmt);
-            if (d->subtype == 'C' && d->def != nullptr && !castNode(Constraint, d->def)->skip_validation)
-                add(b, Risk::kLocking, "adding-domain-constraint", NameListToString(d->typeName),
-                    psprintf("adding a constraint to domain %s checks every column of that type while "
-                             "blocking writes", NameListToString(d->typeName)),
-                    "Add it NOT VALID, then VALIDATE CONSTRAINT in a later migration.");
-            return;
-        }
-        case T_AlterObjectSchemaStmt: {
-            AlterObjectSchemaStmt* s = castNode(AlterObjectSchemaStmt, stmt);
-            if (s->relation == nullptr || relation_created(b->facts, s->relation)) return;
-            add_lock(b, s->relation, AccessExclusiveLock);
-            add(b, Risk::kBreaking, "moving-to-schema", display_name(s->relation),
-                psprintf("moving %s to schema %s breaks code that uses its old name", display_name(s->relation),
-                         s->newschema),
-                "Create a view under the old name while code moves.");
-            return;
-        }
         case T_DropdbStmt:
             add(b, Risk::kDataLoss, "dropping-database", pstrdup(castNode(DropdbStmt, stmt)->dbname),
                 psprintf("DROP DATABASE %s destroys everything in it", castNode(DropdbStmt, stmt)->dbname),
                 "Never from a migration.");
             return;
-        default:
-            return;
+        default: remember_created_object(b, stmt); return;
     }
 }
 
@@ -251,19 +129,7 @@ ScriptFacts* new_script_facts() {
 
 StatementAnalysis* analyze_statement(Node* stmt, ScriptFacts* facts) {
     Builder b{facts, NIL, NIL};
-    switch (nodeTag(stmt)) {
-        case T_AlterTableStmt: analyze_alter_table(&b, castNode(AlterTableStmt, stmt)); break;
-        case T_CreateStmt: analyze_create_table(&b, castNode(CreateStmt, stmt)); break;
-        case T_IndexStmt: analyze_create_index(&b, castNode(IndexStmt, stmt)); break;
-        case T_DropStmt: analyze_drop(&b, castNode(DropStmt, stmt)); break;
-        case T_TruncateStmt: analyze_truncate(&b, castNode(TruncateStmt, stmt)); break;
-        case T_DeleteStmt: analyze_delete(&b, castNode(DeleteStmt, stmt)); break;
-        case T_UpdateStmt: analyze_update(&b, castNode(UpdateStmt, stmt)); break;
-        case T_MergeStmt: analyze_merge(&b, castNode(MergeStmt, stmt)); break;
-        case T_RenameStmt: analyze_rename(&b, castNode(RenameStmt, stmt)); break;
-        case T_AlterEnumStmt: analyze_alter_enum(&b, castNode(AlterEnumStmt, stmt)); break;
-        default: analyze_other(&b, stmt); break;
-    }
+    dispatch(&b, stmt);
     StatementAnalysis* analysis = static_cast<StatementAnalysis*>(palloc0(sizeof(StatementAnalysis)));
     analysis->finding_count = list_length(b.findings);
     analysis->findings = static_cast<Finding*>(palloc0(sizeof(Finding) * (analysis->finding_count + 1)));

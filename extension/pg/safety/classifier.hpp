@@ -34,18 +34,20 @@ enum class ProbeKind : int {
     kColumnValues,     // DROP COLUMN: non-NULL values of `column`
     kOverwrittenRows,  // UPDATE without WHERE: rows with a non-NULL value in `columns`
     kChangedValues,    // ALTER COLUMN TYPE: values the new type does not keep
-    kSchemaRows,       // DROP SCHEMA ... CASCADE: rows of every table in `schema_name`
+    kDependents,       // DROP SCHEMA/TYPE/DOMAIN/EXTENSION ... CASCADE: the tables and
+                       // columns that go with `dropped` (rows and non-NULL values)
 };
 
 struct DataLossProbe {
     ProbeKind kind;
-    RangeVar* table;          // the table (all but kSchemaRows)
+    RangeVar* table;          // the table (all but kDependents)
     bool only;                // ONLY: without inheritance children
     bool cascade;             // TRUNCATE ... CASCADE: also the tables referencing it
     const char* column;       // kColumnValues, kChangedValues
     List* columns;            // kOverwrittenRows: column names (String nodes)
     TypeName* new_type;       // kChangedValues
-    const char* schema_name;  // kSchemaRows
+    ObjectType dropped_type;  // kDependents: OBJECT_SCHEMA, _TYPE, _DOMAIN or _EXTENSION
+    Node* dropped;            // kDependents: the name as DropStmt has it
 };
 
 struct Finding {

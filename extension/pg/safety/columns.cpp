@@ -111,10 +111,19 @@ void analyze_column_type(Builder* b, const RangeVar* table, AlterTableCmd* cmd) 
     TypeChange change = using_expression ? TypeChange::kRewrite : type_change(from, to);
     if (change == TypeChange::kSame) return;
     if (change == TypeChange::kNoRewrite) {
+        const char* from_name = format_type_with_typemod(from.type, from.typmod);
+        // The column's CHECK constraints are added again, so checked against
+        // every row, under the ACCESS EXCLUSIVE the type change holds.
+        if (column_has_check(facts.relid, cmd->name)) {
+            report_locking(b, table, "changing-column-type-rechecks-constraints", object,
+                           psprintf("%s -> %s needs no rewrite, but the CHECK constraints on %s are checked again "
+                                    "against every row under ACCESS EXCLUSIVE", from_name, to_name, object),
+                           "Drop the CHECK first, change the type, then add it again NOT VALID and VALIDATE it in "
+                           "a later migration.");
+            return;
+        }
         add(b, Risk::kSafe, "changing-column-type", object,
-            psprintf("%s -> %s is binary-coercible: no rewrite, no scan",
-                     format_type_with_typemod(from.type, from.typmod), to_name),
-            nullptr);
+            psprintf("%s -> %s is binary-coercible: no rewrite, no scan", from_name, to_name), nullptr);
         return;
     }
     report_locking(b, table, "changing-column-type-rewrites-table", object,
@@ -134,6 +143,42 @@ void analyze_column_type(Builder* b, const RangeVar* table, AlterTableCmd* cmd) 
     f->probe = new_probe(ProbeKind::kChangedValues, b->facts, table);
     f->probe->column = pstrdup(cmd->name);
     f->probe->new_type = copyObject(def->typeName);
+}
+
+// ---------------------------------------------------------------------------
+// ALTER TABLE ... DROP COLUMN, SET NOT NULL, DROP NOT NULL on an existing table.
+
+void analyze_drop_column(Builder* b, const RangeVar* table, const char* column) {
+    const char* object = psprintf("%s.%s", display_name(table), column);
+    RelationFacts facts = existing_facts(b, table);
+    if (facts.exists && !column_type(facts.relid, column).found) return;  // fails, or IF EXISTS
+    const bool data = may_have_rows(facts);
+    Finding* f = add(b, data ? Risk::kDataLoss : Risk::kBreaking, "dropping-column", object,
+                     psprintf("dropping column %s destroys its values (%s; counted exactly when applied) and "
+                              "breaks code that still uses it", object, describe_size(facts)),
+                     "Stop using the column, deploy, then drop it in a later migration; allow the loss "
+                     "with allow => '{data_loss}' or -- migrate:allow data_loss.");
+    f->also_breaking = true;
+    f->probe = new_probe(ProbeKind::kColumnValues, b->facts, table);
+    f->probe->column = pstrdup(column);
+}
+
+void analyze_set_not_null(Builder* b, const RangeVar* table, const char* column) {
+    report_locking(b, table, "setting-not-null", psprintf("%s.%s", display_name(table), column),
+                   psprintf("SET NOT NULL on %s.%s scans the table under ACCESS EXCLUSIVE", display_name(table),
+                            column),
+                   compat::kNotNullCanBeNotValid
+                       ? "ADD CONSTRAINT ... NOT NULL column NOT VALID, then VALIDATE CONSTRAINT in a later "
+                         "migration."
+                       : "ADD CONSTRAINT ... CHECK (column IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL "
+                         "(no scan) and drop the check.");
+}
+
+void analyze_drop_not_null(Builder* b, const RangeVar* table, const char* column) {
+    add(b, Risk::kBreaking, "dropping-not-null", psprintf("%s.%s", display_name(table), column),
+        psprintf("dropping NOT NULL on %s.%s lets NULLs reach code that does not expect them", display_name(table),
+                 column),
+        "Keep the constraint, or make every reader handle NULL first.");
 }
 
 // ---------------------------------------------------------------------------

@@ -81,6 +81,16 @@ bool unvalidated_constraint_added(const ScriptFacts* facts, const RangeVar* rv, 
     return constraint != nullptr && recalls(facts, unvalidated_key(rv, constraint));
 }
 
+// Objects other than relations live in the same key space, marked by kind
+// (a domain and a table may have the same name).
+void remember_object(ScriptFacts* facts, ObjectKind kind, const char* name) {
+    remember(facts, psprintf("%c\x1d%s", static_cast<char>(kind), name));
+}
+
+bool object_created(const ScriptFacts* facts, ObjectKind kind, const char* name) {
+    return name != nullptr && recalls(facts, psprintf("%c\x1d%s", static_cast<char>(kind), name));
+}
+
 RangeVar* original_relation(const ScriptFacts* facts, const RangeVar* rv) {
     FactKey entry{};
     strlcpy(entry.key, relation_key(rv->schemaname, rv->relname), kKeySize);

@@ -2,7 +2,8 @@
 // statements of the script did (ScriptFacts), and the Builder a statement's
 // findings and locks are added to.  Internal to safety/: the rest of the
 // extension uses classifier.hpp.  Dependencies point one way: classifier.cpp
-// -> alter_table, columns, writes -> statement_builder.
+// -> alter_table -> the rule families (tables, columns, constraints, indexes,
+// partitions, types, drops, writes) -> statement_builder.
 //
 // PG zone; what is built is palloc'd in the caller's context.
 #pragma once
@@ -53,6 +54,13 @@ bool column_created(const ScriptFacts* facts, const RangeVar* rv, const char* co
 // A constraint the script added NOT VALID (by name, on the table as written).
 void remember_unvalidated_constraint(ScriptFacts* facts, const RangeVar* rv, const char* constraint);
 bool unvalidated_constraint_added(const ScriptFacts* facts, const RangeVar* rv, const char* constraint);
+
+// Objects other than relations the script created, by their name as written
+// ("name" or "schema.name"): dropping or altering them later in the script
+// affects nothing that existed before.
+enum class ObjectKind : char { kType = 't', kSchema = 's', kFunction = 'f', kExtension = 'e' };
+void remember_object(ScriptFacts* facts, ObjectKind kind, const char* name);
+bool object_created(const ScriptFacts* facts, ObjectKind kind, const char* name);
 
 // A table renamed earlier in the script is still the original table: its
 // statistics and columns are found under the old name.

@@ -1,5 +1,6 @@
-// What may destroy data: DROP, TRUNCATE, DELETE, UPDATE, MERGE.  Decided from
-// estimates here, exactly at apply time by a finding's probe (data_loss.hpp).
+// Writes that may destroy rows (TRUNCATE, DELETE, UPDATE, MERGE) or hold row
+// locks on many of them (a backfill).  Decided from estimates here, exactly
+// at apply time by a finding's probe (data_loss.hpp).
 //
 // PG zone; internal to safety/ (see statement_builder.hpp).
 #pragma once
@@ -10,7 +11,6 @@
 
 namespace pgm::pg::safety {
 
-void analyze_drop(Builder* b, DropStmt* stmt);
 void analyze_truncate(Builder* b, TruncateStmt* stmt);
 void analyze_delete(Builder* b, DeleteStmt* stmt);
 void analyze_update(Builder* b, UpdateStmt* stmt);
