@@ -166,6 +166,25 @@ SELECT rule, risk, message FROM migrate_lint($$
   ALTER TABLE not_here DROP CONSTRAINT some_fk;
 $$) ORDER BY rule;
 
+-- What DROP ... CASCADE takes with it is named and counted exactly when the
+-- migration is applied (before anything of it runs): tables of the schema,
+-- columns elsewhere of its types (arrays of them too).
+CREATE SCHEMA shop;
+CREATE TYPE shop.size AS ENUM ('s', 'm', 'l');
+CREATE TABLE shop.items (id int, size shop.size);
+INSERT INTO shop.items SELECT g, 'm' FROM generate_series(1, 42) g;
+CREATE TABLE orders (id int, size shop.size, sizes shop.size[]);
+INSERT INTO orders VALUES (1, 's', '{s,l}'), (2, NULL, NULL);
+CREATE TYPE unused AS ENUM ('x');
+SELECT * FROM migrate_apply('900', 'DROP TYPE shop.size CASCADE');
+SELECT * FROM migrate_apply('900', 'DROP SCHEMA shop CASCADE');
+SELECT version, status, risk FROM migrate_apply('900', 'DROP TYPE unused CASCADE');
+SELECT version, status, risk FROM migrate_apply('901', 'DROP TYPE shop.size CASCADE', allow => '{data_loss}');
+SELECT count(*) AS items_left FROM shop.items;
+SELECT attname FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attnum > 0 AND NOT attisdropped;
+DROP TABLE orders, shop.items;
+DROP SCHEMA shop;
+
 DROP FUNCTION risks_of(text, text, boolean), f();
 DROP VIEW v;
 DROP MATERIALIZED VIEW mv;
