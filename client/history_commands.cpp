@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "connection.hpp"
+#include "dry_run_report.hpp"
 #include "exit_codes.hpp"
 #include "ledger_view.hpp"
 #include "migration_dir.hpp"
@@ -85,29 +86,44 @@ int run_down(const CommonOptions& options, const DownOptions& down) {
         if (scripts.down) given[m.version] = *scripts.down;
     }
     const std::string dry_run = down.dry_run ? "true" : "false";
+    // 0.12 on, a dry run reports what each down script did (locks, rewrites,
+    // rows), as up --dry-run does.
+    const bool reports = down.dry_run && installed_at_least(extension_state(db), "0.12");
     Result r(nullptr);
     try {
-        r = db.exec("SELECT version, name, status, statements, "
-                    "(EXTRACT(epoch FROM duration) * 1000)::pg_catalog.int8 "
-                    "FROM pg_catalog.migrate_revert($1, $2::pg_catalog.jsonb, $3, $4::pg_catalog.bool, "
-                    "$5::pg_catalog.text[])",
+        r = db.exec(std::string("SELECT version, name, status, statements, "
+                                "(EXTRACT(epoch FROM duration) * 1000)::pg_catalog.int8") +
+                        (reports ? ", report" : ", NULL") +
+                        " FROM pg_catalog.migrate_revert($1, $2::pg_catalog.jsonb, $3, $4::pg_catalog.bool, "
+                        "$5::pg_catalog.text[])",
                     {down.to, given.dump(), down.reason.empty() ? std::nullopt : std::optional(down.reason), dry_run,
                      allow_array(down.allow)});
     } catch (const ServerError& e) {
         return report_failure(e, "down", options, term);
     }
     nlohmann::json reverted = nlohmann::json::array();
+    EvidenceSummary evidence;
     for (int i = 0; i < r.rows(); ++i) {
-        reverted.push_back({{"version", r.get(i, 0)}, {"name", optional_json(r, i, 1)}, {"status", r.get(i, 2)},
-                            {"statements", std::stoi(r.get(i, 3))}, {"duration_ms", std::stol(r.get(i, 4))}});
-        if (!options.json)
-            std::cout << (down.dry_run ? "would revert " : "reverted ") << r.get(i, 0)
-                      << (r.is_null(i, 1) ? "" : " " + r.get(i, 1)) << "  (" << r.get(i, 3) << " statement"
-                      << (r.get(i, 3) == "1" ? "" : "s") << ", " << r.get(i, 4) << " ms)\n";
+        nlohmann::json migration = {{"version", r.get(i, 0)}, {"name", optional_json(r, i, 1)},
+                                    {"status", r.get(i, 2)}, {"statements", std::stoi(r.get(i, 3))},
+                                    {"duration_ms", std::stol(r.get(i, 4))}};
+        const nlohmann::json report = r.is_null(i, 5) ? nlohmann::json() : nlohmann::json::parse(r.get(i, 5));
+        if (!report.is_null()) {
+            migration["report"] = report;
+            evidence.add(r.get(i, 0), report);
+        }
+        reverted.push_back(migration);
+        if (options.json) continue;
+        std::cout << (down.dry_run ? "would revert " : "reverted ") << r.get(i, 0)
+                  << (r.is_null(i, 1) ? "" : " " + r.get(i, 1)) << "  (" << r.get(i, 3) << " statement"
+                  << (r.get(i, 3) == "1" ? "" : "s") << ", " << r.get(i, 4) << " ms)\n";
+        if (!report.is_null()) print_migration_evidence(std::cout, report, 1, term);
     }
+    if (!options.json && reports && r.rows() > 0) evidence.print(std::cout, term);
     if (options.json) {
         std::cout << nlohmann::json{{"command", "down"}, {"ok", true}, {"database", db.database()},
                                     {"to", down.to}, {"dry_run", down.dry_run}, {"migrations", reverted},
+                                    {"evidence", reports ? evidence.to_json() : nlohmann::json()},
                                     {"exit_code", exit_code::kSuccess}}
                          .dump(2)
                   << '\n';

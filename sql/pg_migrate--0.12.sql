@@ -457,12 +457,13 @@ CREATE FUNCTION migrate_revert(
     OUT name text,
     OUT status text,
     OUT statements integer,
-    OUT duration interval)
+    OUT duration interval,
+    OUT report jsonb)
     RETURNS SETOF record
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'migrate_revert';
 COMMENT ON FUNCTION migrate_revert(text, jsonb, text, boolean, text[]) IS
-    'pg_migrate: revert every applied migration above to_version, newest first, with their down scripts, all or nothing; refused when a down script would destroy data unless allowed';
+    'pg_migrate: revert every applied migration above to_version, newest first, with their down scripts, all or nothing; refused when a down script would destroy data unless allowed; a dry run reports what each down script would do';
 REVOKE ALL ON FUNCTION migrate_revert(text, jsonb, text, boolean, text[]) FROM PUBLIC;
 
 CREATE FUNCTION migrate_baseline(

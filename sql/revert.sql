@@ -31,6 +31,11 @@ SELECT * FROM migrate_revert('001', down => '{"4": "DROP INDEX accounts_email"}'
 -- the files' down sections); a stored one is used first.
 SELECT version, name, status, statements FROM migrate_revert('001', down => '{"4": "DROP INDEX accounts_email", "002": "SELECT 1/0"}', dry_run => true, allow => '{data_loss}');
 SELECT to_regclass('orders') IS NOT NULL AS dry_run_changed_nothing;
+-- The dry run reports what each down script did, as migrate_apply's does:
+-- statements with their rows, the locks taken, the tables rewritten.
+SELECT version, status, jsonb_path_query_array(report, '$.statements[*].command') AS commands,
+       jsonb_path_query_array(report, '$.statements[*].locks[*].mode') AS lock_modes
+  FROM migrate_revert('001', down => '{"4": "DROP INDEX accounts_email"}', dry_run => true, allow => '{data_loss}');
 
 -- All or nothing: a failing down script undoes the reverts before it.
 SELECT status FROM migrate_apply('005', 'CREATE VIEW account_emails AS SELECT email FROM accounts',

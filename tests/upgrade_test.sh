@@ -66,6 +66,7 @@ SQL
 
 default_version=$(psql_q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'pg_migrate'")
 for db in pgm_fresh pgm_upgraded; do psql_q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"; done
+psql_q -d postgres -c "DROP ROLE IF EXISTS pgm_upgrade_deployer" -c "CREATE ROLE pgm_upgrade_deployer"
 psql_q -d pgm_fresh -c "CREATE EXTENSION pg_migrate"
 fresh=$(psql_q -d pgm_fresh -c "$shape")
 
@@ -75,7 +76,16 @@ for old in $(psql_q -d postgres -c "SELECT version FROM pg_available_extension_v
   psql_q -d pgm_upgraded -c "CREATE EXTENSION pg_migrate VERSION '$old'" \
     -c "SELECT status FROM migrate_apply('001', 'CREATE TABLE kept (id int)', name => 'before the upgrade')" >/dev/null
   before=$(psql_q -d pgm_upgraded -c "SELECT string_agg(concat_ws('|', id, version, name, checksum, prev_hash, hash), ',' ORDER BY id) FROM migrate.ledger")
+  # A grant a deployer was given survives a function the upgrade re-creates.
+  revert="migrate_revert(text, jsonb, text, boolean, text[])"
+  granted=$(psql_q -d pgm_upgraded -c "SELECT to_regprocedure('$revert') IS NOT NULL")
+  [ "$granted" = t ] && psql_q -d pgm_upgraded -c "GRANT EXECUTE ON FUNCTION $revert TO pgm_upgrade_deployer"
   psql_q -d pgm_upgraded -c "ALTER EXTENSION pg_migrate UPDATE"
+  if [ "$granted" = t ]; then
+    check "$old -> $default_version: EXECUTE granted on migrate_revert is kept" "t" \
+      "$(psql_q -d pgm_upgraded -c "SELECT has_function_privilege('pgm_upgrade_deployer', '$revert', 'EXECUTE')")"
+    psql_q -d pgm_upgraded -c "REVOKE EXECUTE ON FUNCTION $revert FROM pgm_upgrade_deployer"
+  fi
   check "$old -> $default_version: same objects and definitions as a fresh install" "$fresh" "$(psql_q -d pgm_upgraded -c "$shape")"
   check "$old -> $default_version: ledger rows kept" "$before" "$(psql_q -d pgm_upgraded -c "SELECT string_agg(concat_ws('|', id, version, name, checksum, prev_hash, hash), ',' ORDER BY id) FROM migrate.ledger")"
   check "$old -> $default_version: migrating goes on" "applied" "$(psql_q -d pgm_upgraded -c "SELECT status FROM migrate_apply('002', 'CREATE TABLE after (id int)')")"
@@ -84,5 +94,6 @@ for old in $(psql_q -d postgres -c "SELECT version FROM pg_available_extension_v
   check "$old -> $default_version: new functions work" "started" "$(psql_q -d pgm_upgraded -c "SELECT status FROM migrate_steps_begin('003', 'CREATE INDEX CONCURRENTLY ON after (id)')")"
 done
 for db in pgm_fresh pgm_upgraded; do psql_q -d postgres -c "DROP DATABASE IF EXISTS $db"; done
+psql_q -d postgres -c "DROP ROLE pgm_upgrade_deployer"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

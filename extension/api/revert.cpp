@@ -1,4 +1,4 @@
-// migrate_revert(to_version, down, reason, dry_run)
+// migrate_revert(to_version, down, reason, dry_run, allow)
 //
 // Reverts every applied migration above to_version, newest application
 // first, by running its down script (the one stored when it was applied, or
@@ -11,6 +11,7 @@
 
 #include "../core/checksum.hpp"
 #include "../core/version.hpp"
+#include "../pg/evidence.hpp"
 #include "../pg/executor.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
@@ -137,23 +138,34 @@ PGM_FUNCTION(migrate_revert) {
         pg_call(pg::applied_versions_above, key.data(), static_cast<int>(key.size()));
     const std::vector<PlannedRevert> plan = plan_reverts(args, *above);
 
+    // 0.12 on: a report column, the dry run's evidence (locks, rewrites,
+    // rows per statement) for each down script.
+    const bool with_report = pg_call(pg::result_columns, fcinfo) >= 6;
     std::vector<std::optional<std::string>> cells;
-    auto add_row = [&cells](const PlannedRevert& p, const char* status, int64 duration_us) {
+    auto add_row = [&](const PlannedRevert& p, const char* status, int64 duration_us, const char* report) {
         cells.insert(cells.end(), {std::string(p.applied->version), optional_text(p.applied->name),
                                    std::string(status), std::to_string(p.range.last - p.range.first + 1),
                                    std::to_string(duration_us) + " microseconds"});
+        if (with_report) cells.push_back(optional_text(report));
     };
 
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     if (args.dry_run) {
         std::vector<pg::ExecutionRequest> requests;
-        for (const auto& p : plan)
-            requests.push_back({p.applied->version, p.parsed, p.range.first, p.range.last, true});
+        for (const auto& p : plan) {
+            pg::ExecutionRequest request{p.applied->version, p.parsed, p.range.first, p.range.last, true};
+            request.evidence = pg_call(pg::new_migration_evidence, const_cast<const pg::ParsedScript*>(p.parsed),
+                                       p.range.first, p.range.last);
+            requests.push_back(request);
+        }
         const int nest_level = pg_call(pg::begin_setting_scope);
         pg_call(pg::execute_all_and_roll_back, const_cast<const pg::ExecutionRequest*>(requests.data()),
                 static_cast<int>(requests.size()));
         pg_call(pg::end_setting_scope, nest_level);
-        for (const auto& p : plan) add_row(p, "dry_run", 0);
+        for (std::size_t i = 0; i < plan.size(); ++i)
+            add_row(plan[i], "dry_run", 0,
+                    pg_call(pg::evidence_report_json,
+                            const_cast<const pg::MigrationEvidence*>(requests[i].evidence), true));
     } else {
         for (const auto& p : plan) {
             const int64 started_at = pg_call(pg::clock_now);
@@ -163,7 +175,7 @@ PGM_FUNCTION(migrate_revert) {
             pg_call(pg::end_setting_scope, nest_level);
             const int64 duration_us = pg_call(pg::clock_now) - started_at;
             record_revert(p, args, *facts, started_at, duration_us);
-            add_row(p, "reverted", duration_us);
+            add_row(p, "reverted", duration_us, nullptr);
         }
     }
 

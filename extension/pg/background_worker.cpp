@@ -3,6 +3,7 @@
 
 extern "C" {
 #include "miscadmin.h"
+#include "tcop/tcopprot.h"
 }
 
 namespace pgm::pg {
@@ -18,6 +19,11 @@ BackgroundWorker pg_migrate_worker(const char* function, const char* type) {
     snprintf(worker.bgw_name, BGW_MAXLEN, "%s for PID %d", type, MyProcPid);
     snprintf(worker.bgw_type, BGW_MAXLEN, "%s", type);
     return worker;
+}
+
+void start_worker_signals() {
+    pqsignal(SIGTERM, die);
+    BackgroundWorkerUnblockSignals();
 }
 
 }  // namespace pgm::pg

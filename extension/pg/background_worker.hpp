@@ -16,4 +16,11 @@ namespace pgm::pg {
 // sets bgw_main_arg, bgw_extra and bgw_notify_pid and registers it.
 BackgroundWorker pg_migrate_worker(const char* function, const char* type);
 
+// The first call of every worker's main function: SIGTERM (DROP DATABASE ...
+// WITH (FORCE), pg_terminate_backend, a fast shutdown) sets the flag that the
+// next CHECK_FOR_INTERRUPTS acts on, as in a backend, then signals are let
+// in.  The default handler of background workers ends the process inside the
+// signal handler, which corrupts the heap when the signal lands in malloc.
+void start_worker_signals();
+
 }  // namespace pgm::pg

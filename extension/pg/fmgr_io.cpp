@@ -187,6 +187,12 @@ HeapTuple tuple_from_cells(AttInMetadata* meta, int columns, const char* const* 
 
 }  // namespace
 
+int result_columns(FunctionCallInfo fcinfo) {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) elog(ERROR, "unexpected result type");
+    return desc->natts;
+}
+
 void text_rows_result(FunctionCallInfo fcinfo, const char* const* cells, int rows) {
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);

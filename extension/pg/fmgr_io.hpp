@@ -53,6 +53,9 @@ TextPairs* jsonb_text_pairs_of(Datum value, const char* what);
 // columns (NULL for SQL NULL); each is read with its column type's input
 // function.  `cells` holds rows * columns entries.
 void text_rows_result(FunctionCallInfo fcinfo, const char* const* cells, int rows);
+// How many columns the function's result row has as declared in SQL: an
+// older extension version may declare fewer than the library knows.
+int result_columns(FunctionCallInfo fcinfo);
 // The same for a function returning one composite row.
 Datum text_row_result(FunctionCallInfo fcinfo, const char* const* cells);
 

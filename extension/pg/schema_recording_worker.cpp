@@ -47,7 +47,7 @@ bool start_schema_recording_worker() {
 
 void migrate_record_schema_worker(Datum main_arg) {
     using namespace pgm::pg;
-    BackgroundWorkerUnblockSignals();
+    start_worker_signals();
     Oid role;
     memcpy(&role, MyBgworkerEntry->bgw_extra, sizeof(role));
     BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg), role, 0);

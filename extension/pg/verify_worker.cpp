@@ -114,7 +114,7 @@ bool record_verify_run_detached(const VerifyRun* run) {
 
 void migrate_verify_log_worker(Datum main_arg) {
     using namespace pgm::pg;
-    BackgroundWorkerUnblockSignals();
+    start_worker_signals();
     CurrentResourceOwner = ResourceOwnerCreate(nullptr, "pg_migrate verify log");
     dsm_segment* segment = dsm_attach(DatumGetUInt32(main_arg));
     if (segment == nullptr) proc_exit(1);

@@ -13,7 +13,10 @@ failed=0
 export PGDATABASE=pgm_client_test
 
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'; }
+not_ok() {
+  failed=$((failed + 1)); echo "not ok - $1"; echo "not ok - $1" >>"$work/results"
+  [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'
+}
 check() {  # description, expected, actual
   if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$2]"$'\n'"got      [$3]"; fi
 }
@@ -478,6 +481,8 @@ check "down: nothing was reverted" "" "$(q "SELECT string_agg(version, ',') FROM
 put 003_c.sql '-- migrate:up\nCREATE TABLE c (id int);\n-- migrate:down\nDROP TABLE c;\n'
 run down --to 001 --dir "$dir" --dry-run
 check "down --dry-run exits 0 and keeps everything" "0:3" "$rc:$(q "SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b', 'c')")"
+contains "down --dry-run: what each down script did, as up --dry-run says it" "lock     AccessExclusiveLock on public.c" "$out"
+contains "down --dry-run: ... and the run's strongest locks" "locks    public.b in AccessExclusiveLock (migration 002, statement 1)" "$out"
 run down --to 001 --dir "$dir" --reason "bad release" --json
 check "down: the file's down script fills the gap, newest first" "003,002" "$(echo "$out" | json_field 'migrations.map(m => m.version).join()')"
 check "down: the schema is back at 001" "a" "$(q "SELECT string_agg(relname, ',') FROM pg_class WHERE relname IN ('a', 'b', 'c')")"
@@ -674,6 +679,28 @@ run up --dir "$dir"
 check "a dump with a changed row is an edited migration (exit 4)" "4" "$rc"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $dump_src WITH (FORCE)"
 
+# --- background workers stopped mid-work ----------------------------------
+# A run of several migrations leaves the schema recording to a background
+# worker; DROP DATABASE ... WITH (FORCE) right after it terminates the worker
+# wherever it is, again and again: the server neither crashes nor hangs (a
+# worker ended inside its signal handler could die in malloc, or leave a
+# shared lock taken for ever).
+server_log="${PGM_CLUSTER_ROOT:-}/server.log"
+crashes() { if [ -r "$server_log" ]; then grep -c 'terminated by signal' "$server_log"; else echo 0; fi; }
+crashes_before=$(crashes)
+fresh worker_stop
+for i in 1 2 3 4 5 6; do put "00${i}_t.sql" "CREATE TABLE t$i (id int, v text);\nCREATE INDEX ON t$i (v);\n"; done
+no_hang=true
+for _ in $(seq 25); do
+  "$PGM" up --dir "$dir" >/dev/null 2>&1
+  if ! timeout 60 psql -X -q -d postgres -c "DROP DATABASE $PGDATABASE WITH (FORCE)" \
+         -c "CREATE DATABASE $PGDATABASE" >/dev/null 2>&1; then no_hang=false; break; fi
+done
+check "workers terminated mid-work by DROP DATABASE ... WITH (FORCE), 25 times: nothing hangs" true "$no_hang"
+check "... and no server process crashed" "$crashes_before" "$(crashes)"
+
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE WITH (FORCE)"
+# Every failure again, where a log cut short still shows it.
+[ "$failed" = 0 ] || grep -h "^not ok" "$work/results" 2>/dev/null
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
