@@ -79,6 +79,11 @@ stop() {
   if [ -d "$PGM_CLUSTER_ROOT/data" ]; then
     as_server_user "$PG_BINDIR/pg_ctl" --pgdata="$PGM_CLUSTER_ROOT/data" --mode=fast --wait stop >/dev/null 2>&1 || true
   fi
+  # A server process that crashed while the tests ran: said before the log goes.
+  if grep -qE 'terminated by signal|PANIC|Fatal glibc' "$PGM_CLUSTER_ROOT/server.log" 2>/dev/null; then
+    echo "the server log of this run shows a crash:" >&2
+    grep -E -B2 -A2 'terminated by signal|PANIC|Fatal glibc' "$PGM_CLUSTER_ROOT/server.log" | head -40 >&2
+  fi
   case "$PGM_CLUSTER_ROOT" in
     */pg_migrate_cluster.*) rm -rf "$PGM_CLUSTER_ROOT" ;;
   esac
