@@ -83,27 +83,16 @@ Result Connection::exec_refs(const std::string& sql, const std::vector<const std
                                 values.data(), nullptr, nullptr, 0));
 }
 
-const std::string& Connection::prepared_name(const std::string& sql, int params) {
-    auto found = prepared_.find(sql);
-    if (found == prepared_.end()) {
-        const std::string name = "pg_migrate_" + std::to_string(prepared_.size() + 1);
-        checked(PQprepare(conn_.get(), name.c_str(), sql.c_str(), params, nullptr));
-        found = prepared_.emplace(sql, name).first;
-    }
-    return found->second;
-}
-
-void Connection::send_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params) {
-    const std::string& name = prepared_name(sql, static_cast<int>(params.size()));
+void Connection::send_refs(const std::string& sql, const std::vector<const std::string*>& params) {
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto* p : params) values.push_back(p ? p->c_str() : nullptr);
-    if (PQsendQueryPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                            nullptr, 0) != 1)
+    if (PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                          nullptr, nullptr, 0) != 1)
         throw lost();
 }
 
-// As PQexecPrepared ends: every result until the NULL that follows the
+// As PQexecParams ends: every result until the NULL that follows the
 // statement's; an error, when there is one, is what counts.
 Result Connection::finish_sent() {
     PGresult* kept = nullptr;

@@ -64,13 +64,13 @@ public:
     // scripts on their way into libpq.
     Result exec_refs(const std::string& sql, const std::vector<const std::string*>& params);
 
-    // The same, prepared on the server the first time this connection runs
-    // `sql` and executed by name afterwards (the server parses and plans a
-    // statement run once per migration only once per run), in two halves so
-    // the caller can work while the server runs it: send_prepared_refs()
-    // returns once the statement is sent, finish_sent() waits for its result
-    // (or throws its error).  Nothing else may be sent in between.
-    void send_prepared_refs(const std::string& sql, const std::vector<const std::string*>& params);
+    // The same in two halves, so the caller can work while the server runs
+    // it: send_refs() returns once the statement is sent, finish_sent() waits
+    // for its result (or throws its error).  Nothing else may be sent in
+    // between.  An unnamed statement, as every statement of the client: a
+    // named prepared statement lives in one server session, which a
+    // transaction-mode pooler hands to other clients between transactions.
+    void send_refs(const std::string& sql, const std::vector<const std::string*>& params);
     Result finish_sent();
     // Sends several statements in one round trip (libpq's pipeline mode),
     // each in an implicit transaction of its own, and returns each one's
@@ -100,11 +100,9 @@ private:
     // Takes ownership of `raw`; throws ConnectionError or ServerError for a failed one.
     Result checked(PGresult* raw);
     ConnectionError lost() const;
-    const std::string& prepared_name(const std::string& sql, int params);
     static void on_notice(void* self, const PGresult* result);
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
     std::vector<std::string> notices_;
-    std::map<std::string, std::string> prepared_;  // sql -> statement name
 };
 
 // Starts connecting in the background, so the connection is being set up while

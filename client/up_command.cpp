@@ -400,12 +400,12 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 const std::optional<std::string> allow = migration_allow(up, scripts);
                 const std::string* allow_ref = allow ? &*allow : nullptr;
                 if (m.repeatable)
-                    db.send_prepared_refs(std::string("SELECT status, statements, ") + risk_columns +
+                    db.send_refs(std::string("SELECT status, statements, ") + risk_columns +
                                               " FROM pg_catalog.migrate_apply_repeatable($1, $2, "
                                               "down => $3, verify => $4, allow => $5::pg_catalog.text[])",
                                           {&m.name, &scripts.up, down, verify, allow_ref});
                 else
-                    db.send_prepared_refs(std::string("SELECT status, statements, ") + risk_columns +
+                    db.send_refs(std::string("SELECT status, statements, ") + risk_columns +
                                               " FROM pg_catalog.migrate_apply($1, $2, name => $3, "
                                               "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
                                               "allow => $7::pg_catalog.text[])",
