@@ -166,6 +166,14 @@ SELECT rule, risk, message FROM migrate_lint($$
   ALTER TABLE not_here DROP CONSTRAINT some_fk;
 $$) ORDER BY rule;
 
+-- A script the parser cannot read is a row as well (apply fails with the same
+-- error), at the statement and line of the error: a psql meta-command, a
+-- syntax error.
+SELECT statement, line, risk, rule, message
+  FROM migrate_lint(E'CREATE TABLE t (a int);\n\\connect other\nSELECT 1;');
+SELECT statement, line, risk, rule, message
+  FROM migrate_lint(E'CREATE TABLE t (a int);\n\nCREATE TABEL u (b int);');
+
 -- What DROP ... CASCADE takes with it is named and counted exactly when the
 -- migration is applied (before anything of it runs): tables of the schema,
 -- columns elsewhere of its types (arrays of them too).

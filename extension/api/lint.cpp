@@ -57,6 +57,32 @@ void add_runs_nothing_row(std::vector<std::optional<std::string>>* cells) {
                                "migration's SQL before it is applied (an applied script cannot change).")});
 }
 
+// A script the parser cannot read: apply would fail with the same error.
+// One row of risk "error" at the statement and line of the error.
+void add_parse_error_row(std::vector<std::optional<std::string>>* cells, int statement, int line,
+                         const char* rule, const std::string& message, const std::string& hint) {
+    cells->insert(cells->end(), {std::to_string(statement), std::to_string(line), std::nullopt,
+                                 std::string("error"), std::string(rule), std::nullopt, message,
+                                 hint.empty() ? std::nullopt : std::optional<std::string>(hint)});
+}
+
+// Parses and classifies `script`; a syntax error or a psql meta-command is a
+// row instead.  Catching PostgreSQL's error and going on is safe here: a
+// syntax error comes from the parser, which holds nothing (see
+// bridge/pg_call.hpp); any other error is raised.
+const pg::ParsedScript* parse_or_report(const std::string& script, std::vector<std::optional<std::string>>* cells) {
+    try {
+        return parse_script("script", script, true);
+    } catch (const MetaCommandError& e) {
+        add_parse_error_row(cells, e.statement, e.line, "psql-meta-command", e.message + ": " + e.detail, e.hint);
+    } catch (const ScriptParseError& e) {
+        if (e.edata()->sqlerrcode != ERRCODE_SYNTAX_ERROR || e.statement == 0) throw;
+        add_parse_error_row(cells, e.statement, e.line, "syntax-error", e.edata()->message,
+                            e.edata()->hint != nullptr ? e.edata()->hint : "");
+    }
+    return nullptr;
+}
+
 }  // namespace
 }  // namespace pgm
 
@@ -65,10 +91,14 @@ PGM_FUNCTION(migrate_lint) {
     const std::string script = required_text_arg(fcinfo, 0, "script");
     // 0.11's migrate_lint(text) has no second argument: in a transaction.
     const bool in_transaction = PG_NARGS() < 2 || PG_GETARG_BOOL(1);
-    const pg::ParsedScript* parsed = parse_script("script", script, true);
+    std::vector<std::optional<std::string>> cells;
+    const pg::ParsedScript* parsed = parse_or_report(script, &cells);
+    if (parsed == nullptr) {
+        rows_result(fcinfo, cells, 1);
+        return Datum(0);
+    }
     const ScriptRun run = in_transaction ? ScriptRun::kMigration : ScriptRun::kOutsideTransaction;
     const std::vector<Refusal> refusals = script_refusals(*parsed, run);
-    std::vector<std::optional<std::string>> cells;
     int rows = 0;
     if (runs_nothing(statements_to_run(*parsed, run))) {
         add_runs_nothing_row(&cells);

@@ -10,8 +10,29 @@
 
 namespace pgm {
 
+// A psql meta-command in the script, refused with the statement and line it
+// is at (migrate_lint reports it as a row).
+struct MetaCommandError : UserError {
+    MetaCommandError(UserError error, int statement, int line)
+        : UserError(std::move(error)), statement(statement), line(line) {}
+    int statement;
+    int line;
+};
+
+// PostgreSQL's error from parsing the script, with the statement and line it
+// is at (0 when it has no position): the error itself keeps them only in its
+// context line once annotated.
+class ScriptParseError : public PgError {
+public:
+    ScriptParseError(ErrorData* edata, int statement, int line) noexcept
+        : PgError(edata), statement(statement), line(line) {}
+    int statement;
+    int line;
+};
+
 // `label` names the script in messages, e.g. "migration 001".  `classify`:
-// also classify every statement (pg/safety/classifier.hpp).
+// also classify every statement (pg/safety/classifier.hpp).  PostgreSQL's
+// error is thrown as a ScriptParseError; a meta-command is a MetaCommandError.
 pg::ParsedScript* parse_script(const std::string& label, const std::string& script, bool classify = false);
 
 }  // namespace pgm

@@ -594,6 +594,10 @@ contains "lint --format github: what fails is an ::error annotation with file, l
 contains "lint --format github: what does not fail is a ::warning" "::warning file=$dir/003_index.sql,line=1,title=locking creating-index::CREATE INDEX on not_in_this_database" "$out"
 run lint --dir "$dir" --format json
 check "lint --format json is --json" "002_commit.sql:error" "$(echo "$out" | json_field 'files[1].file.split("/").pop()'):$(echo "$out" | json_field 'files[1].findings[0].risk')"
+put 004_typo.sql 'CREATE TABLE t4 (id int);\nCREATE TABEL t5 (id int);\n'
+run lint --dir "$dir" --fail-on ""
+check "lint: a syntax error fails the lint (exit 3)" 3 "$rc"
+contains "lint: ... as a finding of its own, at its line" "004_typo.sql:2: error syntax-error: syntax error at or near \"TABEL\"" "$out"
 
 # --- dry run with evidence; a migration under way in status ----------------
 fresh evidence
