@@ -117,6 +117,7 @@ INSERT INTO rule_cases (rule, violating, safe) VALUES
  'CREATE FUNCTION g() RETURNS int LANGUAGE sql AS ''SELECT 2''; DROP FUNCTION g()'),
 ('dropping-type', 'DROP TYPE mood', 'CREATE TYPE t2 AS ENUM (''a''); DROP TYPE t2'),
 ('dropping-extension', 'DROP EXTENSION pg_migrate', 'CREATE EXTENSION hstore; DROP EXTENSION hstore'),
+('dropping-extension-tables', 'DROP EXTENSION pg_migrate', 'CREATE EXTENSION hstore; DROP EXTENSION hstore'),
 ('dropping-foreign-table', 'DROP FOREIGN TABLE remote',
  'CREATE FOREIGN TABLE remote2 (a int) SERVER elsewhere; DROP FOREIGN TABLE remote2'),
 ('dropping-schema', 'DROP SCHEMA app', 'CREATE SCHEMA s; DROP SCHEMA s'),
@@ -189,6 +190,8 @@ SELECT * FROM migrate_apply('900', 'DROP SCHEMA shop CASCADE');
 SELECT version, status, risk FROM migrate_apply('900', 'DROP TYPE unused CASCADE');
 SELECT version, status, risk FROM migrate_apply('901', 'DROP TYPE shop.size CASCADE', allow => '{data_loss}');
 SELECT count(*) AS items_left FROM shop.items;
+-- An extension's own tables go even without CASCADE: pg_migrate's ledger.
+SELECT * FROM migrate_apply('902', 'DROP EXTENSION pg_migrate');
 SELECT attname FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attnum > 0 AND NOT attisdropped;
 DROP TABLE orders, shop.items;
 DROP SCHEMA shop;

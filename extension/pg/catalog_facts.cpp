@@ -10,6 +10,9 @@ extern "C" {
 #include "access/table.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -158,6 +161,28 @@ bool column_has_check(Oid relid, const char* column) {
     systable_endscan(scan);
     table_close(pg_constraint, AccessShareLock);
     return found;
+}
+
+int extension_member_tables(const char* name) {
+    const Oid extension = get_extension_oid(name, true);
+    if (!OidIsValid(extension)) return 0;
+    Relation pg_depend = table_open(DependRelationId, AccessShareLock);
+    ScanKeyData keys[2];
+    ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+                ObjectIdGetDatum(ExtensionRelationId));
+    ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(extension));
+    SysScanDesc scan = systable_beginscan(pg_depend, DependReferenceIndexId, true, nullptr, 2, keys);
+    int tables = 0;
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        const Form_pg_depend form = (Form_pg_depend)GETSTRUCT(tuple);
+        if (form->classid == RelationRelationId && form->deptype == DEPENDENCY_EXTENSION &&
+            get_rel_relkind(form->objid) == RELKIND_RELATION)
+            ++tables;
+    }
+    systable_endscan(scan);
+    table_close(pg_depend, AccessShareLock);
+    return tables;
 }
 
 char constraint_type(Oid relid, const char* name) {

@@ -64,6 +64,10 @@ bool column_has_check(Oid relid, const char* column);
 // or '\0' when the table has none of that name.
 char constraint_type(Oid relid, const char* name);
 
+// The tables that are members of extension `name` (DROP EXTENSION drops them
+// even without CASCADE): how many, 0 when it has none or is not installed.
+int extension_member_tables(const char* name);
+
 // `type_name` resolved with the session's search_path, or found = false when
 // it does not exist (yet): CI lints against an empty database.
 ColumnType resolve_type(const TypeName* type_name);

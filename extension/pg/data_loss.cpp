@@ -202,8 +202,15 @@ struct Dependent {
 // Every table and column that goes with the object: pg_depend followed from
 // it (normal, automatic, internal and extension links, as DROP ... CASCADE
 // follows them), kept to tables: views, indexes and the like hold no data.
-List* dependents_of(DroppedObject start) {
-    const char* sql = psprintf(
+// `members_only`: an extension's own tables, what DROP EXTENSION without
+// CASCADE takes.
+List* dependents_of(DroppedObject start, bool members_only) {
+    const char* sql = members_only
+        ? psprintf("SELECT c.oid, 0 FROM pg_catalog.pg_depend AS d JOIN pg_catalog.pg_class AS c ON c.oid = d.objid"
+                   " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = %u"
+                   " AND d.refobjid = %u AND d.deptype = 'e' AND c.relkind = 'r' ORDER BY 1",
+                   start.classid, start.objid)
+        : psprintf(
         "WITH RECURSIVE dependents(classid, objid, objsubid) AS ("
         " VALUES (%u::pg_catalog.oid, %u::pg_catalog.oid, 0)"
         " UNION SELECT d.classid, d.objid, d.objsubid FROM pg_catalog.pg_depend AS d"
@@ -251,7 +258,7 @@ int64 dependents_lost(const DataLossProbe* p, bool count, const char** named) {
     int unlisted = 0;
     int64 total = 0;
     ListCell* lc;
-    foreach (lc, dependents_of(start)) {
+    foreach (lc, dependents_of(start, p->members_only)) {
         const Dependent& d = *static_cast<const Dependent*>(lfirst(lc));
         const char* table = qualified_relation(d.relid);
         const bool whole = d.attnum == 0;
@@ -284,6 +291,7 @@ const char* action_of(const Finding* f) {
     if (strcmp(rule, "updating-all-rows") == 0) return psprintf("updating every row of %s", object);
     if (strcmp(rule, "dropping-schema-cascade") == 0) return psprintf("dropping schema %s with CASCADE", object);
     if (strcmp(rule, "dropping-with-cascade") == 0) return psprintf("dropping %s with CASCADE", object);
+    if (strcmp(rule, "dropping-extension-tables") == 0) return psprintf("dropping extension %s", object);
     return psprintf("changing the type of %s", object);
 }
 
@@ -333,7 +341,8 @@ void decide_data_loss(Finding* finding, bool count) {
     finding->risk = Risk::kDataLoss;
     if (named != nullptr) {
         finding->message = psprintf("%s would destroy %s: %s", action_of(finding),
-                                    count ? psprintf("%s rows and values", with_thousands(static_cast<double>(lost)))
+                                    count ? psprintf("%s %s", with_thousands(static_cast<double>(lost)),
+                                                     p->members_only ? "rows" : "rows and values")
                                           : "stored data",
                                     named);
         return;

@@ -48,6 +48,7 @@ struct DataLossProbe {
     TypeName* new_type;       // kChangedValues
     ObjectType dropped_type;  // kDependents: OBJECT_SCHEMA, _TYPE, _DOMAIN or _EXTENSION
     Node* dropped;            // kDependents: the name as DropStmt has it
+    bool members_only;        // kDependents: only an extension's own tables (no CASCADE)
 };
 
 struct Finding {

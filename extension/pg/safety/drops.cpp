@@ -67,6 +67,23 @@ bool created_by_script(const Builder* b, ObjectType type, Node* object_node, con
     }
 }
 
+// DROP EXTENSION without CASCADE still drops the extension's own tables (a
+// job table, a configuration table): data loss when they hold rows.  Only
+// when the database has the extension: it alone knows which tables are its.
+void analyze_extension_tables(Builder* b, const char* extension, Node* object_node) {
+    const int tables = extension_member_tables(extension);
+    if (tables == 0) return;
+    Finding* f = add(b, Risk::kDataLoss, "dropping-extension-tables", extension,
+                     psprintf("dropping extension %s also drops its %d table%s and their rows (named and counted "
+                              "exactly when applied)", extension, tables, tables == 1 ? "" : "s"),
+                     "Copy out what those tables hold first; allow the loss with allow => '{data_loss}'.");
+    f->also_breaking = true;
+    f->probe = new_probe(ProbeKind::kDependents, b->facts, nullptr);
+    f->probe->dropped_type = OBJECT_EXTENSION;
+    f->probe->dropped = copyObject(object_node);
+    f->probe->members_only = true;
+}
+
 }  // namespace
 
 void analyze_drop(Builder* b, DropStmt* stmt) {
@@ -97,6 +114,10 @@ void analyze_drop(Builder* b, DropStmt* stmt) {
         // views or functions it takes no stored data.
         const bool holds_data = stmt->removeType == OBJECT_SCHEMA || stmt->removeType == OBJECT_TYPE ||
                                 stmt->removeType == OBJECT_DOMAIN || stmt->removeType == OBJECT_EXTENSION;
+        if (!cascade && stmt->removeType == OBJECT_EXTENSION) {
+            analyze_extension_tables(b, object, object_node);
+            continue;
+        }
         if (!cascade || !holds_data) continue;
         Finding* f = stmt->removeType == OBJECT_SCHEMA
                          ? add(b, Risk::kDataLoss, "dropping-schema-cascade", object,
