@@ -63,6 +63,9 @@ case "$suite" in
   client)
     bash "$src/tests/client/client_test.sh" "$PGM_CLIENT" "$src"
     ;;
+  pooler)
+    bash "$src/tests/pooler_test.sh" "$PGM_CLIENT"
+    ;;
   *)
     echo "unknown suite $suite" >&2; exit 2 ;;
 esac
