@@ -4,7 +4,6 @@
 #include <libpq-fe.h>
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>

@@ -163,4 +163,8 @@ inline bool merge_clause_on_unmatched_target(const MergeWhenClause* clause) {
 // (18: NOT NULL constraints of their own, which may be NOT VALID).
 constexpr bool kNotNullCanBeNotValid = PG_VERSION_NUM >= 180000;
 
+// pg_constraint.contype of a NOT NULL constraint (18's CONSTRAINT_NOTNULL);
+// no constraint has it before 18, where NOT NULL lives in pg_attribute only.
+constexpr char kNotNullConstraintType = 'n';
+
 }  // namespace pgm::pg::compat

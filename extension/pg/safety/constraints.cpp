@@ -126,7 +126,7 @@ void analyze_drop_constraint(Builder* b, const RangeVar* table, const AlterTable
         case CONSTRAINT_CHECK: kind = "check constraint"; break;
         case CONSTRAINT_UNIQUE: kind = "unique constraint"; break;
         case CONSTRAINT_PRIMARY: kind = "primary key"; break;
-        case 'n': rule = "dropping-not-null"; kind = "NOT NULL constraint"; break;  // 18's contype
+        case compat::kNotNullConstraintType: rule = "dropping-not-null"; kind = "NOT NULL constraint"; break;
         default: return;  // exclusion, constraint trigger
     }
     add(b, Risk::kBreaking, rule, object,

@@ -3,12 +3,6 @@
 
 #include "../compat/pg_compat.hpp"
 
-extern "C" {
-#include "catalog/namespace.h"
-#include "nodes/makefuncs.h"
-#include "parser/parse_type.h"
-}
-
 namespace pgm::pg::safety {
 
 // ---------------------------------------------------------------------------
