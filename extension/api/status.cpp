@@ -148,6 +148,44 @@ constexpr const char* kRunningCte = R"SQL(
 )
 )SQL";
 
+// One row per migration handed to the server's runner (migrate_submit, 0.13
+// on) and not finished: state 'queued', or 'running' with name saying which
+// statement the runner is on and what it waits for.  A runner applying a
+// migration in one transaction shows as the running CTE's row instead (its
+// migrate_apply call names the statement).
+constexpr const char* kSubmittedCte = R"SQL(
+, submitted AS (
+    SELECT s.version,
+           CASE WHEN s.status = 'queued' THEN 'queued for the server''s runner'
+                ELSE 'statement ' || COALESCE(s.statement::text, '?') || ' of ' || COALESCE(s.statements::text, '?')
+                     || COALESCE(' (line ' || s.line || ')', '')
+                     || ', run by the server''s runner'
+                     || COALESCE(' (pid ' || s.worker_pid || ')', '')
+                     || COALESCE('; waiting for ' || w.lock, '')
+                     || CASE WHEN w.lock IS NULL AND a.wait_event IS NOT NULL
+                             THEN '; waiting on ' || a.wait_event_type || ' ' || a.wait_event ELSE '' END
+                     || COALESCE('; blocked by pid ' || b.pids, '')
+           END AS name,
+           s.status AS state, s.checksum, NULL::text AS file_checksum,
+           s.submitted_at AS applied_at, s.submitted_by AS applied_by, s.statements,
+           pg_catalog.date_trunc('milliseconds',
+               pg_catalog.clock_timestamp() - COALESCE(s.started_at, s.submitted_at)) AS duration,
+           NULL::boolean AS out_of_order,
+           s.version_key AS sort_key
+      FROM migrate.submissions AS s
+      LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = s.worker_pid
+      LEFT JOIN LATERAL (
+           SELECT l.mode || ' on ' || COALESCE(l.relation::pg_catalog.regclass::text, l.locktype) AS lock
+             FROM pg_catalog.pg_locks AS l
+            WHERE l.pid = s.worker_pid AND NOT l.granted
+            LIMIT 1) AS w ON true
+      LEFT JOIN LATERAL (
+           SELECT pg_catalog.string_agg(k.pid::text, ', ' ORDER BY k.pid) AS pids
+             FROM pg_catalog.unnest(pg_catalog.pg_blocking_pids(s.worker_pid)) AS k(pid)) AS b ON true
+     WHERE s.status = 'queued' OR (s.status = 'running' AND NOT s.in_transaction)
+)
+)SQL";
+
 constexpr const char* kOutOfBandRows = R"SQL(
 SELECT o.object_type, o.object_identity, pg_catalog.count(*)::integer,
        pg_catalog.min(o.logged_at), pg_catalog.max(o.logged_at),
@@ -162,15 +200,18 @@ SELECT o.object_type, o.object_identity, pg_catalog.count(*)::integer,
 // The status query: the versions, with the running migrations (only when a
 // backend shows one: planning pg_stat_activity and pg_locks is most of what a
 // new session's first call costs) and the drift row (migrate.ddl_log, 0.3
-// on).  A running migration sorts after the pending row of its version.
-std::string status_query(bool running, bool drift) {
+// on), and the migrations submitted to the server's runner (0.13 on).  A
+// running or queued migration sorts after the pending row of its version.
+std::string status_query(bool running, bool drift, bool submitted) {
     std::string sql = kVersionsCte;
     if (running) sql += kRunningCte;
     if (drift) sql += std::string(", ") + pgm::kOutOfBandCte + kDriftCte;
+    if (submitted) sql += kSubmittedCte;
     sql += std::string(kStatusColumns) + "(SELECT * FROM versions";
     if (running) sql += " UNION ALL SELECT * FROM running";
     if (drift) sql += " UNION ALL SELECT * FROM drift";
-    return sql + ") AS s ORDER BY sort_key NULLS LAST, state = 'running'";
+    if (submitted) sql += " UNION ALL SELECT * FROM submitted";
+    return sql + ") AS s ORDER BY sort_key NULLS LAST, state IN ('running', 'queued')";
 }
 const std::string kOutOfBandQuery = std::string("WITH ") + pgm::kOutOfBandCte + kOutOfBandRows;
 
@@ -194,12 +235,13 @@ PGM_FUNCTION(migrate_status) {
                                 *problem);
         }
     }
-    // Each of the four forms is prepared once per backend, when first needed.
-    static SPIPlanPtr plans[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};
+    // Each of the eight forms is prepared once per backend, when first needed.
+    static SPIPlanPtr plans[2][2][2] = {};
     const bool running = pg_call(pg::another_backend_runs_a_migration);
     const bool drift = pg_call(pg::ddl_log_installed);
-    const std::string sql = status_query(running, drift);
-    pg_call(pg::query_into_srf, fcinfo, &plans[running][drift], sql.c_str(), 2, static_cast<Oid*>(types),
+    const bool submitted = pg_call(pg::migrate_table_has_column, "submissions", "worker_pid");
+    const std::string sql = status_query(running, drift, submitted);
+    pg_call(pg::query_into_srf, fcinfo, &plans[running][drift][submitted], sql.c_str(), 2, static_cast<Oid*>(types),
             static_cast<Datum*>(values), static_cast<const char*>(nulls));
     return Datum(0);
 }

@@ -17,6 +17,7 @@ extern "C" {
 #include "nodes/execnodes.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_node.h"
+#include "tcop/pquery.h"
 #include "utils/backend_status.h"
 }
 
@@ -166,5 +167,15 @@ constexpr bool kNotNullCanBeNotValid = PG_VERSION_NUM >= 180000;
 // pg_constraint.contype of a NOT NULL constraint (18's CONSTRAINT_NOTNULL);
 // no constraint has it before 18, where NOT NULL lives in pg_attribute only.
 constexpr char kNotNullConstraintType = 'n';
+
+// --- Running a portal (18: PortalRun lost its run_once argument) ---------
+// Runs the whole portal as a top-level query (or not), results to `dest`.
+inline void run_portal(Portal portal, bool top_level, DestReceiver* dest, QueryCompletion* completion) {
+#if PG_VERSION_NUM >= 180000
+    (void)PortalRun(portal, FETCH_ALL, top_level, dest, dest, completion);
+#else
+    (void)PortalRun(portal, FETCH_ALL, top_level, true, dest, dest, completion);
+#endif
+}
 
 }  // namespace pgm::pg::compat

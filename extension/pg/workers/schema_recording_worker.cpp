@@ -12,8 +12,8 @@
 // recording done.  If it fails (or the server stops first), the recording
 // stays owed, as after a run cut short: the next recording does it.
 #include "background_worker.hpp"
-#include "ledger.hpp"
-#include "schema_snapshot.hpp"
+#include "../ledger.hpp"
+#include "../schema_snapshot.hpp"
 
 extern "C" {
 #include "access/xact.h"

@@ -2,7 +2,7 @@
 // shared_preload_libraries needed).  PG zone.
 #pragma once
 
-#include "../bridge/pg_headers.hpp"
+#include "../../bridge/pg_headers.hpp"
 
 extern "C" {
 #include "postmaster/bgworker.h"

@@ -8,8 +8,8 @@
 // the worker writes the row and sends the notification in its own
 // transaction and commits, and the caller waits for it before raising.
 #include "background_worker.hpp"
-#include "ledger.hpp"
-#include "verify.hpp"
+#include "../ledger.hpp"
+#include "../verify.hpp"
 
 extern "C" {
 #include "access/xact.h"
