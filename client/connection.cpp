@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <future>
+#include <utility>
 
 #include "../extension/core/cpp_only.hpp"
 
@@ -31,6 +32,13 @@ ServerError::ServerError(const PGresult* result)
     internal_position = std::atoi(field(result, PG_DIAG_INTERNAL_POSITION).c_str());
     position = std::atoi(field(result, PG_DIAG_STATEMENT_POSITION).c_str());
 }
+
+ServerError::ServerError(std::string sqlstate_, std::string message_, std::string detail_, std::string hint_)
+    : std::runtime_error(first_line(message_)),
+      sqlstate(std::move(sqlstate_)),
+      message(std::move(message_)),
+      detail(std::move(detail_)),
+      hint(std::move(hint_)) {}
 
 int Result::column(const char* name) const {
     const int index = PQfnumber(result_.get(), name);
@@ -141,6 +149,14 @@ std::vector<Connection::Pipelined> Connection::exec_pipelined(
     }
     if (PQexitPipelineMode(conn) != 1) throw lost();
     return out;
+}
+
+bool Connection::behind_pooler() {
+    if (!behind_pooler_) {
+        const Result r = exec("SELECT pg_catalog.pg_backend_pid()");
+        behind_pooler_ = std::atoi(r.get(0, 0).c_str()) != PQbackendPID(conn_.get());
+    }
+    return *behind_pooler_;
 }
 
 void Connection::run_top_level(const std::string& statement) {

@@ -15,6 +15,8 @@ namespace pgm::client {
 // An error reported by the server, with PostgreSQL's fields.
 struct ServerError : std::runtime_error {
     explicit ServerError(const PGresult* result);
+    // An error the server reported as data (a row of migrate_wait).
+    ServerError(std::string sqlstate, std::string message, std::string detail, std::string hint);
     std::string sqlstate;
     std::string message;
     std::string detail;
@@ -89,6 +91,13 @@ public:
     // which refuse to run in a transaction, must be sent.  Throws ServerError.
     void run_top_level(const std::string& statement);
 
+    // Whether a connection pooler (PgBouncer, Supavisor, ...) stands between
+    // us and the server: the backend the server says runs our queries is not
+    // the one the connection's startup named (a pooler gives its clients keys
+    // of its own).  Then no session state may be relied on between
+    // transactions: each may run on another server connection.  Asked once.
+    bool behind_pooler();
+
     std::string database() const { return PQdb(conn_.get()); }
     std::string describe() const;  // "db on host:port" for messages
 
@@ -102,6 +111,7 @@ private:
     static void on_notice(void* self, const PGresult* result);
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
     std::vector<std::string> notices_;
+    std::optional<bool> behind_pooler_;
 };
 
 // Starts connecting in the background, so the connection is being set up while

@@ -93,10 +93,11 @@ LedgerSnapshot read_ledger(Connection& db) {
                                                 r.get_optional(i, 4).value_or(""), r.get_optional(i, 5).value_or("")};
             continue;
         }
-        if (r.get(i, 2) == "running") {
+        // A migration under way in another session or in the server's runner.
+        if (r.get(i, 2) == "running" || r.get(i, 2) == "queued") {
             snapshot.running.push_back({r.get(i, 0), r.get_optional(i, 1).value_or(""),
                                         r.get_optional(i, 4).value_or(""), r.get_optional(i, 5).value_or(""),
-                                        std::atoi(r.get(i, 6).c_str())});
+                                        std::atoi(r.get(i, 6).c_str()), r.get(i, 2)});
             continue;
         }
         snapshot.rows.push_back({r.get(i, 0), r.get_optional(i, 1).value_or(""), r.get(i, 2), r.get_optional(i, 3),

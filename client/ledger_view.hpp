@@ -61,6 +61,7 @@ struct RunningMigration {
     std::string since;
     std::string role;
     int statements = 0;
+    std::string state = "running";  // or "queued" (submitted to the server's runner, not started)
 };
 struct LedgerSnapshot {
     ExtensionState extension;

@@ -40,14 +40,14 @@ nlohmann::json out_of_band_json(Connection& db, const std::optional<OutOfBandDdl
 nlohmann::json running_json(const std::vector<RunningMigration>& running) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& m : running)
-        list.push_back({{"version", m.version}, {"progress", m.progress}, {"since", m.since}, {"role", m.role},
-                        {"statements", m.statements}});
+        list.push_back({{"version", m.version}, {"state", m.state}, {"progress", m.progress}, {"since", m.since},
+                        {"role", m.role}, {"statements", m.statements}});
     return list;
 }
 
 void print_running(const std::vector<RunningMigration>& running, const Terminal& term) {
     for (const auto& m : running)
-        std::cout << term.yellow("running: ") << "migration " << m.version << " by " << m.role << " since " << m.since
+        std::cout << term.yellow(m.state + ": ") << "migration " << m.version << " by " << m.role << " since " << m.since
                   << ", " << m.progress << '\n';
 }
 
@@ -125,6 +125,7 @@ int run_status(const CommonOptions& options) {
                                     {"summary", summary},
                                     {"out_of_band_ddl", out_of_band_json(db, snapshot.out_of_band)},
                                     {"running", running_json(snapshot.running)},
+                                    {"pooler", db.behind_pooler()},
                                     {"exit_code", code}}
                          .dump(2)
                   << '\n';
@@ -132,7 +133,8 @@ int run_status(const CommonOptions& options) {
     }
 
     std::cout << "Directory " << options.dir.string() << " (" << layout_name(scan.layout) << ", "
-              << scan.migrations.size() << " migrations), " << db.describe() << '\n';
+              << scan.migrations.size() << " migrations), " << db.describe()
+              << (db.behind_pooler() ? " through a connection pooler" : "") << '\n';
     if (!installed) std::cout << term.yellow("pg_migrate is not installed in this database yet; "
                                              "\"pg_migrate up\" installs it.") << '\n';
     std::vector<std::vector<std::string>> table{{"version", "name", "state", "applied at", "file"}};

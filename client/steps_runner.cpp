@@ -78,4 +78,50 @@ StepsOutcome apply_outside_transaction(Connection& db, const Migration& m, const
     return outcome;
 }
 
+StepsOutcome apply_by_server_runner(Connection& db, const Migration& m, const MigrationScripts& scripts,
+                                    bool out_of_order, const std::optional<std::string>& allow) {
+    // The call writes (and so takes a transaction ID) only when it queues the
+    // migration: otherwise another deployer submitted it, and this one waits
+    // for that run and does not report it as its own.
+    Result submitted = db.exec(
+        "SELECT s.status, pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL "
+        "  FROM pg_catalog.migrate_submit($1, $2, name => $3, down => $4, verify => $5, "
+        "out_of_order => $6::pg_catalog.bool, allow => $7::pg_catalog.text[]) AS s",
+        {m.version, scripts.up, name_or_null(m), scripts.down, scripts.verify,
+         std::string(out_of_order ? "true" : "false"), allow});
+    StepsOutcome outcome;
+    outcome.status = submitted.get(0, 0);
+    if (outcome.status == "skipped") return outcome;
+    const bool queued_here = submitted.get(0, 1) == "t";
+    for (;;) {
+        // A minute at a time: the wait is one statement, and a pooler or a
+        // proxy may end a statement that runs for long.
+        Result w = db.exec(
+            "SELECT status, statements, done, statement, line, error, sqlstate, detail, hint, "
+            "       pg_catalog.array_to_string(invalid_indexes, ',') "
+            "  FROM pg_catalog.migrate_wait($1, timeout => interval '1 minute')",
+            {m.version});
+        db.take_notices();  // "still running": we ask again
+        const std::string status = w.get(0, 0);
+        if (status == "queued" || status == "running") continue;
+        outcome.status = status == "applied" && !queued_here ? "skipped" : status;
+        outcome.statements = std::atoi(w.get(0, 1).c_str());
+        if (status != "failed") return outcome;
+        StepFailure failure{ServerError(w.get(0, 6), w.get(0, 5), w.get(0, 7), w.get(0, 8)),
+                            std::atoi(w.get(0, 3).c_str()),
+                            w.is_null(0, 4) ? 0 : scripts.up_first_line + std::atoi(w.get(0, 4).c_str()) - 1,
+                            "",
+                            std::atoi(w.get(0, 2).c_str()),
+                            outcome.statements,
+                            {}};
+        for (std::size_t start = 0, comma; !w.is_null(0, 9) && start <= w.get(0, 9).size(); start = comma + 1) {
+            const std::string list = w.get(0, 9);
+            comma = list.find(',', start);
+            if (comma == std::string::npos) comma = list.size();
+            if (comma > start) failure.invalid_indexes.push_back(list.substr(start, comma - start));
+        }
+        throw failure;
+    }
+}
+
 }  // namespace pgm::client

@@ -37,4 +37,12 @@ StepsOutcome apply_outside_transaction(Connection& db, const Migration& migratio
                                        const MigrationScripts& scripts, bool out_of_order,
                                        const std::optional<std::string>& allow);
 
+// The same through the server's runner (migrate_submit, then migrate_wait
+// until it is done): for a connection that has no session of its own to run
+// statements in (a transaction-mode pooler).  Each call is one transaction;
+// several deployers submitting the same migration share one run.  Throws
+// like apply_outside_transaction.
+StepsOutcome apply_by_server_runner(Connection& db, const Migration& migration, const MigrationScripts& scripts,
+                                    bool out_of_order, const std::optional<std::string>& allow);
+
 }  // namespace pgm::client

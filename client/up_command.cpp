@@ -198,7 +198,10 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     // Connects and reads the ledger while we scan the directory.
     LedgerSnapshot snapshot;
     PendingConnection pending_db(resolve_target(options.target),
-                                 [&snapshot](Connection& c) { snapshot = read_ledger(c); });
+                                 [&snapshot](Connection& c) {
+                                     snapshot = read_ledger(c);
+                                     c.behind_pooler();
+                                 });
     const ScanResult scan = scan_directory(options.dir);
     report.doc["layout"] = layout_name(scan.layout);
     if (!scan.problems.empty()) {
@@ -209,6 +212,16 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
 
     Connection& db = pending_db.get();
     report.doc["database"] = db.database();
+    // Behind a pooler no session state lasts from one transaction to the
+    // next: no deploy lock (each migration is serialised by migrate_apply's
+    // ledger lock and recorded once), no session settings, and what cannot
+    // run in a transaction is run by the server's own runner.
+    const bool pooled = db.behind_pooler();
+    report.doc["pooler"] = pooled;
+    if (pooled && !options.json)
+        std::cerr << "note: " << db.describe() << " is reached through a connection pooler: each migration is "
+                  << "serialised by the server, and those that cannot run in a transaction are run by the "
+                  << "server's runner\n";
     if (ensure_current_extension(db, snapshot.extension, options.json)) snapshot = read_ledger(db);
     // An older server package (the client installs what the server has):
     // risk and report come with 0.7, migrate.report with 0.8.
@@ -223,7 +236,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     const bool work_to_do = std::any_of(states.begin(), states.end(), [](const VersionState& s) {
         return s.state == "pending" && s.file != nullptr;
     });
-    if (work_to_do) {
+    if (work_to_do && !pooled) {
         bool waited = false;
         const bool locked = acquire_deploy_lock(db, std::chrono::seconds(up.lock_wait_seconds), [&](const std::string& pid) {
             waited = true;
@@ -333,11 +346,11 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     }
 
     // 4. Apply, in natural version order.
-    const bool defers_recording = !up.dry_run && pending.size() > 1 && defer_schema_recording(db);
+    const bool defers_recording = !up.dry_run && !pooled && pending.size() > 1 && defer_schema_recording(db);
     const auto commits_of_their_own = std::count_if(pending.begin(), pending.end(), [](const VersionState* s) {
         return !s->file->no_transaction;
     });
-    CommitDurability durability(db, !one_transaction && !up.durable_each && commits_of_their_own > 1);
+    CommitDurability durability(db, !pooled && !one_transaction && !up.durable_each && commits_of_their_own > 1);
     report.before_finish = [&] {
         // What the run reports applied is durable before it is reported.
         if (const std::string warning = durability.settle(); !warning.empty()) {
@@ -472,7 +485,9 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         if (outside_transaction) {
             try {
                 durability.before_migration(true);
-                const StepsOutcome steps = apply_outside_transaction(db, m, scripts, up.out_of_order, migration_allow(up, scripts));
+                const StepsOutcome steps =
+                    pooled ? apply_by_server_runner(db, m, scripts, up.out_of_order, migration_allow(up, scripts))
+                           : apply_outside_transaction(db, m, scripts, up.out_of_order, migration_allow(up, scripts));
                 Outcome o{m.version, m.name, m.up_file.string(), steps.status, steps.statements,
                           static_cast<long>(seconds_since(start) * 1000), "", nullptr};
                 report.outcomes.push_back(o);
@@ -508,12 +523,19 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 report.error = err;
                 if (!options.json) {
                     std::cerr << term.red("pg_migrate: migration " + m.version + " stopped") << " in "
-                              << m.up_file.string() << ", line " << f.line << ", statement " << f.statement
-                              << " of " << f.total << " (" << f.command << ")\n";
+                              << m.up_file.string();
+                    if (f.line > 0) std::cerr << ", line " << f.line;
+                    if (f.statement > 0) std::cerr << ", statement " << f.statement << " of " << f.total;
+                    if (!f.command.empty()) std::cerr << " (" << f.command << ")";
+                    std::cerr << '\n';
                     print_server_error(f.error, term);
-                    std::cerr << "This migration runs outside a transaction: statements 1 to " << f.done
-                              << " are applied and recorded; the next \"pg_migrate up\" resumes at statement "
-                              << f.statement << ".\n";
+                    if (f.statement > 0 && f.done > 0)
+                        std::cerr << "This migration runs outside a transaction: statements 1 to " << f.done
+                                  << " are applied and recorded; the next \"pg_migrate up\" resumes at statement "
+                                  << f.statement << ".\n";
+                    else if (f.statement > 0)
+                        std::cerr << "No statement of this migration is applied; the next \"pg_migrate up\" "
+                                     "starts it again.\n";
                     for (const auto& index : f.invalid_indexes)
                         std::cerr << "The failed build left index " << index
                                   << " INVALID; drop it before retrying:  DROP INDEX CONCURRENTLY " << index << ";\n";

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The client through Debian's PgBouncer in transaction mode (pool of 3 server
 # connections), in front of the ctest cluster (PG* set), while other clients
-# use the same pool.  What this checks today: commands run after run, with no
-# state of theirs left on a server connection the pooler hands to another
-# client (named prepared statements were: "prepared statement pg_migrate_1
-# already exists").  Runs of several deployers at once and migrations outside
-# a transaction through such a pooler are issue 22's, not yet here.
+# use the same pool: every command run after run, with no state of its own
+# left on a server connection the pooler hands to another client (named
+# prepared statements were: "prepared statement pg_migrate_1 already
+# exists"); four deployers at once over 44 migrations, four of them outside a
+# transaction (run by the server's runner: the client has no session to run
+# them in), each migration applied exactly once and every index valid; the
+# client says it is behind a pooler, and is not on a direct connection.
 #   tests/pooler_test.sh PG_MIGRATE_BINARY
 # Exits 77 (skipped) where pgbouncer is not installed.
 set -uo pipefail
@@ -91,6 +93,72 @@ for command in status lint verify; do
   check "through the pooler, $command run after run exits 0" "000" "$codes"
 done
 wait "$b1" "$b2"
+
+# --- The client knows where it is ------------------------------------------
+out="$(pooled status --dir "$dir" 2>&1)"
+check "status through the pooler says so" "1" "$(echo "$out" | grep -c 'connection pooler')"
+printf 'CREATE TABLE detect (id int);\n' >"$dir/200_detect.sql"
+check "up --json through the pooler: pooler true" '"pooler": true' "$(pooled up --dir "$dir" --json | grep -o '"pooler": [a-z]*')"
+printf 'CREATE TABLE detect2 (id int);\n' >"$dir/201_detect.sql"
+check "up --json on a direct connection: pooler false" '"pooler": false' \
+  "$(PGDATABASE=pgm_pooler "$PGM" up --dir "$dir" --json | grep -o '"pooler": [a-z]*')"
+
+# --- Four deployers at once, with migrations outside a transaction --------
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" -c "CREATE DATABASE pgm_pooler"
+dir="$work/fleet"
+mkdir -p "$dir"
+for i in $(seq -w 1 44); do
+  n=$((10#$i))
+  if [ $((n % 11)) = 0 ]; then
+    # Outside a transaction: two concurrent index builds on the table before.
+    prev=$(printf '%02d' $((n - 1)))
+    printf -- '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY c%s_a ON t%s (id);\nCREATE INDEX CONCURRENTLY c%s_b ON t%s (v);\n-- migrate:down\nDROP INDEX c%s_a;\nDROP INDEX c%s_b;\n' \
+      "$i" "$prev" "$i" "$prev" "$i" "$i" >"$dir/0${i}_concurrent.sql"
+  else
+    printf -- '-- migrate:up\nCREATE TABLE t%s (id int, v text);\nINSERT INTO t%s SELECT g, g::text FROM generate_series(1, 2000) g;\nCREATE INDEX t%s_id ON t%s (id);\n-- migrate:down\nDROP TABLE t%s;\n' \
+      "$i" "$i" "$i" "$i" "$i" >"$dir/0${i}_t.sql"
+  fi
+done
+busy & b1=$!
+busy & b2=$!
+pids=()
+for d in 1 2 3 4; do
+  pooled up --dir "$dir" --json >"$work/deployer$d.json" 2>"$work/deployer$d.err" & pids+=($!)
+done
+codes=""
+for pid in "${pids[@]}"; do wait "$pid"; codes+="$?"; done
+wait "$b1" "$b2"
+check "four deployers at once through the pooler: each exits 0" "0000" "$codes"
+[ "$codes" = "0000" ] || for d in 1 2 3 4; do sed 's/^/    /' "$work/deployer$d.err"; grep -A8 '"error"' "$work/deployer$d.json" | sed 's/^/    /'; done
+check "... every migration applied exactly once" "44:44" \
+  "$(direct -c "SELECT count(*), count(DISTINCT version) FROM migrate.ledger WHERE status = 'applied'" | tr '|' ':')"
+check "... each applied by exactly one deployer" "44" \
+  "$(cat "$work"/deployer*.json | grep -c '"status": "applied"')"
+check "... every index valid, the concurrent ones included" "0:8" \
+  "$(direct -c "SELECT count(*) FILTER (WHERE NOT indisvalid), count(*) FILTER (WHERE indexrelid::regclass::text LIKE 'c%') FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relname LIKE 't%'" | tr '|' ':')"
+check "... the runner's DDL attributed to its migrations, nothing out of band" "8:0" \
+  "$(direct -c "SELECT count(*) FILTER (WHERE version IN ('011', '022', '033', '044')), count(*) FILTER (WHERE version IS NULL) FROM migrate.ddl_log" | tr '|' ':')"
+
+# --- down, new, baseline, adopt through the pooler ------------------------
+out="$(pooled down --to 042 --dir "$dir" --reason "pooler test" --allow data_loss 2>&1)"; rc=$?
+[ "$rc" = 0 ] || echo "$out" | sed 's/^/    /'
+check "down through the pooler reverts 044 and 043" "0:043,044" \
+  "$rc:$(direct -c "SELECT string_agg(version, ',' ORDER BY version) FROM migrate.ledger WHERE status = 'reverted'")"
+pooled up --dir "$dir" >/dev/null 2>&1
+check "up through the pooler applies them again" "0:0" "$?:$(direct -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")"
+pooled new add_column --dir "$dir" >/dev/null 2>&1
+check "new through the pooler writes the next file" "0:1" "$?:$(ls "$dir" | grep -c '^045_add_column')"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" -c "CREATE DATABASE pgm_pooler"
+pooled baseline 010 --dir "$dir" >/dev/null 2>&1
+check "baseline through the pooler" "0:010:baseline" "$?:$(direct -c "SELECT version || ':' || status FROM migrate.ledger")"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" -c "CREATE DATABASE pgm_pooler"
+direct -c "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (1, false); CREATE TABLE a (id int)"
+adopt_dir="$work/golang"
+mkdir -p "$adopt_dir"
+printf 'CREATE TABLE a (id int);' >"$adopt_dir/000001_a.up.sql"
+printf 'DROP TABLE a;' >"$adopt_dir/000001_a.down.sql"
+pooled adopt --dir "$adopt_dir" >/dev/null 2>&1
+check "adopt through the pooler" "0:000001:adopted" "$?:$(direct -c "SELECT version || ':' || status FROM migrate.ledger")"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" >/dev/null 2>&1
 echo "$passed passed, $failed failed"
