@@ -70,10 +70,34 @@ ROLLBACK;
 SELECT version, status FROM migrate_wait('005');
 SELECT version, status FROM migrate_wait('001', timeout => NULL);
 
+-- A deploy role that cannot log in, taken with SET ROLE: the runner logs in
+-- as the session's user and takes the same role, so the migration runs with
+-- that role's rights (it needs EXECUTE on the functions the runner calls).
+CREATE ROLE regress_submitter NOLOGIN;
+GRANT EXECUTE ON FUNCTION migrate_submit(text, text, text, text, text, boolean, text[]),
+                          migrate_wait(text, interval),
+                          migrate_steps_begin(text, text, text, boolean, text[]),
+                          migrate_step_done(text, integer), migrate_step_failed(text, integer, text),
+                          migrate_steps_finish(text, text, text, text, text) TO regress_submitter;
+GRANT CREATE ON SCHEMA public TO regress_submitter;
+SET ROLE regress_submitter;
+CREATE TABLE owned (id int);
+SELECT version, status FROM migrate_submit('006', 'CREATE INDEX CONCURRENTLY owned_id ON owned (id)');
+SELECT version, status, error FROM migrate_wait('006', timeout => '1 min');
+-- ... not another role's table.
+SELECT version, status FROM migrate_submit('007', 'CREATE INDEX CONCURRENTLY t_id4 ON t (id)');
+SELECT version, status, error, sqlstate FROM migrate_wait('007', timeout => '1 min');
+RESET ROLE;
+SELECT version, role, session_role, object_identity FROM migrate.ddl_log WHERE version = '006';
+SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname = 'owned_id';
+SELECT version, submitted_by FROM migrate.submissions WHERE version IN ('006', '007') ORDER BY 1;
+
 -- The functions are not for PUBLIC; the submissions table is the ledger owner's.
 SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_execute
   FROM pg_proc p WHERE p.proname IN ('migrate_submit', 'migrate_wait') ORDER BY 1;
 SELECT has_table_privilege('public', 'migrate.submissions', 'SELECT') AS public_may_read;
 
-DROP TABLE t, u;
+DROP TABLE t, u, owned;
 DROP EXTENSION pg_migrate;
+REVOKE CREATE ON SCHEMA public FROM regress_submitter;
+DROP ROLE regress_submitter;

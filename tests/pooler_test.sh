@@ -7,7 +7,8 @@
 # exists"); four deployers at once over 44 migrations, four of them outside a
 # transaction (run by the server's runner: the client has no session to run
 # them in), each migration applied exactly once and every index valid; the
-# client says it is behind a pooler, and is not on a direct connection.
+# client says it is behind a pooler, and is not on a direct connection; the
+# same runs through PgBouncer in session mode.
 #   tests/pooler_test.sh PG_MIGRATE_BINARY
 # Exits 77 (skipped) where pgbouncer is not installed.
 set -uo pipefail
@@ -32,6 +33,7 @@ for p in $(seq 56330 56999); do
 done
 cat >"$work/pgbouncer.ini" <<INI
 [databases]
+pgm_pooler_session = host=$PGHOST port=$PGPORT dbname=pgm_pooler pool_mode=session
 * = host=$PGHOST port=$PGPORT
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -139,10 +141,25 @@ check "... every index valid, the concurrent ones included" "0:8" \
 check "... the runner's DDL attributed to its migrations, nothing out of band" "8:0" \
   "$(direct -c "SELECT count(*) FILTER (WHERE version IN ('011', '022', '033', '044')), count(*) FILTER (WHERE version IS NULL) FROM migrate.ddl_log" | tr '|' ':')"
 
+# --- Session mode: the same runs keep working ------------------------------
+printf -- '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t01_v ON t01 (v);\n-- migrate:down\nDROP INDEX t01_v;\n' >"$dir/050_session.sql"
+printf -- '-- migrate:up\nCREATE TABLE s51 (id int);\n-- migrate:down\nDROP TABLE s51;\n' >"$dir/051_session.sql"
+codes=""
+for command in up status verify up; do
+  PGHOST="$work" PGPORT="$port" PGDATABASE=pgm_pooler_session "$PGM" "$command" --dir "$dir" >/dev/null 2>&1
+  codes+="$?"
+done
+check "through the pooler in session mode: up, status, verify, up exit 0" "0000" "$codes"
+check "... the migrations applied" "2:0" \
+  "$(direct -c "SELECT count(*) FROM migrate.ledger WHERE version IN ('050', '051') AND status = 'applied'"):$(direct -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")"
+pooled down --to 044 --dir "$dir" >/dev/null 2>&1
+check "down through the pooler reverts them" "0" "$?"
+rm "$dir/050_session.sql" "$dir/051_session.sql"
+
 # --- down, new, baseline, adopt through the pooler ------------------------
 out="$(pooled down --to 042 --dir "$dir" --reason "pooler test" --allow data_loss 2>&1)"; rc=$?
 [ "$rc" = 0 ] || echo "$out" | sed 's/^/    /'
-check "down through the pooler reverts 044 and 043" "0:043,044" \
+check "down through the pooler reverts 044 and 043" "0:043,044,050,051" \
   "$rc:$(direct -c "SELECT string_agg(version, ',' ORDER BY version) FROM migrate.ledger WHERE status = 'reverted'")"
 pooled up --dir "$dir" >/dev/null 2>&1
 check "up through the pooler applies them again" "0:0" "$?:$(direct -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")"

@@ -33,6 +33,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/guc.h"
 #include "utils/syscache.h"
 
 PGDLLEXPORT void migrate_runner_main(Datum main_arg);
@@ -41,8 +42,12 @@ PGDLLEXPORT void migrate_runner_main(Datum main_arg);
 namespace pgm::pg {
 namespace {
 
+// The runner logs in as the submitting session's user and takes the role the
+// submission ran as (SET ROLE), as that session had: a deploy role is often a
+// group role that cannot log in itself.
 struct RunnerArgs {
     Oid database;
+    Oid session_user;
     Oid role;
     int32 id;
     TransactionId after;
@@ -406,6 +411,14 @@ void run_statement_by_statement(Run* run) {
     if (error != nullptr) fail(run, error, 0, 0);
 }
 
+void take_role(Oid role) {
+    StartTransactionCommand();
+    // As SET ROLE does, with its check that the session's user may.
+    (void)set_config_option("role", GetUserNameFromId(role, false), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET,
+                            true, 0, false);
+    CommitTransactionCommand();
+}
+
 void wait_for_submitter(TransactionId xid) {
     StartTransactionCommand();
     XactLockTableWait(xid, nullptr, nullptr, XLTW_None);
@@ -416,7 +429,7 @@ void wait_for_submitter(TransactionId xid) {
 
 bool start_migration_runner(int32 id, TransactionId after) {
     BackgroundWorker worker = pg_migrate_worker("migrate_runner_main", "pg_migrate runner");
-    RunnerArgs args = {MyDatabaseId, GetUserId(), id, after};
+    RunnerArgs args = {MyDatabaseId, GetSessionUserId(), GetUserId(), id, after};
     static_assert(sizeof(RunnerArgs) <= BGW_EXTRALEN, "runner arguments must fit in bgw_extra");
     memcpy(worker.bgw_extra, &args, sizeof(args));
     worker.bgw_notify_pid = 0;
@@ -439,8 +452,9 @@ void migrate_runner_main(Datum) {
     start_worker_signals();
     RunnerArgs args;
     memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
-    BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
+    BackgroundWorkerInitializeConnectionByOid(args.database, args.session_user, 0);
     pgstat_report_appname("pg_migrate runner");
+    if (args.role != args.session_user) take_role(args.role);
 
     MemoryContext keep = AllocSetContextCreate(TopMemoryContext, "pg_migrate runner", ALLOCSET_DEFAULT_SIZES);
     MemoryContextSwitchTo(keep);

@@ -60,5 +60,43 @@ is($node->safe_psql($db, q{SELECT status || ':' || statements FROM migrate.ledge
 like(slurp_file($node->logfile), qr/dropping index public\.t_id, left INVALID by the interrupted run of migration 001/,
 	'the server log says why the index was dropped');
 
+# A role that owns its database but is no superuser (the "postgres" role of
+# managed services) uses all of it once a superuser has created the extension
+# and granted it the functions: the client's up with a migration outside a
+# transaction, and migrate_submit / migrate_wait from SQL.
+$node->safe_psql('postgres', q{CREATE ROLE app_owner LOGIN; CREATE DATABASE appdb OWNER app_owner;});
+$node->safe_psql('appdb', q{
+	CREATE EXTENSION pg_migrate;
+	DO $$ DECLARE f regprocedure; BEGIN
+	  FOR f IN SELECT objid::regprocedure FROM pg_depend
+	            WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_migrate')
+	              AND classid = 'pg_proc'::regclass AND deptype = 'e' LOOP
+	    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO app_owner', f);
+	  END LOOP;
+	END $$;
+});
+my $dir = PostgreSQL::Test::Utils::tempdir;
+write_migration($dir, '001_orders.sql', "CREATE TABLE orders (id int, customer int);\n");
+write_migration($dir, '002_orders_customer.sql',
+	"-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY orders_customer ON orders (customer);\n");
+my ($o, $e) = ('', '');
+IPC::Run::run([ client(), 'up', '--dir', $dir, '-d', $node->connstr('appdb') . ' user=app_owner' ],
+	'>', \$o, '2>', \$e);
+is($? >> 8, 0, 'the database owner (no superuser) applies a no-transaction migration with the client')
+  or diag($o . $e);
+is( $node->safe_psql('appdb', q{SELECT string_agg(version || ':' || applied_by, ',' ORDER BY version) FROM migrate.ledger}),
+	'001:app_owner,002:app_owner', '... recorded as applied by it');
+my ($rc, $out, $err) = $node->psql('appdb',
+	q{SELECT status FROM migrate_submit('003', 'CREATE INDEX CONCURRENTLY orders_id ON orders (id)')},
+	extra_params => [ '-U', 'app_owner' ]);
+is($out, 'queued', '... submits a migration from SQL') or diag($err);
+($rc, $out, $err) = $node->psql('appdb', q{SELECT status FROM migrate_wait('003', timeout => '1 min')},
+	extra_params => [ '-U', 'app_owner' ]);
+is($out, 'applied', '... and the runner applies it') or diag($err);
+is($node->safe_psql('appdb', q{SELECT submitted_by || ':' || applied_by FROM migrate.submissions JOIN migrate.ledger USING (version)}),
+	'app_owner:app_owner', '... with its rights');
+is($node->safe_psql('appdb', q{SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'orders_id'}),
+	'app_owner', '... the index is the owner\'s');
+
 $node->stop;
 done_testing();
