@@ -4,6 +4,11 @@
 #   bash bench/peer_bench.sh [-n N] [--rounds R] [--data-in-memory] [--major M] [peer ...]
 #   default: -n 1000, peers below
 #
+# Peer pg_migrate-pooler: pg_migrate's client through Debian's PgBouncer in
+# transaction mode (pool of 3), started in front of the harness's cluster for
+# the run; the client sees the pooler and applies without a session of its
+# own (no deploy lock, no deferred commits or schema recording).
+#
 # --major M: the harness's cluster is PostgreSQL M (scripts/pg-server.sh; its
 # pg_migrate installed: scripts/build.sh --major M), in a data directory of
 # this run's own (the harness's usual one is set aside and put back), with
@@ -66,6 +71,14 @@ case = '''    pg_migrate)
         STATUS="${PEER_PG_MIGRATE:-} status -d '$url' --dir $m/dbmate"
         LEDGER_SQL="SELECT count(*) FROM migrate.ledger"
         EDIT_GLOB="$m/dbmate/0001_*.sql" ;;
+    pg_migrate-pooler)
+        NEED=PEER_PG_MIGRATE
+        local pooled="postgres://postgres@127.0.0.1:$PEER_POOLER_PORT/$db"
+        APPLY="${PEER_PG_MIGRATE:-} up -d '$pooled' --dir $m/dbmate"
+        NOOP=$APPLY
+        STATUS="${PEER_PG_MIGRATE:-} status -d '$pooled' --dir $m/dbmate"
+        LEDGER_SQL="SELECT count(*) FROM migrate.ledger"
+        EDIT_GLOB="$m/dbmate/0001_*.sql" ;;
     dbmate)
 '''
 assert s.count('    dbmate)\n') == 1, 'the harness changed: no single dbmate case'
@@ -99,8 +112,38 @@ elif [ "$in_memory" = 1 ]; then
   ln -s "$shm_data/data" "$pgdata"
   restore_data='rm "$pgdata" && mv "$shm_data/data" "$pgdata" && rmdir "$shm_data"'
 fi
-trap 'cd "$work" && bash stop-pg.sh >/dev/null; eval "$restore_data"; rm -rf "$work"' EXIT
+stop_pooler=:
+trap 'cd "$work" && eval "$stop_pooler"; bash stop-pg.sh >/dev/null; eval "$restore_data"; rm -rf "$work"' EXIT
 bash start-pg.sh >/dev/null
+if [[ " ${peers[*]} " == *" pg_migrate-pooler "* ]]; then
+  # PgBouncer in transaction mode in front of the harness's cluster, as "postgres".
+  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; }
+  PEER_POOLER_PORT=""
+  for p in $(seq 56330 56999); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PEER_POOLER_PORT=$p; break; fi
+  done
+  export PEER_POOLER_PORT
+  cat >"$work/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=${PGPORT:-55432}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PEER_POOLER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $work/pgbouncer-users.txt
+pool_mode = transaction
+default_pool_size = 3
+max_client_conn = 100
+logfile = $work/pgbouncer.log
+pidfile = $work/pgbouncer.pid
+INI
+  echo '"postgres" ""' >"$work/pgbouncer-users.txt"
+  chown postgres "$work/pgbouncer.ini" "$work/pgbouncer-users.txt"
+  touch "$work/pgbouncer.log" && chown postgres "$work/pgbouncer.log" "$work"
+  runuser -u postgres -- "$(command -v pgbouncer || echo /usr/sbin/pgbouncer)" -d "$work/pgbouncer.ini"
+  stop_pooler='kill "$(cat "$work/pgbouncer.pid")" 2>/dev/null'
+fi
 if [ "$rounds" -le 1 ]; then
   bash run-bench.sh -n "$n" --no-drift "${peers[@]}"
   python3 summarize.py "${PEERBENCH:-/tmp/peerbench}/results/n$n"

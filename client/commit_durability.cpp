@@ -23,7 +23,8 @@ constexpr auto kFlushWaitLimit = std::chrono::seconds(10);
 
 }  // namespace
 
-CommitDurability::CommitDurability(Connection& db, bool wanted) : db_(db) {
+CommitDurability::CommitDurability(Connection& db, bool wanted, bool per_transaction)
+    : db_(db), per_transaction_(per_transaction) {
     if (!wanted) return;
     try {
         deferring_ = db_.exec(kMayDefer).get(0, 0) == "t";
@@ -34,6 +35,10 @@ CommitDurability::CommitDurability(Connection& db, bool wanted) : db_(db) {
 
 void CommitDurability::set_deferred(bool deferred) {
     if (deferred == deferred_) return;
+    if (per_transaction_) {
+        deferred_ = deferred;  // the caller sets it in the migration's transaction
+        return;
+    }
     // Session level: each migration is a transaction of its own.  RESET goes
     // back to what the session was given (postgresql.conf, role and database
     // settings, PGOPTIONS).

@@ -27,7 +27,11 @@ class CommitDurability {
 public:
     // Decides from the server's settings whether commits may be deferred.
     // `wanted`: the run has at least two migrations that commit on their own.
-    CommitDurability(Connection& db, bool wanted);
+    // `per_transaction`: no session setting (a transaction-mode pooler may run
+    // the next transaction on another server connection); the caller sets
+    // synchronous_commit in each migration's own transaction while
+    // commit_deferred() says so.
+    CommitDurability(Connection& db, bool wanted, bool per_transaction = false);
 
     // Before each migration: `last_commit` when no migration of the run
     // commits after this one the way a deferred one would (the last, or one
@@ -44,12 +48,15 @@ public:
     std::string settle();
 
     bool deferring() const { return deferring_; }
+    // The next migration is to commit with synchronous_commit = off.
+    bool commit_deferred() const { return deferred_; }
 
 private:
     void set_deferred(bool deferred);
     std::string wait_for_flush();
 
     Connection& db_;
+    bool per_transaction_;
     bool deferring_ = false;   // commits may be deferred in this run
     bool deferred_ = false;    // the session's synchronous_commit is off now
     bool unflushed_ = false;   // a deferred commit may not be flushed yet

@@ -100,9 +100,46 @@ void Connection::send_refs(const std::string& sql, const std::vector<const std::
         throw lost();
 }
 
+void Connection::send_refs_after(const std::string& prelude, const std::string& sql,
+                                 const std::vector<const std::string*>& params) {
+    PGconn* conn = conn_.get();
+    if (PQenterPipelineMode(conn) != 1 ||
+        PQsendQueryParams(conn, prelude.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1)
+        throw lost();
+    send_refs(sql, params);
+    if (PQpipelineSync(conn) != 1) throw lost();
+    prelude_sent_ = true;
+}
+
 // As PQexecParams ends: every result until the NULL that follows the
-// statement's; an error, when there is one, is what counts.
+// statement's; an error, when there is one, is what counts.  After
+// send_refs_after: the prelude's results first, then the statement's, then
+// the pipeline's end.
 Result Connection::finish_sent() {
+    if (std::exchange(prelude_sent_, false)) {
+        PGconn* conn = conn_.get();
+        std::optional<ServerError> prelude_error;
+        for (PGresult* raw; (raw = PQgetResult(conn)) != nullptr;) {
+            if (PQresultStatus(raw) == PGRES_FATAL_ERROR && !prelude_error) prelude_error.emplace(raw);
+            PQclear(raw);
+        }
+        std::optional<Result> result;
+        std::optional<ServerError> error;
+        for (PGresult* raw; (raw = PQgetResult(conn)) != nullptr;) {
+            const ExecStatusType status = PQresultStatus(raw);
+            if (status == PGRES_FATAL_ERROR && !error) error.emplace(raw);
+            if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) result.emplace(raw);
+            else PQclear(raw);
+        }
+        PGresult* sync = PQgetResult(conn);
+        const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+        PQclear(sync);
+        if (!synced || PQexitPipelineMode(conn) != 1 || PQstatus(conn) == CONNECTION_BAD) throw lost();
+        if (prelude_error) throw *prelude_error;
+        if (error) throw *error;
+        if (!result) throw lost();
+        return std::move(*result);
+    }
     PGresult* kept = nullptr;
     for (PGresult* raw; (raw = PQgetResult(conn_.get())) != nullptr;) {
         if (kept != nullptr && PQresultStatus(kept) == PGRES_FATAL_ERROR) {

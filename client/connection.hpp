@@ -72,6 +72,13 @@ public:
     // named prepared statement lives in one server session, which a
     // transaction-mode pooler hands to other clients between transactions.
     void send_refs(const std::string& sql, const std::vector<const std::string*>& params);
+    // The same preceded by `prelude` (a statement without parameters, such as
+    // set_config(..., true) calls) in the same implicit transaction: one round
+    // trip (libpq's pipeline mode, one Sync), so a transaction-mode pooler
+    // runs both on one server connection.  finish_sent() returns the
+    // statement's result; an error of the prelude is thrown instead.
+    void send_refs_after(const std::string& prelude, const std::string& sql,
+                         const std::vector<const std::string*>& params);
     Result finish_sent();
     // Sends several statements in one round trip (libpq's pipeline mode),
     // each in an implicit transaction of its own, and returns each one's
@@ -112,6 +119,7 @@ private:
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
     std::vector<std::string> notices_;
     std::optional<bool> behind_pooler_;
+    bool prelude_sent_ = false;  // send_refs_after: a pipeline to finish
 };
 
 // Starts connecting in the background, so the connection is being set up while

@@ -77,7 +77,10 @@ int run_status(const CommonOptions& options) {
     // Connects and reads the ledger while we scan the directory.
     LedgerSnapshot snapshot;
     PendingConnection pending_db(resolve_target(options.target),
-                                 [&snapshot](Connection& c) { snapshot = read_ledger(c); });
+                                 [&snapshot](Connection& c) {
+                                     snapshot = read_ledger(c);
+                                     c.behind_pooler();  // asked while the directory is scanned
+                                 });
     const ScanResult scan = scan_directory(options.dir);
     if (!scan.problems.empty()) {
         if (options.json)

@@ -126,11 +126,22 @@ bool ensure_current_extension(Connection& db, ExtensionState ext, bool json) {
 // (migrate.defer_schema_snapshot): the objects they touched are described
 // once instead of after each migration.  Servers before 0.6 do it per
 // migration.
-bool defer_schema_recording(Connection& db) {
+// Behind a pooler (`per_transaction`) nothing is set for the session: each
+// migration's transaction sets it for itself (migration_settings).
+bool defer_schema_recording(Connection& db, bool per_transaction) {
     Result r = db.exec("SELECT pg_catalog.to_regprocedure('pg_catalog.migrate_record_schema()') IS NOT NULL");
     if (r.get(0, 0) != "t") return false;
-    db.run("SET migrate.defer_schema_snapshot = on");
+    if (!per_transaction) db.run("SET migrate.defer_schema_snapshot = on");
     return true;
+}
+
+// Behind a pooler: the settings a migration's own transaction takes, as one
+// statement sent before it in the same transaction (empty when none).
+std::string migration_settings(bool defer_recording, bool defer_commit) {
+    std::string calls;
+    if (defer_recording) calls += "pg_catalog.set_config('migrate.defer_schema_snapshot', 'on', true)";
+    if (defer_commit) calls += std::string(calls.empty() ? "" : ", ") + "pg_catalog.set_config('synchronous_commit', 'off', true)";
+    return calls.empty() ? calls : "SELECT " + calls;
 }
 
 // Records what the run's migrations changed: from 0.9 on in a background
@@ -139,10 +150,10 @@ bool defer_schema_recording(Connection& db) {
 // can be started.  A failure here does not undo the migrations: the
 // recording stays owed and the next migration or migrate_verify() does it,
 // so it is a warning.
-void record_deferred_schema(Connection& db, bool in_background, RunReport& report, const Terminal& term,
-                            bool json) {
+void record_deferred_schema(Connection& db, bool in_background, bool per_transaction, RunReport& report,
+                            const Terminal& term, bool json) {
     try {
-        db.run("SET migrate.defer_schema_snapshot = off");
+        if (!per_transaction) db.run("SET migrate.defer_schema_snapshot = off");
         if (in_background &&
             db.exec("SELECT pg_catalog.migrate_record_schema_in_background()").get(0, 0) == "t") {
             report.doc["schema_snapshot"] = "recording in the background";
@@ -346,11 +357,11 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     }
 
     // 4. Apply, in natural version order.
-    const bool defers_recording = !up.dry_run && !pooled && pending.size() > 1 && defer_schema_recording(db);
+    const bool defers_recording = !up.dry_run && pending.size() > 1 && defer_schema_recording(db, pooled);
     const auto commits_of_their_own = std::count_if(pending.begin(), pending.end(), [](const VersionState* s) {
         return !s->file->no_transaction;
     });
-    CommitDurability durability(db, !pooled && !one_transaction && !up.durable_each && commits_of_their_own > 1);
+    CommitDurability durability(db, !one_transaction && !up.durable_each && commits_of_their_own > 1, pooled);
     report.before_finish = [&] {
         // What the run reports applied is durable before it is reported.
         if (const std::string warning = durability.settle(); !warning.empty()) {
@@ -358,7 +369,8 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             if (!options.json) std::cerr << term.yellow("warning: ") << warning << '\n';
         }
         if (defers_recording)
-            record_deferred_schema(db, installed_at_least(snapshot.extension, "0.9"), report, term, options.json);
+            record_deferred_schema(db, installed_at_least(snapshot.extension, "0.9"), pooled, report, term,
+                                   options.json);
     };
     if (one_transaction) db.run("BEGIN");
     // The dry run is one transaction rolled back at the end (each migration
@@ -412,18 +424,24 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 // outside its up section, which the server does not see).
                 const std::optional<std::string> allow = migration_allow(up, scripts);
                 const std::string* allow_ref = allow ? &*allow : nullptr;
-                if (m.repeatable)
-                    db.send_refs(std::string("SELECT status, statements, ") + risk_columns +
-                                              " FROM pg_catalog.migrate_apply_repeatable($1, $2, "
-                                              "down => $3, verify => $4, allow => $5::pg_catalog.text[])",
-                                          {&m.name, &scripts.up, down, verify, allow_ref});
-                else
-                    db.send_refs(std::string("SELECT status, statements, ") + risk_columns +
-                                              " FROM pg_catalog.migrate_apply($1, $2, name => $3, "
-                                              "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
-                                              "allow => $7::pg_catalog.text[])",
-                                          {&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name, down,
-                                           verify, &out_of_order, allow_ref});
+                const std::string sql =
+                    m.repeatable ? std::string("SELECT status, statements, ") + risk_columns +
+                                       " FROM pg_catalog.migrate_apply_repeatable($1, $2, "
+                                       "down => $3, verify => $4, allow => $5::pg_catalog.text[])"
+                                 : std::string("SELECT status, statements, ") + risk_columns +
+                                       " FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                                       "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
+                                       "allow => $7::pg_catalog.text[])";
+                const std::vector<const std::string*> params =
+                    m.repeatable ? std::vector<const std::string*>{&m.name, &scripts.up, down, verify, allow_ref}
+                                 : std::vector<const std::string*>{&m.version, &scripts.up,
+                                                                   m.name.empty() ? nullptr : &m.name, down, verify,
+                                                                   &out_of_order, allow_ref};
+                const std::string settings =
+                    pooled && !one_transaction ? migration_settings(defers_recording, durability.commit_deferred())
+                                               : std::string();
+                if (settings.empty()) db.send_refs(sql, params);
+                else db.send_refs_after(settings, sql, params);
                 // The next (small) file is read while the server runs this migration.
                 if (next_scripts.valid() &&
                     next_scripts.wait_for(std::chrono::seconds(0)) == std::future_status::deferred)

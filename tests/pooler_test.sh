@@ -59,6 +59,10 @@ for _ in $(seq 50); do [ -e "$work/.s.PGSQL.$port" ] && break; sleep 0.1; done
 
 direct() { psql -X -q -At -v ON_ERROR_STOP=1 -d pgm_pooler "$@"; }
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" -c "CREATE DATABASE pgm_pooler"
+# Commits as a production server makes them (the test cluster may not): the
+# client defers all but a run's last, which must not outlive the migration's
+# transaction on a pooled server connection.
+psql -X -q -d postgres -c "ALTER DATABASE pgm_pooler SET synchronous_commit = on"
 # The client's connection goes through the pooler.
 pooled() { PGHOST="$work" PGPORT="$port" PGDATABASE=pgm_pooler "$PGM" "$@"; }
 
@@ -104,6 +108,15 @@ check "up --json through the pooler: pooler true" '"pooler": true' "$(pooled up 
 printf 'CREATE TABLE detect2 (id int);\n' >"$dir/201_detect.sql"
 check "up --json on a direct connection: pooler false" '"pooler": false' \
   "$(PGDATABASE=pgm_pooler "$PGM" up --dir "$dir" --json | grep -o '"pooler": [a-z]*')"
+
+# A run of several migrations leaves the schema snapshot to the server's
+# worker after it, as on a direct connection (a setting of each migration's
+# own transaction instead of the session's), and sets nothing for the session.
+for i in 1 2 3; do printf 'CREATE TABLE defer%s (id int);\n' "$i" >"$dir/30${i}_defer.sql"; done
+check "up of several migrations through the pooler defers the schema snapshot" '"recording in the background"' \
+  "$(pooled up --dir "$dir" --json | grep -o '"schema_snapshot": "[a-z ]*"' | cut -d' ' -f2-)"
+check "... and leaves no setting on the pool's connections" "off:on" \
+  "$(for _ in 1 2 3 4; do PGHOST="$work" PGPORT="$port" psql -X -At -d pgm_pooler -c "SELECT current_setting('migrate.defer_schema_snapshot', true)" ; done | sort -u | tr '\n' ':' | sed 's/:$//'):$(PGHOST="$work" PGPORT="$port" psql -X -At -d pgm_pooler -c "SHOW synchronous_commit")"
 
 # --- Four deployers at once, with migrations outside a transaction --------
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" -c "CREATE DATABASE pgm_pooler"

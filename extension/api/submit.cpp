@@ -214,7 +214,7 @@ PGM_FUNCTION(migrate_wait) {
             break;
         }
         pg_call(pg::sleep_interruptibly, pause_ms);
-        pause_ms = std::min(pause_ms * 2, 200);
+        pause_ms = std::min(pause_ms * 2, 50);
     }
     return submission_row(fcinfo, s);
 }
