@@ -15,6 +15,9 @@ import statistics
 import sys
 
 BASELINES = ("psql-1tx", "psql-session")
+# pg_migrate's own variants (through a pooler): compared with it and with
+# psql -1, not counted among the other peers.
+VARIANTS = ("pg_migrate-pooler",)
 
 
 def phase_time(directory, peer, phase):
@@ -56,7 +59,7 @@ def main(directories):
         floor = phase_time(d, "psql-1tx", "apply")
         if floor:
             to_floor.append(ours / floor)
-        others = [t for p in peers if p != "pg_migrate" and p not in BASELINES
+        others = [t for p in peers if p != "pg_migrate" and p not in BASELINES and p not in VARIANTS
                   if (t := phase_time(d, p, "apply")) is not None]
         if others:
             to_best.append(ours / min(others))
@@ -76,6 +79,15 @@ def main(directories):
         print(f"rounds in which pg_migrate was the fastest peer: {fastest_rounds} of {len(to_best)}")
     if noop_ratio:
         print(f"no-op: pg_migrate / dbmate, within each round:     {summary(noop_ratio)}")
+    for variant in (v for v in VARIANTS if v in peers):
+        pairs = [(phase_time(d, variant, "apply"), phase_time(d, "pg_migrate", "apply"), phase_time(d, "psql-1tx", "apply"))
+                 for d in rounds]
+        to_direct = [v / direct for v, direct, _ in pairs if v and direct]
+        to_psql = [v / floor for v, _, floor in pairs if v and floor]
+        if to_psql:
+            print(f"{variant} / psql -1, within each round: {summary(to_psql)}")
+        if to_direct:
+            print(f"{variant} / pg_migrate, within each round: {summary(to_direct)}")
 
 
 if __name__ == "__main__":

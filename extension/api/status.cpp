@@ -164,7 +164,7 @@ constexpr const char* kSubmittedCte = R"SQL(
                      || COALESCE('; waiting for ' || w.lock, '')
                      || CASE WHEN w.lock IS NULL AND a.wait_event IS NOT NULL
                              THEN '; waiting on ' || a.wait_event_type || ' ' || a.wait_event ELSE '' END
-                     || COALESCE('; blocked by pid ' || b.pids, '')
+                     || COALESCE('; blocked by ' || b.pids, '')
            END AS name,
            s.status AS state, s.checksum, NULL::text AS file_checksum,
            s.submitted_at AS applied_at, s.submitted_by AS applied_by, s.statements,
@@ -180,7 +180,8 @@ constexpr const char* kSubmittedCte = R"SQL(
             WHERE l.pid = s.worker_pid AND NOT l.granted
             LIMIT 1) AS w ON true
       LEFT JOIN LATERAL (
-           SELECT pg_catalog.string_agg(k.pid::text, ', ' ORDER BY k.pid) AS pids
+           SELECT pg_catalog.string_agg(CASE WHEN k.pid = 0 THEN 'a prepared transaction'
+                                             ELSE 'pid ' || k.pid END, ', ' ORDER BY k.pid) AS pids
              FROM pg_catalog.unnest(pg_catalog.pg_blocking_pids(s.worker_pid)) AS k(pid)) AS b ON true
      WHERE s.status = 'queued' OR (s.status = 'running' AND NOT s.in_transaction)
 )
