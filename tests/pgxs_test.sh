@@ -23,7 +23,7 @@ fi
 expected="$work/expected"
 {
   grep -ho "'MODULE_PATHNAME', *'[a-z_0-9]*'" "$source_dir"/sql/pg_migrate--*.sql | sed "s/.*, *'\(.*\)'/\1/"
-  grep -ho 'pg_migrate_worker("[a-z_0-9]*"' "$source_dir"/extension/pg/*.cpp | sed 's/.*("\(.*\)"/\1/'
+  grep -ho 'pg_migrate_worker("[a-z_0-9]*"' "$source_dir"/extension/pg/*.cpp "$source_dir"/extension/pg/*/*.cpp | sed 's/.*("\(.*\)"/\1/'
   echo Pg_magic_func
   echo _PG_init
 } | sort -u >"$expected"
