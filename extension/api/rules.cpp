@@ -36,6 +36,14 @@ void validate_version(const std::string& version) {
                         "\".\", \"_\" and \"-\" may separate parts, as in \"1.2.3\".");
 }
 
+VersionArg version_arg(FunctionCallInfo fcinfo, int n) {
+    VersionArg arg;
+    arg.version = required_text_arg(fcinfo, n, "version");
+    validate_version(arg.version);
+    arg.key = core::version_sort_key(arg.version);
+    return arg;
+}
+
 std::string statement_context(const std::string& label, const pg::ScriptStatement& st) {
     return label + ", statement " + std::to_string(st.number) + ", line " +
            std::to_string(st.line) + ": " + st.command;

@@ -28,6 +28,13 @@ std::string required_text_arg(FunctionCallInfo fcinfo, int n, const char* what);
 // Raises 22023 with the reason when `version` is not a valid version.
 void validate_version(const std::string& version);
 
+// Argument `n`, a migration version (required, validated), with its sort key.
+struct VersionArg {
+    std::string version;
+    std::string key;
+};
+VersionArg version_arg(FunctionCallInfo fcinfo, int n);
+
 // "<label>, statement N, line L: TAG" (label: "migration 001"), the context
 // line of our errors.
 std::string statement_context(const std::string& label, const pg::ScriptStatement& st);

@@ -27,18 +27,7 @@
 namespace pgm {
 namespace {
 
-struct Steps {
-    std::string version;
-    std::string key;
-};
-
-Steps identify(FunctionCallInfo fcinfo) {
-    Steps s;
-    s.version = required_text_arg(fcinfo, 0, "version");
-    validate_version(s.version);
-    s.key = core::version_sort_key(s.version);
-    return s;
-}
+using Steps = VersionArg;
 
 int statement_count(const std::string& version, const pg::ParsedScript& parsed) {
     const std::string label = "migration " + version;
@@ -80,7 +69,7 @@ Datum begin_result(FunctionCallInfo fcinfo, const char* status, int done, int st
 
 PGM_FUNCTION(migrate_steps_begin) {
     using namespace pgm;
-    const Steps s = identify(fcinfo);
+    const Steps s = version_arg(fcinfo, 0);
     const std::string script = required_text_arg(fcinfo, 1, "script");
     const std::optional<std::string> name = optional_text_arg(fcinfo, 2);
     const bool out_of_order = pg_call(pg::bool_arg, fcinfo, 3, false);
@@ -128,7 +117,7 @@ PGM_FUNCTION(migrate_steps_begin) {
 
 PGM_FUNCTION(migrate_step_done) {
     using namespace pgm;
-    const Steps s = identify(fcinfo);
+    const Steps s = version_arg(fcinfo, 0);
     const int statement = pg_call(pg::int_arg, fcinfo, 1);
     pg_call(pg::lock_ledger);
     if (pg_call(pg::advance_progress, s.key.data(), static_cast<int>(s.key.size()), statement)) {
@@ -152,7 +141,7 @@ PGM_FUNCTION(migrate_step_done) {
 
 PGM_FUNCTION(migrate_step_failed) {
     using namespace pgm;
-    const Steps s = identify(fcinfo);
+    const Steps s = version_arg(fcinfo, 0);
     const int statement = pg_call(pg::int_arg, fcinfo, 1);
     const std::string error = optional_text_arg(fcinfo, 2).value_or("");
     const std::string text = "statement " + std::to_string(statement) + ": " + error;
@@ -163,7 +152,7 @@ PGM_FUNCTION(migrate_step_failed) {
 
 PGM_FUNCTION(migrate_steps_finish) {
     using namespace pgm;
-    const Steps s = identify(fcinfo);
+    const Steps s = version_arg(fcinfo, 0);
     MigrationText m;
     m.version = s.version;
     m.script = required_text_arg(fcinfo, 1, "script");

@@ -37,18 +37,7 @@ namespace {
 // queued is taken for lost (its start failed, or the server restarted).
 constexpr double kRunnerStartSeconds = 5.0;
 
-struct Submitted {
-    std::string version;
-    std::string key;
-};
-
-Submitted identify(FunctionCallInfo fcinfo) {
-    Submitted s;
-    s.version = required_text_arg(fcinfo, 0, "version");
-    validate_version(s.version);
-    s.key = core::version_sort_key(s.version);
-    return s;
-}
+using Submitted = VersionArg;
 
 pg::SubmissionState* submission_of(const Submitted& s) {
     return pg_call(pg::find_submission, s.key.data(), static_cast<int>(s.key.size()));
@@ -110,7 +99,7 @@ bool runs_in_one_transaction(const std::string& label, const pg::ParsedScript& p
 
 PGM_FUNCTION(migrate_submit) {
     using namespace pgm;
-    const Submitted s = identify(fcinfo);
+    const Submitted s = version_arg(fcinfo, 0);
     const std::string label = "migration " + s.version;
     const std::string script = required_text_arg(fcinfo, 1, "script");
     const std::optional<std::string> name = optional_text_arg(fcinfo, 2);
@@ -179,7 +168,7 @@ PGM_FUNCTION(migrate_submit) {
 
 PGM_FUNCTION(migrate_wait) {
     using namespace pgm;
-    const Submitted s = identify(fcinfo);
+    const Submitted s = version_arg(fcinfo, 0);
     const int64 timeout_ms = pg_call(pg::interval_arg_ms, fcinfo, 1, static_cast<int64>(10 * 60 * 1000));
     if (pg_call(pg::in_transaction_block))
         throw UserError(ERRCODE_ACTIVE_SQL_TRANSACTION, "migrate_wait cannot run inside a transaction block",
