@@ -11,6 +11,7 @@ namespace pgm::client {
 
 struct CommonOptions {
     std::string target;                        // -d/--dbname, else DATABASE_URL, else PG* variables
+    std::vector<std::string> targets;          // every -d given (up takes several: a fleet)
     std::filesystem::path dir = "migrations";  // --dir
     bool json = false;                         // --json
 };
@@ -53,6 +54,9 @@ int run_status(const CommonOptions& options);
 // status --db A --db B ...: which migrations are applied where, side by side.
 int run_status_compare(const CommonOptions& options, const std::vector<std::string>& targets);
 int run_up(const CommonOptions& options, const UpOptions& up);
+// up over many databases (fleet_up.cpp).
+struct FleetOptions;
+int run_fleet_up(const CommonOptions& options, const UpOptions& up, const FleetOptions& fleet);
 int run_new(const CommonOptions& options, const std::string& name);
 // verify: migrate_verify() in the database; exit code 3 when something is wrong.
 int run_verify(const CommonOptions& options);

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "connection.hpp"
 #include "exit_codes.hpp"
+#include "fleet_targets.hpp"
 #include "report.hpp"
 #include "../extension/core/cpp_only.hpp"
 
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
 
     CommonOptions common;
     auto add_common = [&](CLI::App* cmd) {
-        cmd->add_option("-d,--dbname", common.target, "database URL or conninfo string");
+        cmd->add_option("-d,--dbname", common.targets, "database URL or conninfo string")->allow_extra_args(false);
         cmd->add_option("--dir", common.dir, "migration directory")->capture_default_str();
         cmd->add_flag("--json", common.json, "print one JSON document on stdout");
         cmd->footer(kFooter);
@@ -61,6 +62,18 @@ int main(int argc, char** argv) {
     up_cmd->add_option("--allow", up.allow,
                        "risks the migrations may take although migrate.refuse refuses them: data_loss, breaking, "
                        "locking (repeat or comma-separate)");
+    FleetOptions fleet;
+    up_cmd->add_option("--fleet", fleet.fleet_file,
+                       "migrate every database this file names (one URL or conninfo string per line, # comments, "
+                       "an optional label after it); -d may also be repeated");
+    up_cmd->add_option("--each-database", fleet.each_database,
+                       "migrate every database of the server -d names whose name matches this LIKE pattern");
+    up_cmd->add_option("--jobs", fleet.jobs, "databases migrated at a time (a fleet)")
+        ->capture_default_str()->check(CLI::Range(1, 1024));
+    up_cmd->add_option("--canary", fleet.canary,
+                       "migrate this many databases of the fleet first, and stop if one of them fails");
+    up_cmd->add_option("--max-failures", fleet.max_failures,
+                       "start no further database of the fleet after this many failed");
 
     std::vector<std::string> compare_targets;
     CLI::App* status_cmd = app.add_subcommand("status", "show applied, pending, changed and missing migrations");
@@ -115,6 +128,9 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+        if (common.targets.size() > 1 && !*up_cmd)
+            throw CLI::ValidationError("-d", "only up takes several databases");
+        common.target = common.targets.empty() ? "" : common.targets.back();
         (void)allow_array(up.allow);
         (void)allow_array(down.allow);
     } catch (const CLI::ParseError& e) {
@@ -126,7 +142,10 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (*up_cmd) return run_up(common, up);
+        if (*up_cmd) {
+            fleet.targets = common.targets;
+            return is_fleet(fleet) ? run_fleet_up(common, up, fleet) : run_up(common, up);
+        }
         if (*status_cmd)
             return compare_targets.empty() ? run_status(common) : run_status_compare(common, compare_targets);
         if (*new_cmd) return run_new(common, new_name);

@@ -8,7 +8,7 @@ packages=(
   clang libclang-rt-14-dev
   libssl-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev
-  libipc-run-perl pgbouncer
+  libipc-run-perl pgbouncer procps
   nodejs npm
 )
 missing=()

@@ -66,6 +66,9 @@ case "$suite" in
   pooler)
     bash "$src/tests/pooler_test.sh" "$PGM_CLIENT"
     ;;
+  fleet)
+    bash "$src/tests/fleet_test.sh" "$PGM_CLIENT"
+    ;;
   *)
     echo "unknown suite $suite" >&2; exit 2 ;;
 esac
