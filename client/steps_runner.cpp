@@ -1,6 +1,7 @@
 #include "steps_runner.hpp"
 
 #include <cstdlib>
+#include <sstream>
 
 #include "../extension/core/cpp_only.hpp"
 
@@ -98,7 +99,7 @@ StepsOutcome apply_by_server_runner(Connection& db, const Migration& m, const Mi
         // proxy may end a statement that runs for long.
         Result w = db.exec(
             "SELECT status, statements, done, statement, line, error, sqlstate, detail, hint, "
-            "       pg_catalog.array_to_string(invalid_indexes, ',') "
+            "       pg_catalog.array_to_string(invalid_indexes, E'\\n') "
             "  FROM pg_catalog.migrate_wait($1, timeout => interval '1 minute')",
             {m.version});
         db.take_notices();  // "still running": we ask again
@@ -114,12 +115,8 @@ StepsOutcome apply_by_server_runner(Connection& db, const Migration& m, const Mi
                             std::atoi(w.get(0, 2).c_str()),
                             outcome.statements,
                             {}};
-        for (std::size_t start = 0, comma; !w.is_null(0, 9) && start <= w.get(0, 9).size(); start = comma + 1) {
-            const std::string list = w.get(0, 9);
-            comma = list.find(',', start);
-            if (comma == std::string::npos) comma = list.size();
-            if (comma > start) failure.invalid_indexes.push_back(list.substr(start, comma - start));
-        }
+        std::istringstream indexes(w.get_optional(0, 9).value_or(""));
+        for (std::string index; std::getline(indexes, index);) failure.invalid_indexes.push_back(index);
         throw failure;
     }
 }

@@ -169,6 +169,17 @@ pooled down --to 044 --dir "$dir" >/dev/null 2>&1
 check "down through the pooler reverts them" "0" "$?"
 rm "$dir/050_session.sql" "$dir/051_session.sql"
 
+# A migration outside a transaction that fails through the pooler: the
+# server runner's row comes back as the client's error, with the index left
+# INVALID named.
+printf -- '-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY t01_id_b ON t01 (id);\nCREATE UNIQUE INDEX CONCURRENTLY t01_one ON t01 ((1));\n' >"$dir/060_fails.sql"
+out="$(pooled up --dir "$dir" 2>&1)"; rc=$?
+check "a failing no-transaction migration through the pooler exits 1" 1 "$rc"
+check "... naming the statement, line and the index left INVALID" "1:1" \
+  "$(echo "$out" | grep -c 'line 3, statement 2 of 2'):$(echo "$out" | grep -c 'left index t01_one INVALID')"
+rm "$dir/060_fails.sql"
+direct -c "DROP INDEX t01_one; DROP INDEX t01_id_b; DELETE FROM migrate.progress" >/dev/null
+
 # --- down, new, baseline, adopt through the pooler ------------------------
 out="$(pooled down --to 042 --dir "$dir" --reason "pooler test" --allow data_loss 2>&1)"; rc=$?
 [ "$rc" = 0 ] || echo "$out" | sed 's/^/    /'

@@ -113,6 +113,17 @@ void refuse_out_of_order(const std::string& version, const pg::LedgerRow& higher
                         ", or call migrate_apply with out_of_order => true to apply it anyway.");
 }
 
+void refuse_other_progress(const std::string& version, const pg::ProgressRow& progress,
+                           const std::string& checksum) {
+    throw UserError(sqlstate::kProgressMismatch,
+                    "migration " + version + " stopped at statement " + std::to_string(progress.done + 1) + " of " +
+                        std::to_string(progress.statements) + " with a different script",
+                    "Statements 1 to " + std::to_string(progress.done) + " of the script with checksum " +
+                        progress.checksum + " have run; the script given now has checksum " + checksum + ".",
+                    "Restore the script the migration was started with, so that it resumes at statement " +
+                        std::to_string(progress.done + 1) + ".");
+}
+
 const char* c_str_or_null(const std::optional<std::string>& s) {
     return s ? s->c_str() : nullptr;
 }

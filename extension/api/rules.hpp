@@ -9,6 +9,7 @@
 #include "../bridge/entry.hpp"
 #include "../core/checksum.hpp"
 #include "../pg/ledger.hpp"
+#include "../pg/progress.hpp"
 #include "../pg/script_parser.hpp"
 
 namespace pgm {
@@ -70,6 +71,10 @@ pg::LedgerRow* find_version(const std::string& key);
 [[noreturn]] void refuse_changed_script(const std::string& version, const pg::LedgerRow& existing,
                                         const std::string& checksum);
 [[noreturn]] void refuse_out_of_order(const std::string& version, const pg::LedgerRow& higher);
+// A migration outside a transaction stopped half-way (migrate.progress) and
+// was given another script than the one it started with (MG005).
+[[noreturn]] void refuse_other_progress(const std::string& version, const pg::ProgressRow& progress,
+                                        const std::string& checksum);
 // A migration without statements (a placeholder of comments): recorded as
 // applied, and said so.
 void notice_runs_nothing(const std::string& version);

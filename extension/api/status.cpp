@@ -10,6 +10,7 @@
 #include "../pg/executor.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
+#include "../pg/submissions.hpp"
 #include "out_of_band.hpp"
 
 extern "C" {
@@ -240,7 +241,9 @@ PGM_FUNCTION(migrate_status) {
     static SPIPlanPtr plans[2][2][2] = {};
     const bool running = pg_call(pg::another_backend_runs_a_migration);
     const bool drift = pg_call(pg::ddl_log_installed);
-    const bool submitted = pg_call(pg::migrate_table_has_column, "submissions", "worker_pid");
+    // Like the running rows, only when there are some: the pg_stat_activity and
+    // pg_locks joins are what planning a new session's first call costs.
+    const bool submitted = pg_call(pg::submissions_under_way);
     const std::string sql = status_query(running, drift, submitted);
     pg_call(pg::query_into_srf, fcinfo, &plans[running][drift][submitted], sql.c_str(), 2, static_cast<Oid*>(types),
             static_cast<Datum*>(values), static_cast<const char*>(nulls));

@@ -51,19 +51,6 @@ Datum begin_result(FunctionCallInfo fcinfo, const char* status, int done, int st
     return pg_call(pg::steps_begin_result, fcinfo, const_cast<const pg::StepsBeginResult*>(&result));
 }
 
-[[noreturn]] void refuse_other_script(const Steps& s, const pg::ProgressRow& progress,
-                                      const std::string& checksum) {
-    throw UserError(sqlstate::kProgressMismatch,
-                    "migration " + s.version + " stopped at statement " +
-                        std::to_string(progress.done + 1) + " of " +
-                        std::to_string(progress.statements) + " with a different script",
-                    "Statements 1 to " + std::to_string(progress.done) +
-                        " of the script with checksum " + progress.checksum +
-                        " have run; the script given now has checksum " + checksum + ".",
-                    "Restore the script the migration was started with, so that it resumes at "
-                    "statement " + std::to_string(progress.done + 1) + ".");
-}
-
 }  // namespace
 }  // namespace pgm
 
@@ -96,7 +83,7 @@ PGM_FUNCTION(migrate_steps_begin) {
 
     const pg::ProgressRow* progress = progress_of(s);
     if (progress->found) {
-        if (checksum != progress->checksum) refuse_other_script(s, *progress, checksum);
+        if (checksum != progress->checksum) refuse_other_progress(s.version, *progress, checksum);
         expect_statements(s, parsed, progress->done + 1);
         return begin_result(fcinfo, progress->done > 0 ? "resumed" : "started", progress->done,
                             progress->statements);
@@ -181,7 +168,7 @@ PGM_FUNCTION(migrate_steps_finish) {
                         "No statement of it is recorded as started.",
                         "Call migrate_steps_begin first, then run its statements.");
     }
-    if (checksum != progress->checksum) refuse_other_script(s, *progress, checksum);
+    if (checksum != progress->checksum) refuse_other_progress(s.version, *progress, checksum);
     if (progress->done != progress->statements)
         throw UserError(sqlstate::kStepOutOfSequence,
                         "migration " + s.version + " is not finished",

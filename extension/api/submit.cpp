@@ -83,17 +83,6 @@ bool runs_in_one_transaction(const std::string& label, const pg::ParsedScript& p
                     "Wait for it with migrate_wait(), then submit the change as a new migration.");
 }
 
-[[noreturn]] void refuse_other_progress(const Submitted& s, const pg::ProgressRow& progress,
-                                        const std::string& checksum) {
-    throw UserError(sqlstate::kProgressMismatch,
-                    "migration " + s.version + " stopped at statement " + std::to_string(progress.done + 1) +
-                        " of " + std::to_string(progress.statements) + " with a different script",
-                    "Statements 1 to " + std::to_string(progress.done) + " of the script with checksum " +
-                        progress.checksum + " have run; the script given now has checksum " + checksum + ".",
-                    "Submit the script the migration was started with, so that it resumes at statement " +
-                        std::to_string(progress.done + 1) + ".");
-}
-
 }  // namespace
 }  // namespace pgm
 
@@ -140,7 +129,7 @@ PGM_FUNCTION(migrate_submit) {
     // and migrate_steps_begin would, so that a refusal comes back at once.
     const pg::ProgressRow* progress =
         pg_call(pg::find_progress, s.key.data(), static_cast<int>(s.key.size()));
-    if (progress->found && checksum != progress->checksum) refuse_other_progress(s, *progress, checksum);
+    if (progress->found && checksum != progress->checksum) refuse_other_progress(s.version, *progress, checksum);
     if (!progress->found) {
         const pg::LedgerRow* higher =
             pg_call(pg::highest_applied_above, s.key.data(), static_cast<int>(s.key.size()), true);

@@ -88,6 +88,23 @@ int32 queue_submission(const char* key, int key_len, const SubmissionText* t) {
     return id;
 }
 
+bool submissions_under_way() {
+    if (!migrate_table_has_column("submissions", "worker_pid")) return false;
+    static SPIPlanPtr plan = nullptr;
+    OwnerScope scope;
+    enter_owner_scope(&scope);
+    SPIPlanPtr kept = kept_plan(&plan,
+                                "SELECT EXISTS (SELECT FROM migrate.submissions "
+                                "                WHERE status IN ('queued', 'running'))",
+                                0, nullptr);
+    if (SPI_execute_plan(kept, nullptr, nullptr, false, 1) != SPI_OK_SELECT)
+        elog(ERROR, "could not read migrate.submissions");
+    bool isnull;
+    const bool under_way = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    leave_owner_scope(&scope);
+    return under_way;
+}
+
 const char** submission_cells(const char* key, int key_len) {
     MemoryContext caller = CurrentMemoryContext;
     const char** cells = static_cast<const char**>(palloc0(sizeof(char*) * kSubmissionColumns));

@@ -42,6 +42,10 @@ struct SubmissionText {
 // the earlier run is cleared).  Returns the submission's id.
 int32 queue_submission(const char* key, int key_len, const SubmissionText* text);
 
+// Whether migrate.submissions exists (0.13 on) and has a submission queued
+// or running (read with a fresh snapshot).
+bool submissions_under_way();
+
 // The submission as migrate_submit and migrate_wait return it: kSubmissionColumns
 // text cells (NULL for NULL).
 const char** submission_cells(const char* key, int key_len);
