@@ -185,6 +185,16 @@ PGM_FUNCTION(migrate_wait) {
             pg_call(pg::start_migration_runner_or_raise, state->id, InvalidTransactionId);
             last_start = Clock::now();
         }
+        // The build took our snapshot for an old one before we were marked:
+        // waiting on would deadlock until the timeout.  Ending this call lets
+        // it go on; the caller calls again.
+        if (state->runner_waits_for_caller) {
+            pg_call(pg::report_notice,
+                    ("migration " + s.version + " is running: its concurrent index build waits for this call to end")
+                        .c_str(),
+                    "Call migrate_wait() again to keep waiting.");
+            break;
+        }
         if (Clock::now() >= deadline) {
             const std::string message = "migration " + s.version + " is still " + state->status + " after " +
                                         std::to_string(timeout_ms / 1000) + " s";

@@ -40,7 +40,13 @@ SubmissionState* find_submission(const char* key, int key_len) {
         "                  AND l.classid OPERATOR(pg_catalog.=) $2::pg_catalog.oid "
         "                  AND l.objid OPERATOR(pg_catalog.=) s.id::pg_catalog.oid "
         "                  AND l.objsubid OPERATOR(pg_catalog.=) 2)::text, "
-        "       pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) s.submitted_at)::text "
+        "       pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) s.submitted_at)::text, "
+        "       EXISTS (SELECT FROM pg_catalog.pg_locks AS w JOIN pg_catalog.pg_locks AS mine "
+        "                   ON mine.virtualxid OPERATOR(pg_catalog.=) w.virtualxid "
+        "                WHERE w.locktype OPERATOR(pg_catalog.=) 'virtualxid' AND NOT w.granted "
+        "                  AND w.pid OPERATOR(pg_catalog.=) s.worker_pid "
+        "                  AND mine.locktype OPERATOR(pg_catalog.=) 'virtualxid' AND mine.granted "
+        "                  AND mine.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid())::text "
         "  FROM migrate.submissions AS s WHERE s.version_key OPERATOR(pg_catalog.=) $1";
     if (SPI_execute_with_args(sql, 2, types, values, nullptr, false, 1) != SPI_OK_SELECT)
         elog(ERROR, "could not read migrate.submissions");
@@ -51,6 +57,7 @@ SubmissionState* find_submission(const char* key, int key_len) {
         state->status = cell(3, caller);
         state->runner_at_work = strcmp(cell(4, caller), "true") == 0;
         state->seconds_queued = strtod(cell(5, caller), nullptr);
+        state->runner_waits_for_caller = strcmp(cell(6, caller), "true") == 0;
     }
     leave_owner_scope(&scope);
     return state;

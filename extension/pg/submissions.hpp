@@ -22,6 +22,10 @@ struct SubmissionState {
     const char* status;        // queued, running, applied, skipped, failed
     bool runner_at_work;       // a runner holds the submission's lock
     double seconds_queued;     // since it was (last) submitted
+    // The runner's concurrent index build waits for this backend's
+    // transaction: it took this statement's snapshot in the moment before
+    // let_index_builds_pass() marked it, and waits until it ends.
+    bool runner_waits_for_caller;
 };
 // Read with a fresh snapshot.
 SubmissionState* find_submission(const char* key, int key_len);
