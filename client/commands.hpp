@@ -57,6 +57,9 @@ int run_up(const CommonOptions& options, const UpOptions& up);
 // up over many databases (fleet_up.cpp).
 struct FleetOptions;
 int run_fleet_up(const CommonOptions& options, const UpOptions& up, const FleetOptions& fleet);
+// status and verify over many databases, a row each (fleet_status.cpp).
+int run_fleet_status(const CommonOptions& options, const FleetOptions& fleet);
+int run_fleet_verify(const CommonOptions& options, const FleetOptions& fleet);
 int run_new(const CommonOptions& options, const std::string& name);
 // verify: migrate_verify() in the database; exit code 3 when something is wrong.
 int run_verify(const CommonOptions& options);

@@ -1,33 +1,17 @@
-// pg_migrate up over a fleet of databases.
-//
-// Each database is migrated by a process of its own: this client, run as
-// `up --json` against that one database, its report written to a file.  So
-// each database gets exactly what a single `up` gives (one deployer, its
-// migrations in order, its own connection), one database's failure cannot
-// touch another's state, at most --jobs connections are open, and this
-// process keeps only a short summary per database.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// pg_migrate up over a fleet of databases: each database migrated by a
+// process of its own, `up --json` (fleet_runner.hpp), so it gets exactly what
+// a single `up` gives: one deployer, its migrations in order, its own
+// connection.  This process keeps a short summary per database.
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <map>
-#include <sstream>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "fleet_runner.hpp"
 #include "fleet_targets.hpp"
 #include "report.hpp"
 #include "terminal.hpp"
 #include "../extension/core/cpp_only.hpp"
-
-extern char** environ;
 
 namespace pgm::client {
 namespace {
@@ -42,18 +26,11 @@ struct DatabaseRun {
     nlohmann::json error;  // the database's error, as `up --json` reports it
 };
 
-struct Child {
-    pid_t pid;
-    std::size_t index;
-    std::string report_path;
-    Clock::time_point start;
-};
-
 // The arguments of the `up` that migrates one database: this run's options.
 std::vector<std::string> child_arguments(const CommonOptions& options, const UpOptions& up,
                                          const std::string& conninfo) {
-    std::vector<std::string> args = {"pg_migrate", "up", "--json", "-d", conninfo, "--dir", options.dir.string(),
-                                     "--lock-wait", std::to_string(up.lock_wait_seconds)};
+    std::vector<std::string> args = per_database_arguments("up", conninfo, options.dir);
+    args.insert(args.end(), {"--lock-wait", std::to_string(up.lock_wait_seconds)});
     if (up.to) args.insert(args.end(), {"--to", *up.to});
     if (up.dry_run) args.push_back("--dry-run");
     if (up.single_transaction) args.push_back("--single-transaction");
@@ -63,39 +40,21 @@ std::vector<std::string> child_arguments(const CommonOptions& options, const UpO
     return args;
 }
 
-pid_t spawn_up(const std::vector<std::string>& args, const std::string& report_path) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, report_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error(std::string("could not start a client process: ") + std::strerror(rc));
-    return pid;
-}
-
 // What the database's `up --json` said, kept short.
-DatabaseRun outcome_of(const std::string& report_path, int exit_code, long duration_ms) {
+DatabaseRun outcome_of(const FleetJobEnd& end) {
     DatabaseRun run;
-    run.exit_code = exit_code;
-    run.duration_ms = duration_ms;
-    run.status = exit_code == exit_code::kSuccess ? "at_head" : "failed";
-    std::ifstream in(report_path);
-    const nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+    run.exit_code = end.exit_code;
+    run.duration_ms = end.duration_ms;
+    run.status = end.exit_code == exit_code::kSuccess ? "at_head" : "failed";
+    const nlohmann::json report = read_report(end.report_path);
     if (report.is_object()) {
         for (const auto& m : report.value("migrations", nlohmann::json::array()))
             if (m.value("status", "") == "applied") ++run.applied;
         if (report.contains("error") && !report["error"].is_null()) run.error = report["error"];
     }
     if (run.status == "failed" && run.error.is_null())
-        run.error = {{"message", "the client exited with code " + std::to_string(exit_code) +
-                                     (report.is_object() ? "" : " without a report")}};
-    std::filesystem::remove(report_path);
+        run.error = {{"message", report.is_object() ? "the client exited with code " + std::to_string(end.exit_code)
+                                                    : error_without_report(end)}};
     return run;
 }
 
@@ -122,14 +81,7 @@ public:
     FleetRun(const CommonOptions& options, const UpOptions& up, const FleetOptions& fleet,
              std::vector<FleetTarget> targets)
         : options_(options), up_(up), fleet_(fleet), targets_(std::move(targets)), runs_(targets_.size()),
-          term_(options.json), start_(Clock::now()) {
-        scratch_ = std::filesystem::temp_directory_path() / ("pg_migrate-fleet-" + std::to_string(getpid()));
-        std::filesystem::create_directories(scratch_);
-    }
-    ~FleetRun() {
-        std::error_code ignored;
-        std::filesystem::remove_all(scratch_, ignored);
-    }
+          term_(options.json), start_(Clock::now()), runner_(fleet.jobs) {}
 
     int run() {
         const std::size_t canary = std::min<std::size_t>(fleet_.canary > 0 ? fleet_.canary : 0, targets_.size());
@@ -149,41 +101,21 @@ private:
 
     // Databases [first, last), at most --jobs at a time.
     void migrate(std::size_t first, std::size_t last) {
-        std::size_t next = first;
-        std::map<pid_t, Child> running;
-        while (true) {
-            while (running.size() < static_cast<std::size_t>(std::max(fleet_.jobs, 1)) && next < last &&
-                   may_start()) {
-                Child child{0, next, (scratch_ / (std::to_string(next) + ".json")).string(), Clock::now()};
-                child.pid = spawn_up(child_arguments(options_, up_, targets_[next].conninfo), child.report_path);
-                running.emplace(child.pid, child);
-                ++next;
-            }
-            if (running.empty()) return;
-            show_progress(running.size());
-            int status = 0;
-            const pid_t pid = waitpid(-1, &status, 0);
-            if (pid < 0) continue;
-            const auto it = running.find(pid);
-            if (it == running.end()) continue;
-            const Child child = it->second;
-            running.erase(it);
-            const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            const long ms = static_cast<long>(
-                std::chrono::duration<double, std::milli>(Clock::now() - child.start).count());
-            runs_[child.index] = outcome_of(child.report_path, code, ms);
-            ++done_;
-            if (runs_[child.index].status == "failed") ++failures_;
-        }
+        runner_.run(
+            targets_, first, last,
+            [this](const FleetTarget& t) { return child_arguments(options_, up_, t.conninfo); },
+            [this](const FleetJobEnd& end) {
+                runs_[end.index] = outcome_of(end);
+                ++done_;
+                if (runs_[end.index].status == "failed") ++failures_;
+            },
+            [this](std::size_t running) { show_progress(running); }, [this] { return may_start(); });
     }
 
     void show_progress(std::size_t running) {
-        char elapsed[32];
-        std::snprintf(elapsed, sizeof elapsed, "%.1fs",
-                      std::chrono::duration<double>(Clock::now() - start_).count());
         term_.progress("fleet: " + std::to_string(done_ - failures_) + " at the head, " + std::to_string(running) +
                        " running, " + std::to_string(failures_) + " failed of " + std::to_string(targets_.size()) +
-                       ", " + elapsed);
+                       ", " + elapsed_since(start_));
     }
 
     int finish(const std::string& stopped) {
@@ -232,7 +164,7 @@ private:
     std::vector<DatabaseRun> runs_;
     Terminal term_;
     Clock::time_point start_;
-    std::filesystem::path scratch_;
+    FleetRunner runner_;
     std::size_t done_ = 0;
     int failures_ = 0;
 };

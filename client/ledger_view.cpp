@@ -106,6 +106,19 @@ LedgerSnapshot read_ledger(Connection& db) {
     return snapshot;
 }
 
+std::string current_version(const std::vector<LedgerEntry>& rows) {
+    std::string best, best_key;
+    for (const auto& row : rows) {
+        if (!core::status_counts_as_applied(row.status) && row.status != "baseline") continue;
+        const std::string key = core::version_sort_key(row.version);
+        if (best.empty() || key > best_key) {
+            best = row.version;
+            best_key = key;
+        }
+    }
+    return best;
+}
+
 nlohmann::json out_of_band_objects(Connection& db) {
     Result r = db.exec(
         "SELECT object_type, object_identity, changes, "
@@ -124,6 +137,36 @@ nlohmann::json out_of_band_objects(Connection& db) {
                            {"roles", optional(i, 5)},
                            {"last_statement", optional(i, 6)}});
     return objects;
+}
+
+std::optional<LastVerify> last_verify(Connection& db) {
+    try {
+        Result r = db.exec(
+            "SELECT pg_catalog.to_char(verified_at, 'YYYY-MM-DD HH24:MI:SSOF'), ok, "
+            "pg_catalog.jsonb_array_length(failures), "
+            "(SELECT pg_catalog.string_agg(DISTINCT f OPERATOR(pg_catalog.->>) 'check_name', ',') "
+            "   FROM pg_catalog.jsonb_array_elements(failures) AS f) "
+            "FROM migrate.verify_log ORDER BY id DESC LIMIT 1");
+        if (r.rows() == 0) return std::nullopt;
+        LastVerify v{r.get(0, 0), r.get(0, 1) == "t", std::atoi(r.get(0, 2).c_str()), {}};
+        const std::string names = r.get_optional(0, 3).value_or("");
+        for (std::size_t start = 0; start < names.size();) {
+            const std::size_t comma = std::min(names.find(',', start), names.size());
+            v.failed_checks.push_back(names.substr(start, comma - start));
+            start = comma + 1;
+        }
+        return v;
+    } catch (const ServerError& e) {
+        // Not installed, an extension older than the log, or no right to read it.
+        if (e.sqlstate == "42P01" || e.sqlstate == "3F000" || e.sqlstate == "42501") return std::nullopt;
+        throw;
+    }
+}
+
+nlohmann::json last_verify_json(const std::optional<LastVerify>& verify) {
+    if (!verify) return nlohmann::json();
+    return {{"verified_at", verify->verified_at}, {"ok", verify->ok}, {"problems", verify->problems},
+            {"failed_checks", verify->failed_checks}};
 }
 
 std::vector<VersionState> compare_with_ledger(Connection& db, const ScanResult& scan,

@@ -71,9 +71,25 @@ struct LedgerSnapshot {
 };
 LedgerSnapshot read_ledger(Connection& db);
 
+// The highest version the ledger counts as applied (a baseline included);
+// empty when none is.
+std::string current_version(const std::vector<LedgerEntry>& rows);
+
 // The objects changed outside migrations since the last migration
 // (migrate_out_of_band_ddl()), as JSON rows for --json output.
 nlohmann::json out_of_band_objects(Connection& db);
+
+// The newest migrate_verify() run (migrate.verify_log): when, whether it
+// passed, how many problems it found.  Empty when verify never ran or the
+// role may not read the log.
+struct LastVerify {
+    std::string verified_at;
+    bool ok = true;
+    int problems = 0;
+    std::vector<std::string> failed_checks;  // check names of the problems, each once
+};
+std::optional<LastVerify> last_verify(Connection& db);
+nlohmann::json last_verify_json(const std::optional<LastVerify>& verify);
 
 // The states of every version, from the scan and a snapshot, by the same rules
 // as migrate_status(known): applied, changed (a repeatable's change: pending),

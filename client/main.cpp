@@ -38,6 +38,16 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "pg_migrate 0.1");
 
     CommonOptions common;
+    // A fleet: several databases, each handled by a process of its own.
+    auto add_fleet_targets = [](CLI::App* cmd, const std::string& verb, FleetOptions& fleet) {
+        cmd->add_option("--fleet", fleet.fleet_file,
+                        verb + " every database this file names (one URL or conninfo string per line, # comments, "
+                               "an optional label after it); -d may also be repeated");
+        cmd->add_option("--each-database", fleet.each_database,
+                        verb + " every database of the server -d names whose name matches this LIKE pattern");
+        cmd->add_option("--jobs", fleet.jobs, "databases handled at a time (a fleet)")
+            ->capture_default_str()->check(CLI::Range(1, 1024));
+    };
     auto add_common = [&](CLI::App* cmd) {
         cmd->add_option("-d,--dbname", common.targets, "database URL or conninfo string")->allow_extra_args(false);
         cmd->add_option("--dir", common.dir, "migration directory")->capture_default_str();
@@ -63,13 +73,7 @@ int main(int argc, char** argv) {
                        "risks the migrations may take although migrate.refuse refuses them: data_loss, breaking, "
                        "locking (repeat or comma-separate)");
     FleetOptions fleet;
-    up_cmd->add_option("--fleet", fleet.fleet_file,
-                       "migrate every database this file names (one URL or conninfo string per line, # comments, "
-                       "an optional label after it); -d may also be repeated");
-    up_cmd->add_option("--each-database", fleet.each_database,
-                       "migrate every database of the server -d names whose name matches this LIKE pattern");
-    up_cmd->add_option("--jobs", fleet.jobs, "databases migrated at a time (a fleet)")
-        ->capture_default_str()->check(CLI::Range(1, 1024));
+    add_fleet_targets(up_cmd, "migrate", fleet);
     up_cmd->add_option("--canary", fleet.canary,
                        "migrate this many databases of the fleet first, and stop if one of them fails");
     up_cmd->add_option("--max-failures", fleet.max_failures,
@@ -78,6 +82,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> compare_targets;
     CLI::App* status_cmd = app.add_subcommand("status", "show applied, pending, changed and missing migrations");
     add_common(status_cmd);
+    add_fleet_targets(status_cmd, "show", fleet);
     status_cmd->add_option("--db", compare_targets,
                            "compare databases side by side (repeat: --db URL --db URL2)");
 
@@ -89,6 +94,7 @@ int main(int argc, char** argv) {
     CLI::App* verify_cmd =
         app.add_subcommand("verify", "check that the database still matches its ledger (migrate_verify())");
     add_common(verify_cmd);
+    add_fleet_targets(verify_cmd, "verify", fleet);
 
     DownOptions down;
     CLI::App* down_cmd = app.add_subcommand("down", "revert applied migrations above a version, newest first");
@@ -128,8 +134,8 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
-        if (common.targets.size() > 1 && !*up_cmd)
-            throw CLI::ValidationError("-d", "only up takes several databases");
+        if (common.targets.size() > 1 && !*up_cmd && !*status_cmd && !*verify_cmd)
+            throw CLI::ValidationError("-d", "only up, status, verify and report take several databases");
         common.target = common.targets.empty() ? "" : common.targets.back();
         (void)allow_array(up.allow);
         (void)allow_array(down.allow);
@@ -142,14 +148,14 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (*up_cmd) {
-            fleet.targets = common.targets;
-            return is_fleet(fleet) ? run_fleet_up(common, up, fleet) : run_up(common, up);
+        fleet.targets = common.targets;
+        if (*up_cmd) return is_fleet(fleet) ? run_fleet_up(common, up, fleet) : run_up(common, up);
+        if (*status_cmd) {
+            if (!compare_targets.empty()) return run_status_compare(common, compare_targets);
+            return is_fleet(fleet) ? run_fleet_status(common, fleet) : run_status(common);
         }
-        if (*status_cmd)
-            return compare_targets.empty() ? run_status(common) : run_status_compare(common, compare_targets);
         if (*new_cmd) return run_new(common, new_name);
-        if (*verify_cmd) return run_verify(common);
+        if (*verify_cmd) return is_fleet(fleet) ? run_fleet_verify(common, fleet) : run_verify(common);
         if (*down_cmd) return run_down(common, down);
         if (*baseline_cmd) return run_baseline(common, baseline);
         if (*adopt_cmd) return run_adopt(common, adopt);

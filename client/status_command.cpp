@@ -100,6 +100,8 @@ int run_status(const CommonOptions& options) {
     std::map<std::string, int> counts;
     for (const auto& s : states) ++counts[s.state];
     const int code = exit_code_for(counts, snapshot.out_of_band.has_value());
+    const std::optional<LastVerify> verified = installed ? last_verify(db) : std::nullopt;
+    const std::string version = current_version(snapshot.rows);
 
     if (options.json) {
         nlohmann::json rows = nlohmann::json::array();
@@ -123,11 +125,13 @@ int run_status(const CommonOptions& options) {
                                     {"directory", options.dir.string()},
                                     {"layout", layout_name(scan.layout)},
                                     {"extension_installed", installed},
+                                    {"version", version.empty() ? nlohmann::json() : nlohmann::json(version)},
                                     {"migrations", rows},
                                     {"ignored", ignored_json(scan)},
                                     {"summary", summary},
                                     {"out_of_band_ddl", out_of_band_json(db, snapshot.out_of_band)},
                                     {"running", running_json(snapshot.running)},
+                                    {"last_verify", last_verify_json(verified)},
                                     {"pooler", db.behind_pooler()},
                                     {"exit_code", code}}
                          .dump(2)
@@ -163,6 +167,12 @@ int run_status(const CommonOptions& options) {
         std::cout << term.red("Applied migrations are missing from the directory.") << '\n';
     if (snapshot.out_of_band) print_out_of_band(*snapshot.out_of_band, term);
     print_running(snapshot.running, term);
+    if (verified)
+        std::cout << "Last verify (" << verified->verified_at << "): "
+                  << (verified->ok ? term.green("the database matched its ledger")
+                                   : term.red(std::to_string(verified->problems) + " problem" +
+                                              (verified->problems == 1 ? "" : "s")))
+                  << '\n';
     return code;
 }
 

@@ -19,6 +19,7 @@ int run_verify(const CommonOptions& options) {
         return report_missing_function(options.json, term, db, state, "verify", "migrate_verify");
 
     Result r = db.exec("SELECT check_name, object, ok, detail FROM pg_catalog.migrate_verify()");
+    const std::optional<std::string> version = db.exec("SELECT pg_catalog.migrate_version()").get_optional(0, 0);
     int problems = 0;
     nlohmann::json checks = nlohmann::json::array();
     std::vector<std::vector<std::string>> table{{"check", "object", "ok", "detail"}};
@@ -35,6 +36,7 @@ int run_verify(const CommonOptions& options) {
     const int code = problems == 0 ? exit_code::kSuccess : exit_code::kVerification;
     if (options.json) {
         std::cout << nlohmann::json{{"command", "verify"}, {"ok", problems == 0}, {"database", db.database()},
+                                    {"version", version ? nlohmann::json(*version) : nlohmann::json()},
                                     {"checks", checks}, {"problems", problems}, {"exit_code", code}}
                          .dump(2)
                   << '\n';

@@ -138,5 +138,24 @@ check "... run again: every database at the head" "0:$total" "$rc:$(json_field '
 check "... every migration applied exactly once everywhere" "$total" \
   "$(each_db "SELECT count(*) = 22 AND count(DISTINCT version) = 22 FROM migrate.ledger WHERE status = 'applied'" | grep -c '^t$')"
 
+# --- status and verify over the fleet: a row per database ------------------
+"$PGM" status --fleet "$fleet" --dir "$dir" --jobs 8 --json >"$work/status.json" 2>/dev/null; rc=$?
+check "status --fleet: every database at 022, nothing pending, exit 0" "0:$total:$total" \
+  "$rc:$(json_field 'databases.length' <"$work/status.json"):$(json_field 'databases.filter(d => d.version == "022" && d.pending == 0 && d.applied == 22).length' <"$work/status.json")"
+printf 'CREATE TABLE t23 (id int);\n' >"$dir/023_t.sql"
+on 2 fleet_005 -c "CREATE TABLE made_by_hand (id int)"
+"$PGM" verify --fleet "$fleet" --dir "$dir" --jobs 8 --json >"$work/verify.json" 2>/dev/null; rc=$?
+check "verify --fleet: the database changed by hand fails verify, exit 3" "3:c2/fleet_005:$((total - 1))" \
+  "$rc:$(json_field 'databases.filter(d => d.problems > 0).map(d => d.label).join()' <"$work/verify.json"):$(json_field 'databases.filter(d => d.problems == 0 && d.version == "022").length' <"$work/verify.json")"
+check "... naming the failed checks" "out_of_band_ddl,schema_drift" \
+  "$(json_field 'databases.find(d => d.label == "c2/fleet_005").failed_checks' <"$work/verify.json")"
+"$PGM" status --fleet "$fleet" --dir "$dir" --jobs 8 >"$work/status.txt" 2>&1; rc=$?
+check "status --fleet after it: exit 3, a row each, the drift and the last verify shown" \
+  "3:$total:1:$total databases: $((total - 1)) clean, 1 with problems, 0 could not be read; $total with pending migrations" \
+  "$rc:$(grep -c ' 022 *22 *1 ' "$work/status.txt"):$(grep -c '^c2/fleet_005 *022 *22 *1 *0 *0 *1 *[1-9][0-9]* at ' "$work/status.txt"):$(tail -1 "$work/status.txt")"
+out="$("$PGM" status -d "${hosts[0]:+host=${hosts[0]} port=${ports[0]} dbname=fleet_001}" -d "dbname=no_such_db host=${hosts[0]} port=${ports[0]}" --dir "$dir" --json 2>/dev/null)"; rc=$?
+check "status over -d repeated: a database that cannot be read is an error row, exit 1" "1:2:does not exist" \
+  "$rc:$(echo "$out" | json_field 'databases.length'):$(echo "$out" | json_field 'databases[1].error' | grep -o 'does not exist')"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
