@@ -60,6 +60,12 @@ int run_fleet_up(const CommonOptions& options, const UpOptions& up, const FleetO
 // status and verify over many databases, a row each (fleet_status.cpp).
 int run_fleet_status(const CommonOptions& options, const FleetOptions& fleet);
 int run_fleet_verify(const CommonOptions& options, const FleetOptions& fleet);
+// report: one database or a fleet as a self-contained HTML page
+// (report_command.cpp); one database's report document with --json.
+struct ReportOptions {
+    std::string html_file;  // --html FILE
+};
+int run_report(const CommonOptions& options, const ReportOptions& report, const FleetOptions& fleet);
 int run_new(const CommonOptions& options, const std::string& name);
 // verify: migrate_verify() in the database; exit code 3 when something is wrong.
 int run_verify(const CommonOptions& options);

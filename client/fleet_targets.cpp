@@ -16,10 +16,20 @@ namespace {
 
 using Options = std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)>;
 
+std::string quoted(const std::string& value);
+
+// A target as libpq's connect call reads it (expand_dbname): a URL, a
+// conninfo string, or else a database name alone (as `psql -d mydb`).
+std::string as_conninfo(const std::string& target) {
+    const bool url = target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0;
+    if (url || target.find('=') != std::string::npos || target.empty()) return target;
+    return "dbname=" + quoted(target);
+}
+
 // libpq's own reading of a URL or conninfo string.
 Options parse_target(const std::string& target) {
     char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(target.c_str(), &error);
+    PQconninfoOption* options = PQconninfoParse(as_conninfo(target).c_str(), &error);
     if (options == nullptr) {
         std::string message = error ? error : "out of memory";
         PQfreemem(error);
@@ -66,7 +76,7 @@ bool is_fleet(const FleetOptions& fleet) {
 
 std::string describe_target(const std::string& target) {
     char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(target.c_str(), &error);
+    PQconninfoOption* options = PQconninfoParse(as_conninfo(target).c_str(), &error);
     PQfreemem(error);
     if (options == nullptr) return "(unreadable target)";
     std::string host, port, dbname;

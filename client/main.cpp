@@ -96,6 +96,13 @@ int main(int argc, char** argv) {
     add_common(verify_cmd);
     add_fleet_targets(verify_cmd, "verify", fleet);
 
+    ReportOptions report;
+    CLI::App* report_cmd = app.add_subcommand(
+        "report", "write one self-contained HTML page of what happened in a database or a fleet");
+    add_common(report_cmd);
+    add_fleet_targets(report_cmd, "report on", fleet);
+    report_cmd->add_option("--html", report.html_file, "write the page to this file");
+
     DownOptions down;
     CLI::App* down_cmd = app.add_subcommand("down", "revert applied migrations above a version, newest first");
     add_common(down_cmd);
@@ -134,7 +141,7 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
-        if (common.targets.size() > 1 && !*up_cmd && !*status_cmd && !*verify_cmd)
+        if (common.targets.size() > 1 && !*up_cmd && !*status_cmd && !*verify_cmd && !*report_cmd)
             throw CLI::ValidationError("-d", "only up, status, verify and report take several databases");
         common.target = common.targets.empty() ? "" : common.targets.back();
         (void)allow_array(up.allow);
@@ -156,6 +163,7 @@ int main(int argc, char** argv) {
         }
         if (*new_cmd) return run_new(common, new_name);
         if (*verify_cmd) return is_fleet(fleet) ? run_fleet_verify(common, fleet) : run_verify(common);
+        if (*report_cmd) return run_report(common, report, fleet);
         if (*down_cmd) return run_down(common, down);
         if (*baseline_cmd) return run_baseline(common, baseline);
         if (*adopt_cmd) return run_adopt(common, adopt);

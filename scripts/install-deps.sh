@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   libipc-run-perl pgbouncer procps
   nodejs npm
+  chromium chromium-driver fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do

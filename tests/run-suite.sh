@@ -69,6 +69,9 @@ case "$suite" in
   fleet)
     bash "$src/tests/fleet_test.sh" "$PGM_CLIENT"
     ;;
+  report)
+    bash "$src/tests/report_test.sh" "$PGM_CLIENT" "$out"
+    ;;
   *)
     echo "unknown suite $suite" >&2; exit 2 ;;
 esac

@@ -1,0 +1,23 @@
+// What `pg_migrate report` shows of one database, gathered as one JSON
+// document: the ledger's history, each applied migration's statements and the
+// objects their DDL touched, the state of every version against the
+// directory, migrations that failed or stopped half-way, the schema changes
+// made outside migrations, and the last migrate_verify() run.
+// `pg_migrate report --json` prints it; the HTML report is drawn from it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "connection.hpp"
+#include "migration_dir.hpp"
+
+namespace pgm::client {
+
+// The extension version whose tables the report reads.
+inline constexpr const char* kReportNeedsExtension = "0.13";
+
+// Reads everything in one round trip of a read-only repeatable-read
+// transaction (one consistent view of the ledger tables).
+nlohmann::json gather_report(Connection& db, const ScanResult& scan);
+
+}  // namespace pgm::client
