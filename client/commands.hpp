@@ -25,6 +25,7 @@ struct UpOptions {
     std::string backup_file;        // pg_dump here before applying anything
     std::vector<std::string> allow; // risks allowed (--allow data_loss): migrate_apply's allow
     bool durable_each = false;      // flush each migration's commit (see commit_durability.hpp)
+    std::string html_file;          // --html: the report after the run (fleet_up.cpp)
 };
 
 struct DownOptions {

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "fleet_report.hpp"
 #include "fleet_runner.hpp"
 #include "fleet_targets.hpp"
 #include "report.hpp"
@@ -127,6 +128,7 @@ private:
             not_reached += r.status == "not_reached";
         }
         const int code = at_head == targets_.size() ? exit_code::kSuccess : exit_code::kFailed;
+        const std::string report = write_report();
         if (options_.json) {
             nlohmann::json list = nlohmann::json::array();
             for (std::size_t i = 0; i < targets_.size(); ++i) list.push_back(run_json(targets_[i], runs_[i]));
@@ -137,6 +139,8 @@ private:
                                   {"duration_ms", static_cast<long>(seconds * 1000)}, {"ok", code == 0},
                                   {"exit_code", code}};
             doc["stopped"] = stopped.empty() ? nlohmann::json() : nlohmann::json(stopped);
+            doc["html"] = up_.html_file.empty() ? nlohmann::json() : nlohmann::json(up_.html_file);
+            if (!report.empty()) doc["html_error"] = report;
             std::cout << doc.dump(2) << '\n';
             return code;
         }
@@ -155,6 +159,23 @@ private:
         std::cout << targets_.size() << " databases: " << at_head << " at the head, " << failures_ << " failed, "
                   << not_reached << " not reached, in " << took << " (" << fleet_.jobs << " at a time)\n";
         return code;
+    }
+
+    // --html: the fleet's report after the run, the failures of this run
+    // marked.  Returns why it could not be written ("" when it was, or not asked).
+    std::string write_report() {
+        if (up_.html_file.empty()) return "";
+        std::vector<nlohmann::json> errors;
+        for (const auto& r : runs_) errors.push_back(r.status == "failed" ? r.error : nlohmann::json());
+        try {
+            Terminal quiet(true);  // no second progress line
+            write_fleet_report(up_.html_file, options_.dir, fleet_.jobs, targets_, errors, quiet);
+            if (!options_.json) std::cout << "wrote " << up_.html_file << '\n';
+            return "";
+        } catch (const std::exception& e) {
+            std::cerr << "pg_migrate: the report was not written: " << e.what() << '\n';
+            return e.what();
+        }
     }
 
     const CommonOptions& options_;

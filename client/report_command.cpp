@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "fleet_report.hpp"
 #include "fleet_runner.hpp"
 #include "fleet_targets.hpp"
 #include "ledger_view.hpp"
@@ -120,23 +121,50 @@ int report_fleet(const CommonOptions& options, const ReportOptions& report, cons
         return exit_code::kFailed;
     }
     Terminal term(options.json);
+    const FleetReport written = write_fleet_report(report.html_file, options.dir, fleet.jobs, targets, {}, term);
+    const int code = written.unreadable == 0 ? exit_code::kSuccess : exit_code::kFailed;
+    if (options.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (std::size_t i = 0; i < targets.size(); ++i)
+            list.push_back({{"target", describe_target(targets[i].conninfo)}, {"label", targets[i].label},
+                            {"error", written.errors[i].empty() ? nlohmann::json() : nlohmann::json(written.errors[i])}});
+        std::cout << nlohmann::json{{"command", "report"}, {"fleet", true}, {"html", report.html_file},
+                                    {"databases", list},
+                                    {"summary", {{"databases", written.databases},
+                                                 {"needing_attention", written.needing_attention},
+                                                 {"unreadable", written.unreadable}}},
+                                    {"ok", code == 0}, {"exit_code", code}}.dump(2) << '\n';
+    } else {
+        std::cout << "wrote " << report.html_file << ": " << written.databases << " databases, "
+                  << written.needing_attention << " needing attention, " << written.unreadable
+                  << " could not be read\n";
+    }
+    return code;
+}
+
+}  // namespace
+
+FleetReport write_fleet_report(const std::string& html_file, const std::filesystem::path& dir, int jobs,
+                               const std::vector<FleetTarget>& targets, const std::vector<nlohmann::json>& run_errors,
+                               Terminal& term) {
     const Clock::time_point start = Clock::now();
     std::vector<MatrixRow> rows(targets.size());
     MatrixColumns columns;
     std::size_t done = 0;
-    FleetRunner runner(fleet.jobs);
+    FleetRunner runner(jobs);
     auto part_path = [&runner](std::size_t i) { return runner.scratch() / (std::to_string(i) + ".html"); };
-    // Each database's part is written to a file of its own as its report
+    // Each database's part is written to a file of its own as its document
     // arrives; only its matrix row stays in memory.
     runner.run(
         targets, 0, targets.size(),
-        [&](const FleetTarget& t) { return per_database_arguments("report", t.conninfo, options.dir); },
+        [&](const FleetTarget& t) { return per_database_arguments("report", t.conninfo, dir); },
         [&](const FleetJobEnd& end) {
             const FleetTarget& target = targets[end.index];
             const std::string id = "db-" + std::to_string(end.index + 1);
-            const nlohmann::json data = read_report(end.report_path);
+            nlohmann::json data = read_report(end.report_path);
             std::ofstream part(part_path(end.index), std::ios::binary);
             if (data.is_object() && data.contains("versions")) {
+                if (end.index < run_errors.size()) mark_run_failure(data, run_errors[end.index]);
                 rows[end.index] = matrix_row(data, id, target.label, columns);
                 write_database_part(part, data, id, target.label, "fleet");
             } else {
@@ -154,9 +182,9 @@ int report_fleet(const CommonOptions& options, const ReportOptions& report, cons
         });
     term.end_progress();
 
-    PageFile page(report.html_file);
+    PageFile page(html_file);
     write_page_start(page.out(), "pg_migrate report: " + std::to_string(targets.size()) + " databases",
-                     "generated " + now_utc() + " from " + options.dir.string());
+                     "generated " + now_utc() + " from " + dir.string());
     write_fleet_matrix(page.out(), rows, columns);
     for (std::size_t i = 0; i < targets.size(); ++i) {
         std::ifstream part(part_path(i), std::ios::binary);
@@ -165,29 +193,15 @@ int report_fleet(const CommonOptions& options, const ReportOptions& report, cons
     write_page_end(page.out());
     page.finish();
 
-    std::size_t unreadable = 0, attention = 0;
+    FleetReport written;
+    written.databases = targets.size();
     for (const auto& r : rows) {
-        unreadable += !r.error.empty();
-        attention += r.needs_attention();
+        written.unreadable += !r.error.empty();
+        written.needing_attention += r.needs_attention();
+        written.errors.push_back(r.error);
     }
-    const int code = unreadable == 0 ? exit_code::kSuccess : exit_code::kFailed;
-    if (options.json) {
-        nlohmann::json list = nlohmann::json::array();
-        for (std::size_t i = 0; i < targets.size(); ++i)
-            list.push_back({{"target", describe_target(targets[i].conninfo)}, {"label", targets[i].label},
-                            {"anchor", rows[i].id}, {"version", rows[i].version},
-                            {"needs_attention", rows[i].needs_attention()},
-                            {"error", rows[i].error.empty() ? nlohmann::json() : nlohmann::json(rows[i].error)}});
-        std::cout << nlohmann::json{{"command", "report"}, {"fleet", true}, {"html", report.html_file},
-                                    {"databases", list}, {"ok", code == 0}, {"exit_code", code}}.dump(2) << '\n';
-    } else {
-        std::cout << "wrote " << report.html_file << ": " << targets.size() << " databases, " << attention
-                  << " needing attention, " << unreadable << " could not be read\n";
-    }
-    return code;
+    return written;
 }
-
-}  // namespace
 
 int run_report(const CommonOptions& options, const ReportOptions& report, const FleetOptions& fleet) {
     if (is_fleet(fleet)) return report_fleet(options, report, fleet);

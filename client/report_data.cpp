@@ -119,6 +119,21 @@ nlohmann::json summary_of(const nlohmann::json& versions, const nlohmann::json& 
 
 }  // namespace
 
+void mark_run_failure(nlohmann::json& data, const nlohmann::json& error) {
+    if (!error.is_object() || !error.contains("version") || !error["version"].is_string()) return;
+    for (auto& v : data["versions"]) {
+        if (v.value("version", "") != error["version"].get<std::string>() || v.value("state", "") != "pending") continue;
+        v["state"] = "failed";
+        v["failure"] = {{"error", error.value("message", "")}, {"statement", error.value("statement", nlohmann::json())},
+                        {"line", error.value("line", nlohmann::json())}, {"sqlstate", error.value("sqlstate", nlohmann::json())},
+                        {"hint", error.value("hint", nlohmann::json())}, {"since", data.value("generated_at", "")},
+                        {"by", nlohmann::json()}, {"source", "this run of pg_migrate up"}};
+        data["summary"]["failed"] = data["summary"].value("failed", 0) + 1;
+        data["summary"]["pending"] = data["summary"].value("pending", 0) - 1;
+        return;
+    }
+}
+
 nlohmann::json gather_report(Connection& db, const ScanResult& scan) {
     db.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     nlohmann::json data;

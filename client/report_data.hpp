@@ -20,4 +20,9 @@ inline constexpr const char* kReportNeedsExtension = "0.13";
 // transaction (one consistent view of the ledger tables).
 nlohmann::json gather_report(Connection& db, const ScanResult& scan);
 
+// Marks the version a run of `up` failed on (its `--json` error: version,
+// message, statement, line) as failed in a database's document, when the
+// database itself kept no trace of it (a migration in a transaction).
+void mark_run_failure(nlohmann::json& data, const nlohmann::json& error);
+
 }  // namespace pgm::client

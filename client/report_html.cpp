@@ -155,8 +155,9 @@ void write_attention(std::ostream& out, const json& data) {
             out << "<div class=\"attention failed\" data-version=\"" << esc(v, "version") << "\"><p><b>Migration "
                 << esc(v, "version") << " " << esc(v, "name") << " failed</b> at statement " << esc(f, "statement");
             if (!field(f, "line").empty()) out << ", line " << esc(f, "line");
-            out << " (" << esc(f, "source") << ", " << html_escape(short_time(field(f, "since"))) << ", by "
-                << esc(f, "by") << ")</p><pre class=\"error\">" << esc(f, "error") << "</pre>";
+            out << " (" << esc(f, "source") << ", " << html_escape(short_time(field(f, "since")))
+                << (field(f, "by").empty() ? "" : ", by " + esc(f, "by")) << ")</p><pre class=\"error\">"
+                << esc(f, "error") << "</pre>";
             if (!field(f, "hint").empty()) out << "<p>Hint: " << esc(f, "hint") << "</p>";
             out << "</div>";
         } else if (state == "changed" || state == "missing") {

@@ -97,8 +97,11 @@ check "... at most 8 connections at any moment" "yes" \
   "$(sort -n "$work/connections.txt" | tail -1 | awk '{ print ($1 <= 8 && $1 > 0) ? "yes" : "no (" $1 ")" }')"
 
 # A re-run touches nothing that is at the head; the failing database fails again.
-"$PGM" up --fleet "$fleet" --dir "$dir" --jobs 8 >"$work/run2.txt" 2>&1; rc=$?
+"$PGM" up --fleet "$fleet" --dir "$dir" --jobs 8 --html "$work/run2.html" >"$work/run2.txt" 2>&1; rc=$?
 check "a re-run exits 1 again" 1 "$rc"
+check "... --html: the page has the fleet's matrix, the failure of this run marked in its row" \
+  "$total:1:c1/fleet_017" \
+  "$(grep -c '^<tr data-database=' "$work/run2.html"):$(grep -c 'title="011: failed"' "$work/run2.html"):$(grep 'title="011: failed"' "$work/run2.html" | grep -o 'data-database="[^"]*"' | cut -d'"' -f2)"
 check "... and says so in one line, with the failed database in a table" "1:$total databases: $((total - 1)) at the head, 1 failed, 0 not reached" \
   "$(grep -c 'c1/fleet_017.*failed.*migration 011' "$work/run2.txt"):$(grep -o "^$total databases: [0-9]* at the head, [0-9]* failed, [0-9]* not reached" "$work/run2.txt")"
 check "... nothing applied twice" "$((total * 20 - 10))" \
