@@ -13,6 +13,11 @@
 # database's client) and the most connections of application "pg_migrate"
 # seen at once (pg_stat_activity sampled every 50 ms).  Prints the seconds and
 # each run's ratio to psql's.
+# Then, the fleet at the head: status --fleet, verify --fleet and
+# report --fleet --html with --jobs 8, beside psql reading migrate_status() /
+# running migrate_verify() one database after another; the report's largest
+# client process and page size, and the report of a tenth of the fleet (its
+# largest process: memory does not grow with the number of databases).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${1:-200}"
@@ -68,3 +73,34 @@ PY
   python3 -c "import sys; s, p = float(sys.argv[1]), float(sys.argv[2]); print(f'pg_migrate up --fleet --jobs {sys.argv[3]}: {s:.1f} s, {s / p:.2f}x psql; largest client process {sys.argv[4]} MB RSS; at most {sys.argv[5]} connections')" \
     "$seconds" "$psql_s" "$jobs" "$rss" "$peak"
 done
+
+# --- Reading the fleet (every database at the head after the last run) -------
+timed() {  # timed NAME COMMAND...: prints "seconds largest_child_rss_mb"
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+start = time.monotonic()
+subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(f"{time.monotonic() - start:.2f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.1f}")
+PY
+}
+psql_each() {  # one psql per database, one after another
+  local start; start=$(now)
+  for i in $(seq -f %03g 1 "$count"); do psql -X -q -At -d "fleet_$i" -c "$1" >/dev/null; done
+  python3 -c "print($(now) - $start)"
+}
+status_psql=$(psql_each "SELECT count(*) FROM migrate_status()")
+verify_psql=$(psql_each "SELECT count(*) FROM migrate_verify()")
+read -r status_s _ < <(timed status "$client" status --fleet "$fleet" --dir "$dir" --jobs 8)
+read -r verify_s _ < <(timed verify "$client" verify --fleet "$fleet" --dir "$dir" --jobs 8)
+read -r report_s report_rss < <(timed report "$client" report --fleet "$fleet" --dir "$dir" --jobs 8 --html "$work/fleet.html")
+head -n $((count / 10)) "$fleet" >"$work/tenth.txt"
+read -r _ tenth_rss < <(timed report "$client" report --fleet "$work/tenth.txt" --dir "$dir" --jobs 8 --html "$work/tenth.html")
+python3 - "$count" "$status_s" "$status_psql" "$verify_s" "$verify_psql" "$report_s" "$report_rss" "$tenth_rss" \
+  "$(stat -c %s "$work/fleet.html")" <<'PY'
+import sys
+n, st, stp, ve, vep, re_, rss, tenth, size = sys.argv[1:]
+print(f"status --fleet --jobs 8: {float(st):.1f} s, {float(st) / float(stp):.2f}x psql migrate_status() per database ({float(stp):.1f} s)")
+print(f"verify --fleet --jobs 8: {float(ve):.1f} s, {float(ve) / float(vep):.2f}x psql migrate_verify() per database ({float(vep):.1f} s)")
+print(f"report --fleet --html --jobs 8: {float(re_):.1f} s, {float(re_) / float(stp):.2f}x psql migrate_status() per database; "
+      f"page {int(size) / 1e6:.1f} MB; largest client process {rss} MB RSS ({n} databases), {tenth} MB ({int(n) // 10})")
+PY

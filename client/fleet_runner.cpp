@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -31,36 +34,53 @@ struct Child {
 
 std::string stderr_path(const std::string& report_path) { return report_path + ".err"; }
 
-// The last non-empty line of a file (at most its last 4 kB), without the
-// program's "pg_migrate: " prefix.
-std::string last_line(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) return "";
-    const std::streamoff size = in.tellg();
-    const std::streamoff from = std::max<std::streamoff>(0, size - 4096);
-    in.seekg(from);
-    std::string text(static_cast<std::size_t>(size - from), '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    std::string line = text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
-    const std::string prefix = "pg_migrate: ";
-    if (line.rfind(prefix, 0) == 0) line.erase(0, prefix.size());
-    return line;
+// What a process wrote on stderr (its first 1 kB), its lines joined by a
+// space: libpq's and the server's messages run over several lines (ERROR,
+// DETAIL, HINT; "Is the server running ...?").
+std::string stderr_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string text, line;
+    while (text.size() < 1024 && std::getline(in, line)) {
+        const auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos) continue;
+        line = line.substr(first);
+        const std::string prefix = "pg_migrate: ";
+        if (line.rfind(prefix, 0) == 0) line.erase(0, prefix.size());
+        text += (text.empty() ? "" : " ") + line;
+    }
+    return text.substr(0, 1024);
+}
+
+// The environment of a child: ours, with DATABASE_URL set to its target (a
+// password in a URL is not shown to other users by ps, as an argument would be).
+std::vector<std::string> child_environment(const std::string& conninfo) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e)
+        if (std::strncmp(*e, "DATABASE_URL=", 13) != 0) env.emplace_back(*e);
+    env.push_back("DATABASE_URL=" + conninfo);
+    return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    for (auto& s : strings) out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
 }
 
 // This very program (/proc/self/exe), stdout to the report file, stderr beside it.
-pid_t spawn_client(const std::vector<std::string>& args, const std::string& report_path) {
+pid_t spawn_client(std::vector<std::string> args, const std::string& conninfo, const std::string& report_path) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, report_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0600);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path(report_path).c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
+    std::vector<std::string> env = child_environment(conninfo);
+    const std::vector<char*> argv = c_strings(args);
+    const std::vector<char*> envp = c_strings(env);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+    const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error(std::string("could not start a client process: ") + std::strerror(rc));
     return pid;
@@ -69,9 +89,14 @@ pid_t spawn_client(const std::vector<std::string>& args, const std::string& repo
 }  // namespace
 
 FleetRunner::FleetRunner(int jobs) : jobs_(std::max(jobs, 1)) {
-    scratch_ = std::filesystem::temp_directory_path() / ("pg_migrate-fleet-" + std::to_string(getpid()));
-    std::filesystem::create_directories(scratch_);
-    std::filesystem::permissions(scratch_, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+    std::string name = (std::filesystem::temp_directory_path() / "pg_migrate-fleet-XXXXXX").string();
+    if (mkdtemp(name.data()) == nullptr)
+        throw std::runtime_error("could not create a scratch directory in " +
+                                 std::filesystem::temp_directory_path().string() + ": " + std::strerror(errno));
+    scratch_ = name;
+    // A SIGCHLD ignored by whoever started us would let the kernel reap the
+    // children before waitpid could report them.
+    std::signal(SIGCHLD, SIG_DFL);
 }
 
 FleetRunner::~FleetRunner() {
@@ -84,38 +109,55 @@ void FleetRunner::run(const std::vector<FleetTarget>& targets, std::size_t first
                       const MayStart& may_start) {
     std::size_t next = first;
     std::map<pid_t, Child> running;
-    while (true) {
-        while (running.size() < static_cast<std::size_t>(jobs_) && next < last && (!may_start || may_start())) {
-            Child child{next, (scratch_ / (std::to_string(next) + ".json")).string(), Clock::now()};
-            running.emplace(spawn_client(arguments(targets[next]), child.report_path), child);
-            ++next;
+    try {
+        while (true) {
+            while (running.size() < static_cast<std::size_t>(jobs_) && next < last && (!may_start || may_start())) {
+                Child child{next, (scratch_ / (std::to_string(next) + ".json")).string(), Clock::now()};
+                running.emplace(spawn_client(arguments(targets[next]), targets[next].conninfo, child.report_path),
+                                child);
+                ++next;
+            }
+            if (running.empty()) return;
+            if (on_progress) on_progress(running.size());
+            int status = 0;
+            const pid_t pid = waitpid(-1, &status, 0);
+            if (pid < 0) {
+                if (errno == EINTR) continue;
+                throw std::runtime_error(std::string("lost the client processes: ") + std::strerror(errno));
+            }
+            const auto it = running.find(pid);
+            if (it == running.end()) continue;
+            const Child child = it->second;
+            running.erase(it);
+            const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            const long ms =
+                static_cast<long>(std::chrono::duration<double, std::milli>(Clock::now() - child.start).count());
+            FleetJobEnd end{child.index, code, child.report_path, ms, stderr_text(stderr_path(child.report_path))};
+            std::error_code ignored;
+            try {
+                on_end(end);
+            } catch (...) {
+                std::filesystem::remove(child.report_path, ignored);
+                std::filesystem::remove(stderr_path(child.report_path), ignored);
+                throw;
+            }
+            std::filesystem::remove(child.report_path, ignored);
+            std::filesystem::remove(stderr_path(child.report_path), ignored);
         }
-        if (running.empty()) return;
-        if (on_progress) on_progress(running.size());
-        int status = 0;
-        const pid_t pid = waitpid(-1, &status, 0);
-        if (pid < 0) continue;
-        const auto it = running.find(pid);
-        if (it == running.end()) continue;
-        const Child child = it->second;
-        running.erase(it);
-        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        const long ms =
-            static_cast<long>(std::chrono::duration<double, std::milli>(Clock::now() - child.start).count());
-        on_end({child.index, code, child.report_path, ms, last_line(stderr_path(child.report_path))});
-        std::error_code ignored;
-        std::filesystem::remove(child.report_path, ignored);
-        std::filesystem::remove(stderr_path(child.report_path), ignored);
+    } catch (...) {
+        // Start nothing more; let the databases under way finish (stopping a
+        // migration half-way helps nobody), then report the error.
+        for (const auto& [pid, child] : running) waitpid(pid, nullptr, 0);
+        throw;
     }
 }
 
-std::vector<std::string> per_database_arguments(const std::string& command, const std::string& conninfo,
-                                                const std::filesystem::path& dir) {
-    return {"pg_migrate", command, "--json", "-d", conninfo, "--dir", dir.string()};
+std::vector<std::string> per_database_arguments(const std::string& command, const std::filesystem::path& dir) {
+    return {"pg_migrate", command, "--json", "--dir", dir.string()};
 }
 
 std::string error_without_report(const FleetJobEnd& end) {
-    if (!end.stderr_tail.empty()) return end.stderr_tail;
+    if (!end.stderr_text.empty()) return end.stderr_text;
     return "the client exited with code " + std::to_string(end.exit_code) + " without a report";
 }
 

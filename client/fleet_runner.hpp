@@ -1,7 +1,8 @@
 // Runs one client process per database of a fleet, at most --jobs at a time.
 //
 // Each database is handled by this client run again as a single-database
-// command with --json (`up`, `status`, `verify`, `report`), its JSON report
+// command with --json (`up`, `status`, `verify`, `report`) and the database
+// in DATABASE_URL (not in its arguments, which any user can read), its JSON report
 // written to a scratch file that the caller reads when the process ends.  So
 // each database gets exactly what the single command gives, one database's
 // failure cannot touch another's state, at most `jobs` connections are open,
@@ -25,12 +26,13 @@ struct FleetJobEnd {
     int exit_code;             // the process's exit code; 128 + signal when killed
     std::string report_path;   // its stdout (removed after on_end returns)
     long duration_ms;
-    std::string stderr_tail;   // the last line it wrote on stderr (why it failed without a report)
+    std::string stderr_text;   // what it wrote on stderr, in one line (why it failed without a report)
 };
 
 class FleetRunner {
 public:
-    // The arguments (argv, "pg_migrate" first) of the process for a target.
+    // The arguments (argv, "pg_migrate" first) of the process for a target;
+    // the target itself reaches it in DATABASE_URL.
     using Arguments = std::function<std::vector<std::string>(const FleetTarget&)>;
     using OnEnd = std::function<void(const FleetJobEnd&)>;
     // Called before each wait with the number of processes running.
@@ -44,6 +46,8 @@ public:
     FleetRunner& operator=(const FleetRunner&) = delete;
 
     // Runs targets[first, last) and returns when every started process ended.
+    // If `arguments`, `on_end` or starting a process throws, starts nothing
+    // more, waits for the running processes, and rethrows.
     void run(const std::vector<FleetTarget>& targets, std::size_t first, std::size_t last, const Arguments& arguments,
              const OnEnd& on_end, const OnProgress& on_progress = {}, const MayStart& may_start = {});
 
@@ -56,9 +60,8 @@ private:
 };
 
 // The arguments shared by every per-database process of a command: the
-// subcommand, --json, -d target, --dir.
-std::vector<std::string> per_database_arguments(const std::string& command, const std::string& conninfo,
-                                                const std::filesystem::path& dir);
+// subcommand, --json, --dir (the database goes in DATABASE_URL).
+std::vector<std::string> per_database_arguments(const std::string& command, const std::filesystem::path& dir);
 
 // The error of a process that ended without a report: the last line it
 // wrote on stderr, else its exit code.

@@ -158,7 +158,7 @@ int run_fleet_rows(const CommonOptions& options, const FleetOptions& fleet, cons
     FleetRunner runner(fleet.jobs);
     runner.run(
         targets, 0, targets.size(),
-        [&](const FleetTarget& t) { return per_database_arguments(command, t.conninfo, options.dir); },
+        [&](const FleetTarget&) { return per_database_arguments(command, options.dir); },
         [&](const FleetJobEnd& end) {
             const nlohmann::json report = read_report(end.report_path);
             rows[end.index] = verify ? verify_row(report, end) : status_row(report, end);

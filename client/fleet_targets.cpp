@@ -150,10 +150,6 @@ std::vector<FleetTarget> fleet_targets(const FleetOptions& fleet, const std::str
         for (const auto& t : fleet.targets) all.push_back({t, describe_target(t)});
     if (!fleet.fleet_file.empty())
         for (auto& t : read_fleet_file(fleet.fleet_file)) all.push_back(std::move(t));
-    // Nothing named (up --html of one database): the one a single command connects to.
-    if (fleet.each_database.empty() && fleet.fleet_file.empty() && fleet.targets.empty())
-        all.push_back({default_server, default_server.empty() ? "the PG* environment's database"
-                                                              : describe_target(default_server)});
     // Each database once, in the order first named.
     std::set<std::string> seen;
     std::vector<FleetTarget> unique;

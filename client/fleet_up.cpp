@@ -28,9 +28,8 @@ struct DatabaseRun {
 };
 
 // The arguments of the `up` that migrates one database: this run's options.
-std::vector<std::string> child_arguments(const CommonOptions& options, const UpOptions& up,
-                                         const std::string& conninfo) {
-    std::vector<std::string> args = per_database_arguments("up", conninfo, options.dir);
+std::vector<std::string> child_arguments(const CommonOptions& options, const UpOptions& up) {
+    std::vector<std::string> args = per_database_arguments("up", options.dir);
     args.insert(args.end(), {"--lock-wait", std::to_string(up.lock_wait_seconds)});
     if (up.to) args.insert(args.end(), {"--to", *up.to});
     if (up.dry_run) args.push_back("--dry-run");
@@ -104,7 +103,7 @@ private:
     void migrate(std::size_t first, std::size_t last) {
         runner_.run(
             targets_, first, last,
-            [this](const FleetTarget& t) { return child_arguments(options_, up_, t.conninfo); },
+            [this](const FleetTarget&) { return child_arguments(options_, up_); },
             [this](const FleetJobEnd& end) {
                 runs_[end.index] = outcome_of(end);
                 ++done_;

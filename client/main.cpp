@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
                        "risks the migrations may take although migrate.refuse refuses them: data_loss, breaking, "
                        "locking (repeat or comma-separate)");
     up_cmd->add_option("--html", up.html_file,
-                       "after the run, write the report of every database (pg_migrate report --html), the "
-                       "failures of this run marked");
+                       "a fleet: after the run, write the report of every database (as pg_migrate report --html), "
+                       "the failures of this run marked");
     FleetOptions fleet;
     add_fleet_targets(up_cmd, "migrate", fleet);
     up_cmd->add_option("--canary", fleet.canary,
@@ -159,10 +159,7 @@ int main(int argc, char** argv) {
 
     try {
         fleet.targets = common.targets;
-        // --html goes through the fleet's way for one database too: the
-        // report marks what this run's `up --json` says failed.
-        if (*up_cmd)
-            return is_fleet(fleet) || !up.html_file.empty() ? run_fleet_up(common, up, fleet) : run_up(common, up);
+        if (*up_cmd) return is_fleet(fleet) ? run_fleet_up(common, up, fleet) : run_up(common, up);
         if (*status_cmd) {
             if (!compare_targets.empty()) return run_status_compare(common, compare_targets);
             return is_fleet(fleet) ? run_fleet_status(common, fleet) : run_status(common);

@@ -79,7 +79,7 @@ td.ver{white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace}
  body{font-size:11pt}
  main{max-width:none}
  .scroll{overflow:visible;border:none}
- section.database{break-before:page}
+ #fleet~section.database{break-before:page}
  ol.timeline>li,tr{break-inside:avoid}
  a{color:inherit;text-decoration:none}
  pre{white-space:pre-wrap}

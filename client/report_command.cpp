@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -35,9 +36,9 @@ std::string now_utc() {
 
 // The directory's migrations when there is a directory: a report of a
 // database whose files are elsewhere shows its ledger alone.
-ScanResult scan_if_present(const std::filesystem::path& dir) {
+std::optional<ScanResult> scan_if_present(const std::filesystem::path& dir) {
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) return ScanResult{};
+    if (!std::filesystem::is_directory(dir, ec)) return std::nullopt;
     return scan_directory(dir);
 }
 
@@ -87,10 +88,10 @@ int report_one(const CommonOptions& options, const ReportOptions& report) {
             std::cerr << term.red("pg_migrate: ") << message << '\n';
         return exit_code::kFailed;
     }
-    const ScanResult scan = scan_if_present(options.dir);
-    nlohmann::json data = gather_report(db, scan);
-    data["directory"] = options.dir.string();
-    data["directory_problems"] = problems_json(scan.problems);
+    const std::optional<ScanResult> scan = scan_if_present(options.dir);
+    nlohmann::json data = gather_report(db, scan ? &*scan : nullptr);
+    data["directory"] = scan ? nlohmann::json(options.dir.string()) : nlohmann::json();
+    data["directory_problems"] = problems_json(scan ? scan->problems : std::vector<Problem>{});
     if (!report.html_file.empty()) {
         PageFile page(report.html_file);
         write_page_start(page.out(), "pg_migrate report: " + db.database(),
@@ -148,6 +149,7 @@ FleetReport write_fleet_report(const std::string& html_file, const std::filesyst
                                const std::vector<FleetTarget>& targets, const std::vector<nlohmann::json>& run_errors,
                                Terminal& term) {
     const Clock::time_point start = Clock::now();
+    PageFile page(html_file);  // an unwritable path is told before the fleet is read
     std::vector<MatrixRow> rows(targets.size());
     MatrixColumns columns;
     std::size_t done = 0;
@@ -157,7 +159,7 @@ FleetReport write_fleet_report(const std::string& html_file, const std::filesyst
     // arrives; only its matrix row stays in memory.
     runner.run(
         targets, 0, targets.size(),
-        [&](const FleetTarget& t) { return per_database_arguments("report", t.conninfo, dir); },
+        [&](const FleetTarget&) { return per_database_arguments("report", dir); },
         [&](const FleetJobEnd& end) {
             const FleetTarget& target = targets[end.index];
             const std::string id = "db-" + std::to_string(end.index + 1);
@@ -182,12 +184,13 @@ FleetReport write_fleet_report(const std::string& html_file, const std::filesyst
         });
     term.end_progress();
 
-    PageFile page(html_file);
     write_page_start(page.out(), "pg_migrate report: " + std::to_string(targets.size()) + " databases",
                      "generated " + now_utc() + " from " + dir.string());
     write_fleet_matrix(page.out(), rows, columns);
     for (std::size_t i = 0; i < targets.size(); ++i) {
         std::ifstream part(part_path(i), std::ios::binary);
+        if (!part || part.peek() == std::ifstream::traits_type::eof())
+            throw std::runtime_error("the part of " + targets[i].label + " was not written");
         page.out() << part.rdbuf();
     }
     write_page_end(page.out());

@@ -30,7 +30,7 @@ SELECT pg_catalog.jsonb_build_object(
              'ledger_id', l.id, 'statement', s.statement, 'line', s.line, 'command', s.command,
              'sql', pg_catalog.left(s.sql, 4096)) ORDER BY l.id, s.statement), '[]')
       FROM migrate.ledger AS l, pg_catalog.migrate_split(l.script) AS s
-     WHERE l.status OPERATOR(pg_catalog.=) ANY ('{applied,repaired,adopted}'::pg_catalog.text[])),
+     WHERE l.status OPERATOR(pg_catalog.=) ANY ('{applied,adopted}'::pg_catalog.text[])),
   'objects', (
     SELECT COALESCE(pg_catalog.jsonb_agg(o ORDER BY o OPERATOR(pg_catalog.->>) 'version',
              (o OPERATOR(pg_catalog.->>) 'statement')::pg_catalog.int4), '[]')
@@ -68,13 +68,14 @@ std::map<std::string, nlohmann::json> failures_of(const nlohmann::json& data) {
     std::map<std::string, nlohmann::json> failures;
     for (const auto& p : data["in_progress"]) {
         if (p.value("last_error", nlohmann::json()).is_null()) continue;
-        failures[p.value("version", "")] = {{"error", p["last_error"]}, {"statement", p.value("done", 0) + 1},
+        failures[p.value("version", "")] = {{"error", p["last_error"]}, {"name", p["name"]}, {"statement", p.value("done", 0) + 1},
                                             {"statements", p["statements"]}, {"since", p["updated_at"]},
                                             {"by", p["started_by"]}, {"source", "stopped half-way"}};
     }
     for (const auto& s : data["failed_submissions"])
         failures.emplace(s.value("version", ""),
-                         nlohmann::json{{"error", s["error"]}, {"statement", s["statement"]}, {"line", s["line"]},
+                         nlohmann::json{{"error", s["error"]}, {"name", s["name"]}, {"statement", s["statement"]},
+                                        {"line", s["line"]},
                                         {"sqlstate", s["sqlstate"]}, {"detail", s["detail"]}, {"hint", s["hint"]},
                                         {"since", s["finished_at"]}, {"by", s["submitted_by"]},
                                         {"source", "migrate_submit"}});
@@ -83,12 +84,14 @@ std::map<std::string, nlohmann::json> failures_of(const nlohmann::json& data) {
 
 // Every version's state against the directory (status's rules), with the
 // failures the database remembers marked "failed".
-nlohmann::json version_states(Connection& db, const ScanResult& scan, const LedgerSnapshot& ledger,
+nlohmann::json version_states(Connection& db, const ScanResult* scan, const LedgerSnapshot& ledger,
                               const nlohmann::json& data) {
-    const std::map<std::string, nlohmann::json> failures = failures_of(data);
+    static const ScanResult kNoDirectory;
+    std::map<std::string, nlohmann::json> failures = failures_of(data);
     nlohmann::json versions = nlohmann::json::array();
-    for (const auto& s : compare_with_ledger(db, scan, ledger.rows)) {
-        nlohmann::json v = {{"version", s.version}, {"name", s.name}, {"state", s.state},
+    for (const auto& s : compare_with_ledger(db, scan ? *scan : kNoDirectory, ledger.rows)) {
+        const std::string state = scan == nullptr && s.state == "missing" ? "applied" : s.state;
+        nlohmann::json v = {{"version", s.version}, {"name", s.name}, {"state", state},
                             {"file", s.file ? nlohmann::json(s.file->up_file.string()) : nlohmann::json()},
                             {"applied_at", optional(s.applied_at)}, {"applied_by", optional(s.applied_by)},
                             {"no_transaction", s.file != nullptr && s.file->no_transaction}};
@@ -96,9 +99,18 @@ nlohmann::json version_states(Connection& db, const ScanResult& scan, const Ledg
         if (failure != failures.end() && s.state == "pending") {
             v["state"] = "failed";
             v["failure"] = failure->second;
+            failures.erase(failure);
         }
         versions.push_back(std::move(v));
     }
+    // Failures of versions the directory does not have (a report without
+    // --dir, or files from elsewhere), in version order.
+    std::map<std::string, nlohmann::json> others;
+    for (auto& [version, failure] : failures)
+        others[core::version_sort_key(version)] = {{"version", version}, {"name", failure["name"]}, {"state", "failed"},
+                                                   {"file", nullptr}, {"applied_at", nullptr}, {"applied_by", nullptr},
+                                                   {"no_transaction", false}, {"failure", failure}};
+    for (auto& [key, v] : others) versions.push_back(std::move(v));
     return versions;
 }
 
@@ -134,7 +146,7 @@ void mark_run_failure(nlohmann::json& data, const nlohmann::json& error) {
     }
 }
 
-nlohmann::json gather_report(Connection& db, const ScanResult& scan) {
+nlohmann::json gather_report(Connection& db, const ScanResult* scan) {
     db.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     nlohmann::json data;
     LedgerSnapshot ledger;

@@ -17,8 +17,10 @@ namespace pgm::client {
 inline constexpr const char* kReportNeedsExtension = "0.13";
 
 // Reads everything in one round trip of a read-only repeatable-read
-// transaction (one consistent view of the ledger tables).
-nlohmann::json gather_report(Connection& db, const ScanResult& scan);
+// transaction (one consistent view of the ledger tables).  `scan` is the
+// migration directory; without one (nullptr) the ledger's versions are shown
+// as they are, none "missing".
+nlohmann::json gather_report(Connection& db, const ScanResult* scan);
 
 // Marks the version a run of `up` failed on (its `--json` error: version,
 // message, statement, line) as failed in a database's document, when the

@@ -42,7 +42,7 @@ std::string took(const json& ms_value) {
     char out[48];
     if (ms < 1000) std::snprintf(out, sizeof out, "%.0f ms", ms);
     else if (ms < 60000) std::snprintf(out, sizeof out, "%.1f s", ms / 1000);
-    else std::snprintf(out, sizeof out, "%.0f min %.0f s", ms / 60000 - 0.5, static_cast<double>(static_cast<long>(ms / 1000) % 60));
+    else std::snprintf(out, sizeof out, "%ld min %ld s", static_cast<long>(ms / 60000), static_cast<long>(ms / 1000) % 60);
     return out;
 }
 
@@ -52,7 +52,7 @@ std::string counted(long long n, const std::string& noun, const std::string& aft
 }
 
 std::string badge(const std::string& label, const std::string& cls) {
-    return "<span class=\"badge " + cls + "\">" + html_escape(label) + "</span>";
+    return "<span class=\"badge " + html_escape(cls) + "\">" + html_escape(label) + "</span>";
 }
 
 // A count badge: green at zero when `zero_ok`, else coloured by `cls`.
@@ -108,7 +108,10 @@ void write_timeline(std::ostream& out, const json& data) {
     Statements statements;
     for (const auto& s : data["statements"]) statements[s.value("ledger_id", 0LL)].push_back(&s);
     Objects objects;
-    for (const auto& o : data["objects"]) objects[{field(o, "version"), o.value("statement", 0LL)}].push_back(&o);
+    for (const auto& o : data["objects"]) {
+        const json& statement = o["statement"];  // NULL in a row not written by the triggers
+        objects[{field(o, "version"), statement.is_number() ? statement.get<long long>() : 0}].push_back(&o);
+    }
     // Versions whose newest event is a revert.
     std::map<std::string, std::string> newest;
     for (const auto& row : data["history"]) newest[field(row, "version")] = field(row, "status");

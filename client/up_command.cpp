@@ -192,6 +192,11 @@ std::optional<std::string> migration_allow(const UpOptions& up, const MigrationS
 }  // namespace
 
 int run_up(const CommonOptions& options, const UpOptions& up) {
+    if (!up.html_file.empty()) {
+        std::cerr << "pg_migrate: up --html reports on a fleet; for one database, run "
+                     "\"pg_migrate report --html FILE\" after up\n";
+        return exit_code::kUsage;
+    }
     Terminal term(options.json);
     RunReport report;
     report.doc = {{"command", "up"}, {"directory", options.dir.string()}, {"dry_run", up.dry_run},

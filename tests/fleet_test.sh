@@ -76,7 +76,7 @@ on 1 fleet_017 -c "CREATE TABLE t11 (id int)"
 # moment, and three servers cannot be sampled at one instant).
 sample_connections() {
   while :; do
-    pgrep -fc -- "up --json -d postgresql:///fleet_" || true
+    pgrep -fc -- "pg_migrate up --json --dir" || true
     sleep 0.05
   done
 }

@@ -61,6 +61,9 @@ check "... each applied migration's statements and the objects they touched" "2:
   "$(echo "$out" | json_field 'statements.filter(s => s.ledger_id == j.history[0].id).length'):$(echo "$out" | json_field 'statements[0].command'):$(echo "$out" | json_field 'objects.filter(o => o.version == "001").map(o => o.object_type + " " + o.object_identity).join()')"
 check "... the last verify run, the summary" "false:incomplete_migration:1" \
   "$(echo "$out" | json_field 'last_verify.ok'):$(echo "$out" | json_field 'last_verify.failures.map(f => f.check_name).join()'):$(echo "$out" | json_field 'summary.failed')"
+out="$("$PGM" report --json -d dbname=rep_fail --dir "$work/no_such_directory")"
+check "... without the migration files: the ledger's versions and the failure the database remembers" \
+  "001 applied,002 applied,003 failed" "$(echo "$out" | json_field 'versions.map(v => v.version + " " + v.state).join()')"
 out="$(PGOPTIONS="-c search_path=evil,pg_catalog" "$PGM" report --json -d dbname=rep_revert --dir "$dir")"
 check "... under a hostile search_path too; a revert is in the history" "reverted:a4 is not needed" \
   "$(echo "$out" | json_field 'history.at(-1).status'):$(echo "$out" | json_field 'history.at(-1).reason')"
