@@ -53,8 +53,8 @@ END $$;
 SELECT count(*) AS functions, count(*) FILTER (WHERE prosecdef) AS security_definer FROM pgm_functions;
 SELECT signature, proconfig FROM pgm_functions WHERE proconfig IS NOT NULL;
 
--- A role without EXECUTE: every function but the two that only read a
--- script (migrate_lint, migrate_split) is refused with 42501 before anything
+-- A role without EXECUTE: every function but the three that only read a
+-- script or the catalogs (migrate_lint, migrate_split, migrate_describe) is refused with 42501 before anything
 -- runs; the event-trigger functions cannot be called at all (0A000).
 SET ROLE regress_outsider;
 SELECT signature, try_call(call) AS outcome FROM pgm_functions ORDER BY signature::text;

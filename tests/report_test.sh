@@ -17,15 +17,22 @@ ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$2]"$'\n'"got      [$3]"; fi; }
 json_field() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{const j=JSON.parse(d);console.log(eval("j."+process.argv[1]))})' "$1"; }
-as_browser_user() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# As the postgres user when run as root (Chromium refuses root), by exec: a
+# driver started in the background is then the process $! names, so it can
+# be stopped.
+as_browser_user=()
+if [ "$(id -u)" = 0 ]; then
+  as_browser_user=(setpriv --reuid=postgres --regid=postgres --init-groups env HOME="$(getent passwd postgres | cut -d: -f6)")
+fi
 
 work="$(mktemp -d)"
 chmod 755 "$work"
 mkdir -p "$artifacts"
 driver_pid=""
+port=$((20000 + PGPORT % 10000))
 databases=(rep_ok rep_fail rep_drift rep_revert)
 cleanup() {
-  [ -n "$driver_pid" ] && kill "$driver_pid" 2>/dev/null
+  [ -n "$driver_pid" ] && { kill "$driver_pid" 2>/dev/null; wait "$driver_pid" 2>/dev/null; }
   for db in "${databases[@]}"; do echo "DROP DATABASE IF EXISTS $db WITH (FORCE);"; done | psql -X -q -d postgres >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -86,13 +93,12 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
   echo "$passed passed, $failed failed"; exit 1
 fi
 chmod 777 "$artifacts"
-port=$((20000 + PGPORT % 10000))
-as_browser_user chromedriver --port="$port" >"$work/chromedriver.log" 2>&1 & driver_pid=$!
+"${as_browser_user[@]}" chromedriver --port="$port" >"$work/chromedriver.log" 2>&1 & driver_pid=$!
 for _ in $(seq 50); do
   node -e "fetch('http://127.0.0.1:$port/status').then(r => r.json()).then(j => process.exit(j.value.ready ? 0 : 1), () => process.exit(1))" && break
   sleep 0.2
 done
-as_browser_user node "$root/tests/report/browser_check.mjs" "http://127.0.0.1:$port" "$work/fleet.html" "$work/one.html" "$artifacts" >"$work/browser.txt" 2>&1
+"${as_browser_user[@]}" node "$root/tests/report/browser_check.mjs" "http://127.0.0.1:$port" "$work/fleet.html" "$work/one.html" "$artifacts" >"$work/browser.txt" 2>&1
 cat "$work/browser.txt"
 passed=$((passed + $(grep -c '^ok - ' "$work/browser.txt")))
 failed=$((failed + $(grep -c '^not ok - ' "$work/browser.txt")))

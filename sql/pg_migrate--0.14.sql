@@ -1,5 +1,5 @@
--- pg_migrate 0.12, installed in one go: what pg_migrate--0.1.sql and the
--- upgrade scripts up to 0.12 build, each object created once in its final form
+-- pg_migrate 0.14, installed in one go: what pg_migrate--0.1.sql and the
+-- upgrade scripts up to 0.14 build, each object created once in its final form
 -- (CREATE EXTENSION on a fresh database then runs a third of the statements).
 -- tests/upgrade_test.sh checks that both ways reach the same state.  The
 -- comments saying why each part exists are in the upgrade script that added it.
@@ -421,6 +421,22 @@ CREATE FUNCTION migrate_verify(
 COMMENT ON FUNCTION migrate_verify(boolean) IS
     'pg_migrate: check that the database still matches its ledger; one row per check or problem';
 REVOKE ALL ON FUNCTION migrate_verify(boolean) FROM PUBLIC;
+
+-- The live schema as schema_drift describes it (within migrate.schemas), one
+-- row per object: what a diff of two databases reads on each side.  It reads
+-- only the catalogs, which every role that may connect can read.
+CREATE FUNCTION migrate_describe(
+    OUT object_type text,
+    OUT identity text,
+    OUT schema_name text,
+    OUT parent text,
+    OUT definition text)
+    RETURNS SETOF record
+    LANGUAGE c STABLE
+    AS 'MODULE_PATHNAME', 'migrate_describe';
+COMMENT ON FUNCTION migrate_describe() IS
+    'pg_migrate: the live schema as pg_migrate describes it, one row per object (what schema_drift compares)';
+GRANT EXECUTE ON FUNCTION migrate_describe() TO PUBLIC;
 
 -- Records the whole live schema as the expected one: accepts every
 -- difference schema_drift reports.  The first migration does this by itself.
