@@ -67,6 +67,9 @@ struct ReportOptions {
     std::string html_file;  // --html FILE
 };
 int run_report(const CommonOptions& options, const ReportOptions& report, const FleetOptions& fleet);
+// diff --db A --db B: what differs between the two schemas (diff_command.cpp);
+// exit code 3 when something does.
+int run_diff(const CommonOptions& options, const std::vector<std::string>& targets);
 int run_new(const CommonOptions& options, const std::string& name);
 // verify: migrate_verify() in the database; exit code 3 when something is wrong.
 int run_verify(const CommonOptions& options);

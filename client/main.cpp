@@ -99,6 +99,14 @@ int main(int argc, char** argv) {
     add_common(verify_cmd);
     add_fleet_targets(verify_cmd, "verify", fleet);
 
+    std::vector<std::string> diff_targets;
+    CLI::App* diff_cmd = app.add_subcommand(
+        "diff", "what differs between two databases' schemas, grouped by table (exit 3 when something does)");
+    diff_cmd->add_option("--db", diff_targets, "the two databases: --db A --db B (URL or conninfo string)")
+        ->required();
+    diff_cmd->add_flag("--json", common.json, "print one JSON document on stdout");
+    diff_cmd->footer(kFooter);
+
     ReportOptions report;
     CLI::App* report_cmd = app.add_subcommand(
         "report", "write one self-contained HTML page of what happened in a database or a fleet");
@@ -167,6 +175,7 @@ int main(int argc, char** argv) {
         if (*new_cmd) return run_new(common, new_name);
         if (*verify_cmd) return is_fleet(fleet) ? run_fleet_verify(common, fleet) : run_verify(common);
         if (*report_cmd) return run_report(common, report, fleet);
+        if (*diff_cmd) return run_diff(common, diff_targets);
         if (*down_cmd) return run_down(common, down);
         if (*baseline_cmd) return run_baseline(common, baseline);
         if (*adopt_cmd) return run_adopt(common, adopt);

@@ -72,6 +72,9 @@ case "$suite" in
   report)
     bash "$src/tests/report_test.sh" "$PGM_CLIENT" "$out"
     ;;
+  diff)
+    bash "$src/tests/diff_test.sh" "$PGM_CLIENT"
+    ;;
   *)
     echo "unknown suite $suite" >&2; exit 2 ;;
 esac

@@ -64,7 +64,7 @@ std::string cut(const std::string& text, std::size_t max_bytes) {
     return text.substr(0, end) + "...";
 }
 
-std::string side(const char* label, const std::vector<std::string>& lines) {
+std::string side(const std::string& label, const std::vector<std::string>& lines) {
     if (lines.empty()) return std::string(label) + ": (nothing)";
     std::string text = std::string(label) + ": ";
     for (std::size_t i = 0; i < lines.size() && i < kLinesShown; ++i)
@@ -82,6 +82,16 @@ std::string describe_definition_change(const std::string& recorded, const std::s
     const std::vector<std::string> came = lines_missing_from(after, before);
     if (gone.empty() && came.empty()) return "only its layout changed (whitespace or line breaks)";
     return side("was", gone) + "; " + side("now", came);
+}
+
+std::string describe_definition_difference(const std::string& first, const std::string& second,
+                                           const std::string& first_label, const std::string& second_label) {
+    const std::vector<std::string> a = lines_of(first);
+    const std::vector<std::string> b = lines_of(second);
+    const std::vector<std::string> only_a = lines_missing_from(a, b);
+    const std::vector<std::string> only_b = lines_missing_from(b, a);
+    if (only_a.empty() && only_b.empty()) return "only the layout differs (whitespace or line breaks)";
+    return side(first_label, only_a) + "; " + side(second_label, only_b);
 }
 
 std::string definition_excerpt(const std::string& definition, std::size_t max_bytes) {

@@ -13,6 +13,9 @@ namespace pgm::core {
 // with its whitespace collapsed and cut to a readable length, at most a few
 // lines a side.
 std::string describe_definition_change(const std::string& recorded, const std::string& live);
+// The same for any two sides, named by their labels ("A: ...; B: ...").
+std::string describe_definition_difference(const std::string& first, const std::string& second,
+                                           const std::string& first_label, const std::string& second_label);
 
 // A definition shortened for a message: whitespace collapsed, cut after
 // `max_bytes` bytes (never inside a UTF-8 character) with "...".

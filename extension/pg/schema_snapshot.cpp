@@ -4,7 +4,7 @@
 #include "view_reprint.hpp"
 
 #include "ledger.hpp"
-#include "schema_description.hpp"
+#include "../core/schema_description.hpp"
 #include "settings.hpp"
 #include "verify.hpp"
 

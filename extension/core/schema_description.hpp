@@ -21,8 +21,11 @@
 // of an extension (the extension itself is described by name and version)
 // nor temporary objects.
 //
-// The query runs with search_path pinned to "pg_catalog, pg_temp" (see
-// ledger.hpp: OwnerScope), so unqualified names below are the catalog's and
+// Pure SQL text, shared by the extension (schema_drift, migrate_describe) and
+// the client (pg_migrate diff against a database without the extension).
+// The query runs with search_path pinned to "pg_catalog, pg_temp" (in the
+// extension pg/ledger.hpp's OwnerScope; in the client SET LOCAL in a
+// read-only transaction), so unqualified names below are the catalog's and
 // type and object names in the definitions are schema-qualified (a
 // function's identity too: regprocedure qualifies what is not visible, and
 // nothing outside pg_catalog is).
@@ -203,3 +206,19 @@
 #define PGM_DESCRIBE_SCOPES                                                                  \
     PGM_DESCRIBE_SCHEMA("c.oid = ANY ($1)", "p.oid = ANY ($2)", "t.oid = ANY ($3)",            \
                         "n.oid = ANY ($4)", "e.oid = ANY ($5)")
+
+// migrate_describe()'s rows: object_type, identity, schema_name, parent (the
+// relation a column, constraint, index, trigger, policy or rule belongs to,
+// schema-qualified), definition, all text, for the objects whose schema
+// satisfies COVERED (an SQL condition on d.schema_name; extensions, whose
+// schema_name is NULL, always).
+#define PGM_DESCRIBE_LISTING(COVERED)                                                                          \
+    "SELECT d.object_type::text, d.identity::text, d.schema_name::text,"                                       \
+    "       CASE WHEN d.scope_class = 'pg_class'::regclass"                                                    \
+    "             AND d.object_type NOT IN ('table', 'view', 'materialized view', 'sequence',"                \
+    "                                       'foreign table', 'type')"                                          \
+    "            THEN d.scope_oid::regclass::text END AS parent,"                                              \
+    "       d.definition::text"                                                                                \
+    "  FROM (" PGM_DESCRIBE_WHOLE_SCHEMA ") AS d"                                                              \
+    " WHERE d.schema_name IS NULL OR " COVERED                                                                 \
+    " ORDER BY d.schema_name NULLS FIRST, parent NULLS FIRST, d.object_type, d.identity"
