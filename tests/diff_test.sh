@@ -9,12 +9,8 @@ set -uo pipefail
 PGM="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$2]"$'\n'"got      [$3]"; fi; }
-json_field() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{const j=JSON.parse(d);console.log(eval("j."+process.argv[1]))})' "$1"; }
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
@@ -118,5 +114,4 @@ check "a hostile search_path changes nothing" "12" "$(echo "$out2" | json_field 
 "$PGM" diff --db "$A" >/dev/null 2>&1; rc=$?
 check "diff needs two databases" 2 "$rc"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+end_checks

@@ -13,12 +13,8 @@ PGM="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 per_cluster="${PGM_FLEET_PER_CLUSTER:-70}"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$2]"$'\n'"got      [$3]"; fi; }
-json_field() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{const j=JSON.parse(d);console.log(eval("j."+process.argv[1]))})' "$1"; }
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
@@ -160,5 +156,4 @@ out="$("$PGM" status -d "${hosts[0]:+host=${hosts[0]} port=${ports[0]} dbname=fl
 check "status over -d repeated: a database that cannot be read is an error row, exit 1" "1:2:does not exist" \
   "$rc:$(echo "$out" | json_field 'databases.length'):$(echo "$out" | json_field 'databases[1].error' | grep -o 'does not exist')"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+end_checks

@@ -16,11 +16,8 @@ PGM="$1"
 bouncer="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
 [ -x "$bouncer" ] || { echo "pgbouncer is not installed: skipped"; exit 77; }
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$2]"$'\n'"got      [$3]"; fi; }
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 as_server_user() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 # PgBouncer on a private port and socket directory, run as the server's user
@@ -202,5 +199,4 @@ pooled adopt --dir "$adopt_dir" >/dev/null 2>&1
 check "adopt through the pooler" "0:000001:adopted" "$?:$(direct -c "SELECT version || ':' || status FROM migrate.ledger")"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" >/dev/null 2>&1
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+end_checks

@@ -11,12 +11,8 @@ PGM="$1"
 artifacts="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /'; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$2]"$'\n'"got      [$3]"; fi; }
-json_field() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{const j=JSON.parse(d);console.log(eval("j."+process.argv[1]))})' "$1"; }
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 # As the postgres user when run as root (Chromium refuses root), by exec: a
 # driver started in the background is then the process $! names, so it can
 # be stopped.
@@ -90,7 +86,7 @@ chmod 644 "$work"/*.html
 # --- In the browser ----------------------------------------------------------
 if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
   not_ok "chromium and chromedriver are installed (scripts/install-deps.sh)"
-  echo "$passed passed, $failed failed"; exit 1
+  end_checks; exit 1
 fi
 chmod 777 "$artifacts"
 "${as_browser_user[@]}" chromedriver --port="$port" >"$work/chromedriver.log" 2>&1 & driver_pid=$!
@@ -105,5 +101,4 @@ failed=$((failed + $(grep -c '^not ok - ' "$work/browser.txt")))
 grep -q '^ok - one database: a screenshot' "$work/browser.txt" || not_ok "the browser checks ran to the end" "$(tail -5 "$work/browser.txt")"
 echo "screenshots and the printout: $artifacts"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+end_checks
