@@ -1,5 +1,6 @@
 // pg_migrate diff --db A --db B: what differs between two databases' schemas,
 // grouped by table; exit code 0 when they are the same, 3 when not.
+#include <future>
 #include <iostream>
 
 #include "commands.hpp"
@@ -69,8 +70,10 @@ int run_diff(const CommonOptions& options, const std::vector<std::string>& targe
     Terminal term(options.json);
     Connection a(targets[0]);
     Connection b(targets[1]);
+    // Both described at once, each on its own connection.
+    std::future<SchemaSource> reading_b = std::async(std::launch::async, [&b] { return read_schema(b); });
     const SchemaSource in_a = read_schema(a);
-    const SchemaSource in_b = read_schema(b);
+    const SchemaSource in_b = reading_b.get();
     const std::vector<ObjectDifference> differences = compare_schemas(in_a.objects, in_b.objects);
     std::size_t only_a = 0, only_b = 0, different = 0;
     for (const auto& d : differences) {
