@@ -18,9 +18,22 @@ bool is_relation(const std::string& object_type) {
     return kinds.count(object_type) > 0;
 }
 
-// Where a marker of a column's definition starts (" not null", ...), or npos.
-std::size_t find_marker(const std::string& text, const std::string& marker, std::size_t from = 0) {
-    return text.find(marker, from);
+// A relation's own row (a composite type's too): what its parts are grouped under.
+bool own_relation_row(const DescribedObject& o) {
+    return o.parent.empty() && (is_relation(o.object_type) ||
+                                (o.object_type == "type" && o.definition.rfind("composite type", 0) == 0));
+}
+
+// Where a marker of a column's definition starts (" not null", ...), or npos;
+// never inside a double-quoted name (a type or collation may be called
+// "my default type").
+std::size_t find_marker(const std::string& text, const std::string& marker) {
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '"') quoted = !quoted;
+        else if (!quoted && text.compare(i, marker.size(), marker) == 0) return i;
+    }
+    return std::string::npos;
 }
 
 std::string quoted_in(const std::string& value) { return value.empty() ? "none" : value; }
@@ -89,7 +102,7 @@ const char* presence_name(Presence presence) {
 std::string ObjectDifference::group() const {
     const DescribedObject& o = any();
     if (!o.parent.empty()) return o.parent;
-    if (is_relation(o.object_type)) return o.identity;
+    if (own_relation_row(o)) return o.identity;
     return "";
 }
 
@@ -153,11 +166,12 @@ std::vector<ObjectDifference> compare_schemas(const std::vector<DescribedObject>
             out.push_back({in_a ? Presence::only_in_a : Presence::only_in_b, in_a, in_b, ""});
         }
     }
-    // Grouped: schema, the relation (its own row first), then type and identity.
+    // What is not in a table first, then by schema and relation (its own row
+    // first), then type and identity.
     auto order = [](const ObjectDifference& d) {
         const DescribedObject& o = d.any();
-        return std::make_tuple(o.schema_name, d.group(), !(is_relation(o.object_type) && o.parent.empty()),
-                               o.object_type, o.identity);
+        return std::make_tuple(!d.group().empty(), o.schema_name, d.group(), !own_relation_row(o), o.object_type,
+                               o.identity);
     };
     std::stable_sort(out.begin(), out.end(),
                      [&](const ObjectDifference& x, const ObjectDifference& y) { return order(x) < order(y); });

@@ -27,21 +27,31 @@ std::vector<DescribedObject> objects_of(const Result& r) {
 SchemaSource read_schema(Connection& db) {
     SchemaSource source;
     source.server_version = db.exec("SELECT pg_catalog.current_setting('server_version')").get(0, 0);
-    if (installed_at_least(extension_state(db), "0.14")) {
-        source.objects = objects_of(db.exec(kByExtension));
-        source.described_by = "migrate_describe()";
-        return source;
-    }
+    // The extension describes only when it is this client's own version: an
+    // older or newer description would differ from the other side's for no
+    // reason in the schemas.
+    const ExtensionState extension = extension_state(db);
+    const bool by_extension = extension.installed && extension.installed_version == PGM_EXTENSION_VERSION;
     db.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     try {
-        db.run("SET LOCAL search_path = pg_catalog, pg_temp");
-        source.objects = objects_of(db.exec(kByClient));
+        // Both sides cover every schema (not one database's migrate.schemas);
+        // no JIT for a query this long that runs once.
+        db.run("SET LOCAL jit = off");
+        if (by_extension) {
+            db.run("SET LOCAL migrate.schemas = ''");
+            source.objects = objects_of(db.exec(kByExtension));
+        } else {
+            db.run("SET LOCAL search_path = pg_catalog, pg_temp");
+            source.objects = objects_of(db.exec(kByClient));
+        }
     } catch (...) {
         db.run("ROLLBACK");
         throw;
     }
     db.run("COMMIT");
-    source.described_by = "described by the client: pg_migrate 0.14 is not installed";
+    source.described_by = by_extension ? "migrate_describe()"
+                                       : "described by the client: pg_migrate " PGM_EXTENSION_VERSION
+                                         " is not installed";
     return source;
 }
 

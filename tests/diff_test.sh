@@ -109,8 +109,15 @@ check "... what only one side has" "only_in_a:only_in_a:only_in_b:only_in_b:only
   "$(what shop.orders_open presence):$(what 'orders_mine on shop.orders' presence):$(what shop.orders.coupon presence):$(what shop.orders_state presence):$(what shop.big_orders presence)"
 check "... the sides and the summary" "false:migrate_describe():3:2" \
   "$(echo "$out" | json_field equal):$(echo "$out" | json_field a.described_by):$(echo "$out" | json_field summary.only_in_b):$(echo "$out" | json_field summary.only_in_a)"
-out2="$(PGOPTIONS="-c search_path=evil,public" "$PGM" diff --db "$A" --db "$B" --json)"
-check "a hostile search_path changes nothing" "12" "$(echo "$out2" | json_field differences.length)"
+# A search_path whose concat_ws beats the catalog's (exact argument types) on
+# both sides: had a side not pinned its own, every column would read "evil".
+for db in "$A" "$B"; do
+  psql -X -q -v ON_ERROR_STOP=1 "$db" -c "CREATE SCHEMA evil" \
+    -c "CREATE FUNCTION evil.concat_ws(text, VARIADIC text[]) RETURNS text LANGUAGE sql AS \$\$ SELECT 'evil' \$\$" >/dev/null
+done
+out2="$(PGOPTIONS="-c search_path=evil,pg_catalog" "$PGM" diff --db "$A" --db "$B" --json)"
+check "a hostile search_path changes nothing" "12:0" \
+  "$(echo "$out2" | json_field differences.length):$(echo "$out2" | json_field 'differences.filter(d => d.schema_name != "evil" && ((d.a || "") + (d.b || "")).includes("evil")).length')"
 "$PGM" diff --db "$A" >/dev/null 2>&1; rc=$?
 check "diff needs two databases" 2 "$rc"
 

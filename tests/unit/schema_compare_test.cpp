@@ -74,3 +74,41 @@ TEST(CompareSchemas, OnlyInEachAndDifferentGroupedByTable) {
     EXPECT_EQ(d[3].group(), "s.t");
     EXPECT_TRUE(compare_schemas(a, a).empty());
 }
+
+TEST(ColumnFacts, MarkersInsideQuotedNamesAndExpressions) {
+    const auto quoted = column_facts("shop.\"my default type\" collate public.\"x not null\" default 1");
+    EXPECT_EQ(quoted.type, "shop.\"my default type\"");
+    EXPECT_EQ(quoted.collation, "public.\"x not null\"");
+    EXPECT_EQ(quoted.nullability, "");
+    EXPECT_EQ(quoted.default_value, "1");
+    const auto in_default = column_facts("text not null default 'x not null collate y'::text");
+    EXPECT_EQ(in_default.type, "text");
+    EXPECT_EQ(in_default.collation, "");
+    EXPECT_EQ(in_default.default_value, "'x not null collate y'::text");
+    EXPECT_EQ(column_facts("text generated always as ((a || ' default '::text)) stored").generated,
+              "generated always as ((a || ' default '::text)) stored");
+}
+
+TEST(WhatDiffers, EnumLabelsWithCommasAndParentheses) {
+    EXPECT_EQ(what_differs("type", "enum ('a, b', 'c (d)')", "enum ('a, b')"), "labels only in A: 'c (d)'");
+}
+
+TEST(CompareSchemas, NotInATableFirstThenTablesOwnRowFirstCompositeTypesAsTables) {
+    const std::vector<DescribedObject> a = {
+        {"table", "b.t", "b", "", "table"},
+        {"column", "b.t.x", "b", "b.t", "integer"},
+        {"type", "a.addr", "a", "", "composite type"},
+        {"column", "a.addr.street", "a", "a.addr", "text"},
+        {"function", "z.f()", "z", "", "body"},
+    };
+    const std::vector<DescribedObject> b = {};
+    const auto d = compare_schemas(a, b);
+    ASSERT_EQ(d.size(), 5u);
+    EXPECT_EQ(d[0].any().identity, "z.f()");  // not in a table, though its schema sorts last
+    EXPECT_EQ(d[0].group(), "");
+    EXPECT_EQ(d[1].any().identity, "a.addr");  // a composite type heads its columns
+    EXPECT_EQ(d[1].group(), "a.addr");
+    EXPECT_EQ(d[2].any().identity, "a.addr.street");
+    EXPECT_EQ(d[3].any().identity, "b.t");  // the table's own row before its column
+    EXPECT_EQ(d[4].any().identity, "b.t.x");
+}
