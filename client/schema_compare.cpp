@@ -50,6 +50,8 @@ std::vector<std::string> enum_labels(const std::string& definition) {
     while (at != std::string::npos) {
         const std::size_t open = definition.find('\'', at);
         if (open == std::string::npos) break;
+        // quote_literal writes a label with a backslash as E'...' (doubled).
+        const bool escaped = open > 0 && definition[open - 1] == 'E';
         std::size_t close = open + 1;
         std::string label;
         while (close < definition.size()) {  // '' is a quote inside the label
@@ -62,7 +64,7 @@ std::vector<std::string> enum_labels(const std::string& definition) {
                 label += definition[close++];
             }
         }
-        labels.push_back("'" + label + "'");
+        labels.push_back((escaped ? "E'" : "'") + label + "'");
         at = close + 1;
     }
     return labels;

@@ -33,14 +33,14 @@ SET migrate.schemas = 'public';
 SELECT object_type, identity FROM migrate_describe() ORDER BY 1, 2;
 RESET migrate.schemas;
 
--- Anyone who may connect, with a search_path full of traps.
+-- Anyone who may connect, with a search_path whose concat_ws beats the
+-- catalog's (exact argument types): unpinned, every column would read "evil".
 CREATE ROLE regress_describe_nobody;
 CREATE SCHEMA evil;
-CREATE FUNCTION evil.format_type(oid, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'evil' $$;
 CREATE FUNCTION evil.concat_ws(text, VARIADIC text[]) RETURNS text LANGUAGE sql AS $$ SELECT 'evil' $$;
 GRANT USAGE ON SCHEMA evil TO regress_describe_nobody;
 SET ROLE regress_describe_nobody;
-SET search_path = evil, public;
+SET search_path = evil, pg_catalog, public;
 SELECT count(*) AS objects, count(*) FILTER (WHERE definition ~ 'evil' AND schema_name <> 'evil') AS tricked
   FROM pg_catalog.migrate_describe();
 -- ... and the ledger stays closed to it.

@@ -209,7 +209,9 @@
 
 // migrate_describe()'s rows: object_type, identity, schema_name, parent (the
 // relation a column, constraint, index, trigger, policy or rule belongs to,
-// schema-qualified), definition, all text, for the objects whose schema
+// schema-qualified as the relations' identities are, and read from the
+// query's snapshot as they are, not through regclass's cache), definition,
+// all text, for the objects whose schema
 // satisfies COVERED (an SQL condition on d.schema_name; extensions, whose
 // schema_name is NULL, always).
 #define PGM_DESCRIBE_LISTING(COVERED)                                                                          \
@@ -217,7 +219,9 @@
     "       CASE WHEN d.scope_class = 'pg_class'::regclass"                                                    \
     "             AND d.object_type NOT IN ('table', 'view', 'materialized view', 'sequence',"                \
     "                                       'foreign table', 'type')"                                          \
-    "            THEN d.scope_oid::regclass::text END AS parent,"                                              \
+    "            THEN (SELECT format('%I.%I', pn.nspname, pc.relname) FROM pg_class AS pc"                     \
+    "                    JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace WHERE pc.oid = d.scope_oid)"      \
+    "            END AS parent,"                                                                               \
     "       d.definition::text"                                                                                \
     "  FROM (" PGM_DESCRIBE_WHOLE_SCHEMA ") AS d"                                                              \
     " WHERE d.schema_name IS NULL OR " COVERED                                                                 \

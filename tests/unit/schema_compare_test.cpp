@@ -91,6 +91,7 @@ TEST(ColumnFacts, MarkersInsideQuotedNamesAndExpressions) {
 
 TEST(WhatDiffers, EnumLabelsWithCommasAndParentheses) {
     EXPECT_EQ(what_differs("type", "enum ('a, b', 'c (d)')", "enum ('a, b')"), "labels only in A: 'c (d)'");
+    EXPECT_EQ(what_differs("type", "enum ('a', E'b\\\\c')", "enum ('a')"), "labels only in A: E'b\\\\c'");
 }
 
 TEST(CompareSchemas, NotInATableFirstThenTablesOwnRowFirstCompositeTypesAsTables) {
