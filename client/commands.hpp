@@ -68,8 +68,13 @@ struct ReportOptions {
 };
 int run_report(const CommonOptions& options, const ReportOptions& report, const FleetOptions& fleet);
 // diff --db A --db B: what differs between the two schemas (diff_command.cpp);
-// exit code 3 when something does.
-int run_diff(const CommonOptions& options, const std::vector<std::string>& targets);
+// exit code 3 when something does.  With --sql the migrations that would make
+// B match A, linted against B; with --out DIR written as DIR's next ones.
+struct DiffOptions {
+    bool sql = false;
+    std::string out_dir;  // --out DIR
+};
+int run_diff(const CommonOptions& options, const std::vector<std::string>& targets, const DiffOptions& diff);
 int run_new(const CommonOptions& options, const std::string& name);
 // verify: migrate_verify() in the database; exit code 3 when something is wrong.
 int run_verify(const CommonOptions& options);

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "connection.hpp"
+#include "diff_sql.hpp"
 #include "exit_codes.hpp"
 #include "report.hpp"
 #include "schema_compare.hpp"
@@ -60,9 +61,66 @@ void print_differences(const std::vector<ObjectDifference>& differences, const T
     flush();
 }
 
+nlohmann::json side_json(Connection& db, const SchemaSource& s) {
+    return nlohmann::json{{"database", db.database()}, {"where", db.describe()}, {"server_version", s.server_version},
+                          {"described_by", s.described_by}, {"objects", s.objects.size()}};
+}
+
+// --sql / --out: the migrations that would make B match A.
+int print_or_write_migrations(const CommonOptions& options, const DiffOptions& diff, Connection& a, Connection& b,
+                              const SchemaSource& in_a, const SchemaSource& in_b,
+                              const std::vector<ObjectDifference>& differences) {
+    const int code = differences.empty() ? exit_code::kSuccess : exit_code::kVerification;
+    LintedPlan plan = lint_plan(
+        b, plan_migrations({differences, in_a.objects, in_a.layout, in_b.layout, in_b.major}));
+    std::vector<std::vector<std::filesystem::path>> files;
+    if (!diff.out_dir.empty()) {
+        // A migration with nothing to run (only what B has extra, commented
+        // out) is printed, not written: it would be an empty version.
+        LintedPlan to_write;
+        to_write.not_linted = plan.not_linted;
+        for (std::size_t i = 0; i < plan.migrations.size(); ++i)
+            if (plan.migrations[i].runnable() > 0) {
+                to_write.migrations.push_back(plan.migrations[i]);
+                to_write.risks.push_back(plan.risks[i]);
+            }
+        const std::string header = "-- Written by pg_migrate diff --sql: what makes " + b.database() +
+                                   " (B) match " + a.database() + " (A).\n";
+        files = write_plan(to_write, diff.out_dir, header);
+        if (!options.json) plan = std::move(to_write);
+    }
+    if (options.json) {
+        nlohmann::json doc = {{"command", "diff"}, {"a", side_json(a, in_a)}, {"b", side_json(b, in_b)},
+                              {"equal", differences.empty()}, {"exit_code", code}};
+        doc.update(plan_json(plan, files));
+        std::cout << doc.dump(2) << '\n';
+        return code;
+    }
+    if (!diff.out_dir.empty()) {
+        for (const auto& migration : files)
+            for (const auto& f : migration) std::cout << "created " << f.string() << '\n';
+        if (files.empty()) std::cout << "nothing to write: " << (differences.empty() ? "the schemas are the same" : "B only has more") << '\n';
+        return code;
+    }
+    std::cout << "-- pg_migrate diff --sql: what would make B (" << b.describe() << ") match A (" << a.describe()
+              << ").\n-- Nothing has been applied. "
+              << (plan.not_linted.empty() ? "Each statement's risk is what migrate_lint() finds in it against B."
+                                          : "Not linted: " + plan.not_linted + ".")
+              << '\n';
+    if (differences.empty()) std::cout << "-- The schemas are the same.\n";
+    for (std::size_t i = 0; i < plan.migrations.size(); ++i) {
+        const PlannedMigration& m = plan.migrations[i];
+        std::cout << "\n-- Migration " << i + 1 << " of " << plan.migrations.size() << " (" << m.name << "): "
+                  << m.purpose << (m.transactional ? "" : " (-- migrate:no-transaction)") << "\n"
+                  << (m.allow.empty() ? "" : "-- migrate:allow " + m.allow + "\n") << '\n'
+                  << migration_script(plan, i);
+    }
+    return code;
+}
+
 }  // namespace
 
-int run_diff(const CommonOptions& options, const std::vector<std::string>& targets) {
+int run_diff(const CommonOptions& options, const std::vector<std::string>& targets, const DiffOptions& diff) {
     if (targets.size() != 2) {
         std::cerr << "pg_migrate: diff compares two databases: --db A --db B\n";
         return exit_code::kUsage;
@@ -71,8 +129,9 @@ int run_diff(const CommonOptions& options, const std::vector<std::string>& targe
     Connection a(targets[0]);
     Connection b(targets[1]);
     // Both described at once, each on its own connection.
-    std::future<SchemaSource> reading_b = std::async(std::launch::async, [&b] { return read_schema(b); });
-    const SchemaSource in_a = read_schema(a);
+    const bool sql = diff.sql || !diff.out_dir.empty();
+    std::future<SchemaSource> reading_b = std::async(std::launch::async, [&b, sql] { return read_schema(b, sql); });
+    const SchemaSource in_a = read_schema(a, sql);
     const SchemaSource in_b = reading_b.get();
     const std::vector<ObjectDifference> differences = compare_schemas(in_a.objects, in_b.objects);
     std::size_t only_a = 0, only_b = 0, different = 0;
@@ -81,16 +140,12 @@ int run_diff(const CommonOptions& options, const std::vector<std::string>& targe
         only_b += d.presence == Presence::only_in_b;
         different += d.presence == Presence::different;
     }
+    if (sql) return print_or_write_migrations(options, diff, a, b, in_a, in_b, differences);
     const int code = differences.empty() ? exit_code::kSuccess : exit_code::kVerification;
     if (options.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& d : differences) list.push_back(difference_json(d));
-        auto side = [](Connection& db, const SchemaSource& s) {
-            return nlohmann::json{{"database", db.database()}, {"where", db.describe()},
-                                  {"server_version", s.server_version}, {"described_by", s.described_by},
-                                  {"objects", s.objects.size()}};
-        };
-        std::cout << nlohmann::json{{"command", "diff"}, {"a", side(a, in_a)}, {"b", side(b, in_b)},
+        std::cout << nlohmann::json{{"command", "diff"}, {"a", side_json(a, in_a)}, {"b", side_json(b, in_b)},
                                     {"equal", differences.empty()}, {"differences", list},
                                     {"summary", {{"only_in_a", only_a}, {"only_in_b", only_b}, {"different", different}}},
                                     {"exit_code", code}}

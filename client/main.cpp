@@ -104,6 +104,12 @@ int main(int argc, char** argv) {
         "diff", "what differs between two databases' schemas, grouped by table (exit 3 when something does)");
     diff_cmd->add_option("--db", diff_targets, "the two databases: --db A --db B (URL or conninfo string)")
         ->required();
+    DiffOptions diff;
+    diff_cmd->add_flag("--sql", diff.sql,
+                       "print the migrations that would make B match A (each statement linted against B; "
+                       "nothing is applied; what only B has is dropped only in comments)");
+    diff_cmd->add_option("--out", diff.out_dir, "write those migrations as the next files of DIR, in its layout")
+        ->option_text("DIR");
     diff_cmd->add_flag("--json", common.json, "print one JSON document on stdout");
     diff_cmd->footer(kFooter);
 
@@ -175,7 +181,7 @@ int main(int argc, char** argv) {
         if (*new_cmd) return run_new(common, new_name);
         if (*verify_cmd) return is_fleet(fleet) ? run_fleet_verify(common, fleet) : run_verify(common);
         if (*report_cmd) return run_report(common, report, fleet);
-        if (*diff_cmd) return run_diff(common, diff_targets);
+        if (*diff_cmd) return run_diff(common, diff_targets, diff);
         if (*down_cmd) return run_down(common, down);
         if (*baseline_cmd) return run_baseline(common, baseline);
         if (*adopt_cmd) return run_adopt(common, adopt);

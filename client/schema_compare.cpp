@@ -43,7 +43,8 @@ void add_fact(std::string& out, const char* name, const std::string& a, const st
     out += (out.empty() ? "" : "; ") + std::string(name) + ": " + quoted_in(a) + " in A, " + quoted_in(b) + " in B";
 }
 
-// An enum's labels, from "enum ('a', 'b')".
+}  // namespace
+
 std::vector<std::string> enum_labels(const std::string& definition) {
     std::vector<std::string> labels;
     std::size_t at = definition.find('(');
@@ -56,7 +57,7 @@ std::vector<std::string> enum_labels(const std::string& definition) {
         std::string label;
         while (close < definition.size()) {  // '' is a quote inside the label
             if (definition[close] == '\'' && close + 1 < definition.size() && definition[close + 1] == '\'') {
-                label += '\'';
+                label += "''";  // kept as the literal writes it
                 close += 2;
             } else if (definition[close] == '\'') {
                 break;
@@ -69,6 +70,8 @@ std::vector<std::string> enum_labels(const std::string& definition) {
     }
     return labels;
 }
+
+namespace {
 
 std::string joined(const std::vector<std::string>& items) {
     std::string out;

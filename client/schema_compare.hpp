@@ -44,6 +44,10 @@ struct ColumnFacts {
 };
 ColumnFacts column_facts(const std::string& definition);
 
+// An enum's labels from its definition "enum ('a', E'b\\\\c')", each as the
+// SQL literal it is written as there.
+std::vector<std::string> enum_labels(const std::string& definition);
+
 // What differs between two definitions of an object of `object_type`.
 std::string what_differs(const std::string& object_type, const std::string& in_a, const std::string& in_b);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "migration_plan.hpp"
 #include "schema_compare.hpp"
 
 namespace pgm::client {
@@ -16,8 +17,12 @@ struct SchemaSource {
     std::vector<DescribedObject> objects;
     std::string server_version;  // "15.20"
     std::string described_by;    // "migrate_describe()" or "the client's query"
+    int major = 0;               // 15
+    SchemaLayout layout;         // read only for diff --sql
 };
 
-SchemaSource read_schema(Connection& db);
+// The description, and with `with_layout` the facts the SQL that recreates
+// it needs, read in one snapshot.
+SchemaSource read_schema(Connection& db, bool with_layout = false);
 
 }  // namespace pgm::client

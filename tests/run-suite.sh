@@ -75,6 +75,9 @@ case "$suite" in
   diff)
     bash "$src/tests/diff_test.sh" "$PGM_CLIENT"
     ;;
+  diff_sql)
+    bash "$src/tests/diff_sql_test.sh" "$PGM_CLIENT"
+    ;;
   *)
     echo "unknown suite $suite" >&2; exit 2 ;;
 esac

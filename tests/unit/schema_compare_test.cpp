@@ -39,7 +39,7 @@ TEST(WhatDiffers, NamesEachFactOfAColumn) {
 
 TEST(WhatDiffers, EnumLabelsAndOtherDefinitions) {
     EXPECT_EQ(what_differs("type", "enum ('a', 'b', 'it''s')", "enum ('a', 'c')"),
-              "labels only in A: 'b', 'it's'; labels only in B: 'c'");
+              "labels only in A: 'b', 'it''s'; labels only in B: 'c'");
     EXPECT_EQ(what_differs("type", "enum ('a', 'b')", "enum ('b', 'a')"),
               "labels in another order: 'a', 'b' in A, 'b', 'a' in B");
     EXPECT_EQ(what_differs("index", "CREATE INDEX i ON t USING btree (a)", "CREATE INDEX i ON t USING hash (a)"),
