@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pg_migrate diff of two databases of N tables each (default 10,000) with a
 # few hundred differences, beside the way it is done by hand: pg_dump
-# --schema-only of both, then diff(1); and migrate_describe() alone.
+# --schema-only of both, then diff(1); migrate_describe() alone; and diff
+# --sql, the migrations that close the gap, linted in B and not.
 #
 #   bash bench/diff_bench.sh [TABLES]
 #
@@ -65,11 +66,20 @@ read -r describe_s _ < <(best_of_3 "psql -X -q -d diff_a -c 'SELECT count(*) FRO
 read -r diff_s diff_rss < <(best_of_3 "'$client' diff --db dbname=diff_a --db dbname=diff_b --json")
 read -r dump_s _ < <(best_of_3 "pg_dump -s -d diff_a >'$work/a.sql' && pg_dump -s -d diff_b >'$work/b.sql'; diff '$work/a.sql' '$work/b.sql' >/dev/null; true")
 differences=$("$client" diff --db dbname=diff_a --db dbname=diff_b --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)['differences']))" || true)
-python3 - "$tables" "$objects" "$differences" "$describe_s" "$diff_s" "$diff_rss" "$dump_s" <<'PY'
+# --sql: the migrations that make B match A; B without pg_migrate first (not
+# linted), then with it (every statement run through migrate_lint in B).
+read -r sql_s sql_rss < <(best_of_3 "'$client' diff --db dbname=diff_a --db dbname=diff_b --sql")
+psql -X -q -d diff_b -c "CREATE EXTENSION pg_migrate"
+read -r lint_s lint_rss < <(best_of_3 "'$client' diff --db dbname=diff_a --db dbname=diff_b --sql")
+statements=$("$client" diff --db dbname=diff_a --db dbname=diff_b --sql --json | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin)['migrations'] for s in m['statements'] if s['kind'] == 'run'))" || true)
+python3 - "$tables" "$objects" "$differences" "$describe_s" "$diff_s" "$diff_rss" "$dump_s" "$sql_s" "$sql_rss" "$lint_s" "$lint_rss" "$statements" <<'PY'
 import sys
-tables, objects, diffs, describe, diff, rss, dump = sys.argv[1:]
+tables, objects, diffs, describe, diff, rss, dump, sql, sql_rss, lint, lint_rss, statements = sys.argv[1:]
 print(f"{tables} tables a database ({objects} objects described in A), {diffs} differences")
 print(f"migrate_describe() in A (psql): {float(describe):.2f} s")
 print(f"pg_migrate diff --json: {float(diff):.2f} s, largest client process {rss} MB RSS")
 print(f"pg_dump --schema-only of both + diff: {float(dump):.2f} s; pg_migrate diff / that: {float(diff) / float(dump):.2f}x")
+print(f"pg_migrate diff --sql ({statements} statements), B without pg_migrate: {float(sql):.2f} s, {sql_rss} MB RSS")
+print(f"pg_migrate diff --sql, B with pg_migrate (each statement linted): {float(lint):.2f} s, {lint_rss} MB RSS; "
+      f"/ pg_dump + diff: {float(lint) / float(dump):.2f}x")
 PY

@@ -76,6 +76,9 @@ struct DiffOptions {
 };
 int run_diff(const CommonOptions& options, const std::vector<std::string>& targets, const DiffOptions& diff);
 int run_new(const CommonOptions& options, const std::string& name);
+// pull: the DDL run outside migrations since the last one as the next
+// migration file, marked "-- migrate:pulled" (pull_command.cpp).
+int run_pull(const CommonOptions& options, const std::string& name);
 // verify: migrate_verify() in the database; exit code 3 when something is wrong.
 int run_verify(const CommonOptions& options);
 

@@ -1,6 +1,7 @@
 // pg_migrate diff --db A --db B: what differs between two databases' schemas,
 // grouped by table; exit code 0 when they are the same, 3 when not.
 #include <future>
+#include <optional>
 #include <iostream>
 
 #include "commands.hpp"
@@ -61,6 +62,21 @@ void print_differences(const std::vector<ObjectDifference>& differences, const T
     flush();
 }
 
+// Runs `step` on database `side`; an error says which database it came from.
+template <class Step>
+void on_side(const char* side, Step&& step) {
+    try {
+        step();
+    } catch (const ServerError&) {
+        std::cerr << "pg_migrate: database " << side << " (the " << (side[0] == 'A' ? "first" : "second")
+                  << " --db):\n";
+        throw;
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("database ") + side + " (the " + (side[0] == 'A' ? "first" : "second") +
+                                 " --db): " + e.what());
+    }
+}
+
 nlohmann::json side_json(Connection& db, const SchemaSource& s) {
     return nlohmann::json{{"database", db.database()}, {"where", db.describe()}, {"server_version", s.server_version},
                           {"described_by", s.described_by}, {"objects", s.objects.size()}};
@@ -71,8 +87,10 @@ int print_or_write_migrations(const CommonOptions& options, const DiffOptions& d
                               const SchemaSource& in_a, const SchemaSource& in_b,
                               const std::vector<ObjectDifference>& differences) {
     const int code = differences.empty() ? exit_code::kSuccess : exit_code::kVerification;
-    LintedPlan plan = lint_plan(
-        b, plan_migrations({differences, in_a.objects, in_a.layout, in_b.layout, in_b.major}));
+    LintedPlan plan;
+    on_side("B", [&] {
+        plan = lint_plan(b, plan_migrations({differences, in_a.objects, in_a.layout, in_b.layout, in_b.major}));
+    });
     std::vector<std::vector<std::filesystem::path>> files;
     if (!diff.out_dir.empty()) {
         // A migration with nothing to run (only what B has extra, commented
@@ -126,13 +144,17 @@ int run_diff(const CommonOptions& options, const std::vector<std::string>& targe
         return exit_code::kUsage;
     }
     Terminal term(options.json);
-    Connection a(targets[0]);
-    Connection b(targets[1]);
+    std::optional<Connection> connected_a, connected_b;
+    on_side("A", [&] { connected_a.emplace(targets[0]); });
+    on_side("B", [&] { connected_b.emplace(targets[1]); });
+    Connection& a = *connected_a;
+    Connection& b = *connected_b;
     // Both described at once, each on its own connection.
     const bool sql = diff.sql || !diff.out_dir.empty();
     std::future<SchemaSource> reading_b = std::async(std::launch::async, [&b, sql] { return read_schema(b, sql); });
-    const SchemaSource in_a = read_schema(a, sql);
-    const SchemaSource in_b = reading_b.get();
+    SchemaSource in_a, in_b;
+    on_side("A", [&] { in_a = read_schema(a, sql); });
+    on_side("B", [&] { in_b = reading_b.get(); });
     const std::vector<ObjectDifference> differences = compare_schemas(in_a.objects, in_b.objects);
     std::size_t only_a = 0, only_b = 0, different = 0;
     for (const auto& d : differences) {

@@ -134,7 +134,7 @@ std::vector<std::vector<std::filesystem::path>> write_plan(const LintedPlan& pla
     for (std::size_t i = 0; i < plan.migrations.size(); ++i) {
         const PlannedMigration& m = plan.migrations[i];
         const std::string up = header + "-- " + m.purpose + "\n\n" + migration_script(plan, i);
-        files.push_back(write_next_migration(dir, {m.name, up, !m.transactional, m.allow}));
+        files.push_back(write_next_migration(dir, {m.name, up, !m.transactional, m.allow, false}));
     }
     return files;
 }

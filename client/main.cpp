@@ -113,6 +113,12 @@ int main(int argc, char** argv) {
     diff_cmd->add_flag("--json", common.json, "print one JSON document on stdout");
     diff_cmd->footer(kFooter);
 
+    std::string pull_name = "pulled_out_of_band_ddl";
+    CLI::App* pull_cmd = app.add_subcommand(
+        "pull", "write the DDL run outside migrations since the last one as the next migration file");
+    add_common(pull_cmd);
+    pull_cmd->add_option("--name", pull_name, "the migration's name")->capture_default_str();
+
     ReportOptions report;
     CLI::App* report_cmd = app.add_subcommand(
         "report", "write one self-contained HTML page of what happened in a database or a fleet");
@@ -179,6 +185,7 @@ int main(int argc, char** argv) {
             return is_fleet(fleet) ? run_fleet_status(common, fleet) : run_status(common);
         }
         if (*new_cmd) return run_new(common, new_name);
+        if (*pull_cmd) return run_pull(common, pull_name);
         if (*verify_cmd) return is_fleet(fleet) ? run_fleet_verify(common, fleet) : run_verify(common);
         if (*report_cmd) return run_report(common, report, fleet);
         if (*diff_cmd) return run_diff(common, diff_targets, diff);

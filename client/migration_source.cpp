@@ -117,6 +117,7 @@ Marker dbmate_marker(std::string_view rest, std::string_view line_text, int line
         }
         return {};
     }
+    if (keyword == "pulled") return {};  // for the server: statements that ran here out of band are recorded
     if (keyword == "no-transaction") {
         if (w.size() > 1) fail(line, "\"-- migrate:no-transaction\" takes no options");
         result->no_transaction = true;
@@ -128,7 +129,7 @@ Marker dbmate_marker(std::string_view rest, std::string_view line_text, int line
     else if (keyword == "verify") m.starts = Section::Verify;
     else
         fail(line, "unknown directive \"" + std::string(trim(line_text)) +
-                       "\" (known: up, down, verify, no-transaction, allow)");
+                       "\" (known: up, down, verify, no-transaction, allow, pulled)");
     for (std::size_t i = 1; i < w.size(); ++i) {
         if (m.starts == Section::Up && w[i] == "transaction:false") result->no_transaction = true;
         else if (m.starts == Section::Up && w[i] == "transaction:true") continue;

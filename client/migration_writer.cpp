@@ -108,9 +108,10 @@ std::vector<fs::path> write_next_migration(const fs::path& dir, const NewMigrati
         case Layout::Plain: {
             const fs::path file = dir / (next_number(scan.migrations) + "_" + m.name + ".sql");
             // The newest migration's markers: a goose or sql-migrate history stays one.
-            const std::string_view markers =
-                scan.migrations.empty() ? "" : section_markers_of(read_file(scan.migrations.back().up_file));
-            write_new(file, template_only ? sectioned(markers, {m.name, "\n", m.no_transaction, ""}) : sectioned(markers, m));
+            const std::string_view markers = scan.migrations.empty() || m.dbmate_sections
+                                                 ? ""
+                                                 : section_markers_of(read_file(scan.migrations.back().up_file));
+            write_new(file, template_only ? sectioned(markers, {m.name, "\n", m.no_transaction, "", false}) : sectioned(markers, m));
             created.push_back(file);
             break;
         }

@@ -14,6 +14,8 @@ struct NewMigration {
     std::string up;              // its up script; empty: the layout's template
     bool no_transaction = false; // marked to run outside a transaction
     std::string allow;           // risks it allows ("data_loss"), as "-- migrate:allow" says
+    bool dbmate_sections = false; // sections "-- migrate:up" even among goose or sql-migrate files
+                                  // (its up script holds "-- migrate:" directives)
 };
 
 // Creates the files of the migration after the directory's highest one (a

@@ -23,7 +23,7 @@ int run_new(const CommonOptions& options, const std::string& raw_name) {
         return exit_code::kUsage;
     }
     std::string layout;
-    const std::vector<fs::path> created = write_next_migration(options.dir, {name, "", false, ""}, &layout);
+    const std::vector<fs::path> created = write_next_migration(options.dir, {name, "", false, "", false}, &layout);
     if (options.json) {
         nlohmann::json files = nlohmann::json::array();
         for (const auto& f : created) files.push_back(f.string());

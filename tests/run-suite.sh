@@ -78,6 +78,9 @@ case "$suite" in
   diff_sql)
     bash "$src/tests/diff_sql_test.sh" "$PGM_CLIENT"
     ;;
+  pull)
+    bash "$src/tests/pull_test.sh" "$PGM_CLIENT"
+    ;;
   *)
     echo "unknown suite $suite" >&2; exit 2 ;;
 esac

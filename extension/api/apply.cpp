@@ -13,6 +13,7 @@
 #include "../pg/lock_wait.hpp"
 #include "../pg/settings.hpp"
 #include "errors.hpp"
+#include "pulled.hpp"
 #include "refusals.hpp"
 #include "rules.hpp"
 #include "safety.hpp"
@@ -108,7 +109,10 @@ Datum apply_migration(FunctionCallInfo fcinfo, ApplyArguments args, bool repeata
     if (runs_nothing(range)) notice_runs_nothing(args.version);
 
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
+    // A pulled migration's statements that already ran here are recorded, not run.
+    const AlreadyRun already_run = statements_already_run(args.script, *parsed, range);
     pg::ExecutionRequest request{args.version.c_str(), parsed, range.first, range.last, false};
+    request.already_run = already_run.table();
     if (args.dry_run || pg::report_setting)
         request.evidence = pg_call(pg::new_migration_evidence, const_cast<const pg::ParsedScript*>(parsed),
                                    range.first, range.last);

@@ -19,6 +19,7 @@
 #include "../pg/progress.hpp"
 #include "../pg/schema_snapshot.hpp"
 #include "errors.hpp"
+#include "pulled.hpp"
 #include "refusals.hpp"
 #include "rules.hpp"
 #include "safety.hpp"
@@ -98,8 +99,16 @@ PGM_FUNCTION(migrate_steps_begin) {
     const pg::SessionFacts* facts = pg_call(pg::session_facts);
     pg_call(pg::start_progress, s.key.data(), static_cast<int>(s.key.size()), s.version.c_str(),
             c_str_or_null(name), checksum.c_str(), statements, facts->role, pg::risk_name(risk));
-    expect_statements(s, parsed, 1);
-    return begin_result(fcinfo, "started", 0, statements);
+    // A pulled migration's leading statements that already ran here are
+    // recorded as done: the client goes on after them.
+    const AlreadyRun already_run = statements_already_run(script, *parsed, {0, parsed->count - 1});
+    const int already = already_run.leading();
+    for (int i = 0; i < already; i++) {
+        pg_call(pg::record_already_run, s.version.c_str(), i + 1, already_run.table()[i]);
+        pg_call(pg::advance_progress, s.key.data(), static_cast<int>(s.key.size()), i + 1);
+    }
+    expect_statements(s, parsed, already + 1);
+    return begin_result(fcinfo, "started", already, statements);
 }
 
 PGM_FUNCTION(migrate_step_done) {

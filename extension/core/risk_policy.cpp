@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "directives.hpp"
+
 namespace pgm::core {
 namespace {
 
@@ -41,28 +43,9 @@ std::set<std::string> parse_risk_list(std::string_view list) {
 std::set<std::string> allowed_by_directives(std::string_view script,
                                             const std::vector<std::pair<int, int>>& statements) {
     std::set<std::string> allowed;
-    std::size_t next_statement = 0;
-    std::size_t line_start = 0;
-    while (line_start < script.size()) {
-        std::size_t line_end = script.find('\n', line_start);
-        if (line_end == std::string_view::npos) line_end = script.size();
-        // Skip statements that end before this line; is the line inside one?
-        while (next_statement < statements.size() &&
-               static_cast<std::size_t>(statements[next_statement].second) <= line_start)
-            next_statement++;
-        const bool inside = next_statement < statements.size() &&
-                            static_cast<std::size_t>(statements[next_statement].first) < line_end;
-        std::string_view line = trim(script.substr(line_start, line_end - line_start));
-        if (!inside && line.substr(0, 2) == "--") {
-            std::string_view comment = trim(line.substr(2));
-            if (comment.substr(0, kDirective.size()) == kDirective &&
-                (comment.size() == kDirective.size() || comment[kDirective.size()] == ' ' ||
-                 comment[kDirective.size()] == '\t')) {
-                std::set<std::string> risks = parse_risk_list(comment.substr(kDirective.size()));
-                allowed.insert(risks.begin(), risks.end());
-            }
-        }
-        line_start = line_end + 1;
+    for (const auto& list : directive_arguments(script, statements, kDirective)) {
+        std::set<std::string> risks = parse_risk_list(list);
+        allowed.insert(risks.begin(), risks.end());
     }
     return allowed;
 }

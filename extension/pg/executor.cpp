@@ -199,6 +199,15 @@ void execute_statements(const ExecutionRequest* request) {
         for (int i = request->first; i <= request->last; i++) {
             state.current = i;
             const ScriptStatement* st = &request->script->statements[i];
+            if (request->already_run != nullptr && request->already_run[i - request->first] != nullptr) {
+                record_already_run(request->version, st->number, request->already_run[i - request->first]);
+                if (evidence != nullptr) {
+                    evidence_statement_start(evidence, i - request->first);
+                    evidence_statement_locked(evidence);
+                    evidence_after_statement(evidence, 0);
+                }
+                continue;
+            }
             report_progress(request, st);
             Oid* locked = evidence != nullptr ? evidence_statement_start(evidence, i - request->first) : nullptr;
             take_statement_locks(st->analysis, locked);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "evidence.hpp"
+#include "out_of_band_ddl.hpp"
 #include "script_parser.hpp"
 
 namespace pgm::pg {
@@ -19,6 +20,10 @@ struct ExecutionRequest {
     int last;   // index of the last statement to run
     bool reverting;  // the down script of `version`, run by migrate_revert
     MigrationEvidence* evidence = nullptr;  // collected when not NULL (the dry run's report)
+    // A pulled migration's statements that already ran here outside any
+    // migration, indexed from `first`: each one that is not NULL is not run
+    // again; its logged rows are given to this migration instead.
+    const RecordedStatement* const* already_run = nullptr;
 };
 
 // How a backend applying a migration shows in pg_stat_activity.query:

@@ -88,6 +88,14 @@ TEST(MigrationSource, AllowDirectiveIsReadAndKeptInItsSection) {
     EXPECT_THROW(pgm::client::parse_migration_source("-- migrate:allow everything\nSELECT 1;\n"), std::invalid_argument);
 }
 
+// "-- migrate:pulled" is for the server: it stays in the up script.
+TEST(MigrationSource, PulledDirectiveStaysInTheUpScript) {
+    auto s = pgm::client::parse_migration_source("-- migrate:up\n-- migrate:pulled\nCREATE INDEX i ON t (a);\n-- migrate:down\n");
+    EXPECT_EQ(s.up, "-- migrate:pulled\nCREATE INDEX i ON t (a);\n");
+    auto plain = pgm::client::parse_migration_source("-- migrate:pulled\nCREATE INDEX i ON t (a);\n");
+    EXPECT_EQ(plain.up, "-- migrate:pulled\nCREATE INDEX i ON t (a);\n");
+}
+
 // goose (pressly/goose): "-- +goose Up" / "-- +goose Down", any letter case,
 // at the start of a line; StatementBegin/End stay in the script as comments.
 TEST(MigrationSource, GooseAnnotations) {

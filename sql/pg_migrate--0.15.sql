@@ -1,5 +1,5 @@
--- pg_migrate 0.14, installed in one go: what pg_migrate--0.1.sql and the
--- upgrade scripts up to 0.14 build, each object created once in its final form
+-- pg_migrate 0.15, installed in one go: what pg_migrate--0.1.sql and the
+-- upgrade scripts up to 0.15 build, each object created once in its final form
 -- (CREATE EXTENSION on a fresh database then runs a third of the statements).
 -- tests/upgrade_test.sh checks that both ways reach the same state.  The
 -- comments saying why each part exists are in the upgrade script that added it.
@@ -408,6 +408,25 @@ CREATE FUNCTION migrate_out_of_band_ddl(
 COMMENT ON FUNCTION migrate_out_of_band_ddl() IS
     'pg_migrate: schema changes made outside migrations since the last migration, one row per object';
 REVOKE ALL ON FUNCTION migrate_out_of_band_ddl() FROM PUBLIC;
+
+-- The same DDL statement by statement, in the order it ran, with who ran it
+-- and when: what `pg_migrate pull` writes as the next migration.
+CREATE FUNCTION migrate_out_of_band_statements(
+    OUT statement integer,
+    OUT logged_at timestamptz,
+    OUT role text,
+    OUT session_role text,
+    OUT application_name text,
+    OUT command text,
+    OUT objects text,
+    OUT sql text,
+    OUT ddl_log_ids bigint[])
+    RETURNS SETOF record
+    LANGUAGE c STABLE
+    AS 'MODULE_PATHNAME', 'migrate_out_of_band_statements';
+COMMENT ON FUNCTION migrate_out_of_band_statements() IS
+    'pg_migrate: the statements run outside migrations since the last migration, in order, with who ran them and when';
+REVOKE ALL ON FUNCTION migrate_out_of_band_statements() FROM PUBLIC;
 
 CREATE FUNCTION migrate_verify(
     raise boolean DEFAULT false,
