@@ -114,7 +114,7 @@ void print_out_of_band(const OutOfBandDdl& drift, const Terminal& term) {
                           ", the last at " + drift.last_at + " by " + drift.roles + " (" +
                           drift.summary + ").")
               << "\n  See them with: SELECT * FROM migrate_out_of_band_ddl();"
-                 "\n  Put the change in a migration, so that every database gets it.\n";
+                 "\n  Put the change in a migration (pg_migrate pull writes it), so that every database gets it.\n";
 }
 
 }  // namespace pgm::client
