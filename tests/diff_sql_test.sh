@@ -25,6 +25,7 @@ for db in $databases; do
 done
 cp -r "$here/diff_sql/a" "$work/a"
 cp -r "$here/diff_sql/b" "$work/b"
+cp "$here/diff_sql/a/001_base.sql" "$work/b/"  # both histories start alike
 A="dbname=rt_a"
 B="dbname=rt_b"
 "$PGM" up -d "$A" --dir "$work/a" >/dev/null || { echo "could not build A"; exit 1; }

@@ -1,17 +1,14 @@
 #include "directives.hpp"
 
 namespace pgm::core {
-namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_space(std::string_view s) {
     const char* space = " \t\r\n";
     const auto first = s.find_first_not_of(space);
     if (first == std::string_view::npos) return {};
     const auto last = s.find_last_not_of(space);
     return s.substr(first, last - first + 1);
 }
-
-}  // namespace
 
 std::vector<std::string> directive_arguments(std::string_view script,
                                              const std::vector<std::pair<int, int>>& statements,
@@ -28,12 +25,12 @@ std::vector<std::string> directive_arguments(std::string_view script,
             next_statement++;
         const bool inside = next_statement < statements.size() &&
                             static_cast<std::size_t>(statements[next_statement].first) < line_end;
-        const std::string_view line = trim(script.substr(line_start, line_end - line_start));
+        const std::string_view line = trim_space(script.substr(line_start, line_end - line_start));
         if (!inside && line.substr(0, 2) == "--") {
-            const std::string_view comment = trim(line.substr(2));
+            const std::string_view comment = trim_space(line.substr(2));
             if (comment.substr(0, name.size()) == name &&
                 (comment.size() == name.size() || comment[name.size()] == ' ' || comment[name.size()] == '\t'))
-                found.emplace_back(trim(comment.substr(name.size())));
+                found.emplace_back(trim_space(comment.substr(name.size())));
         }
         line_start = line_end + 1;
     }

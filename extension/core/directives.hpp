@@ -12,6 +12,9 @@
 
 namespace pgm::core {
 
+// `s` without the spaces, tabs and line ends around it.
+std::string_view trim_space(std::string_view s);
+
 // What follows "-- <name>" on each directive line of `script` named `name`
 // ("migrate:allow"), trimmed; `statements` are the byte ranges [start, end)
 // of the script's statements, in order.

@@ -8,14 +8,6 @@
 namespace pgm::core {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    const char* space = " \t\r\n";
-    const auto first = s.find_first_not_of(space);
-    if (first == std::string_view::npos) return {};
-    const auto last = s.find_last_not_of(space);
-    return s.substr(first, last - first + 1);
-}
-
 bool is_refusable(std::string_view risk) {
     return std::any_of(std::begin(kRefusableRisks), std::end(kRefusableRisks),
                        [&](const char* r) { return risk == r; });
@@ -29,7 +21,7 @@ std::set<std::string> parse_risk_list(std::string_view list) {
     std::set<std::string> risks;
     while (!list.empty()) {
         const auto comma = list.find(',');
-        const std::string_view item = trim(list.substr(0, comma));
+        const std::string_view item = trim_space(list.substr(0, comma));
         list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
         if (item.empty()) continue;
         if (!is_refusable(item))
