@@ -1,6 +1,7 @@
 #include "object_sql.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace pgm::client::sql {
