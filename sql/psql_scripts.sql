@@ -43,9 +43,14 @@ SELECT k, v FROM pairs ORDER BY v;
 SELECT version, statements FROM migrate.ledger WHERE version = '002';
 
 -- A bad row: the server's own message and line in the data, where the data
--- begins in the script, and the statement.  Nothing of the migration stays.
+-- begins in the script, and the statement with the bad row's line in the
+-- script (4).  Nothing of the migration stays.
 SELECT version, status FROM migrate_apply('003', E'CREATE TABLE nums (n int);\nCOPY nums FROM stdin;\n1\nnot a number\n\\.\n');
 SELECT to_regclass('nums') AS nums;
+-- The same 2,000 rows in: the row's line is the script's line 2002.
+SELECT version, status FROM migrate_apply('003', E'CREATE TABLE nums (n int);\nCOPY nums FROM stdin;\n'
+    || (SELECT string_agg(CASE WHEN i = 2000 THEN 'x' ELSE i::text END, E'\n') FROM generate_series(1, 2001) AS i)
+    || E'\n\\.\n');
 -- A syntax error after the data is placed by statement and line.
 SELECT version, status FROM migrate_apply('003', E'COPY pairs FROM stdin;\nx\t1\n\\.\nSELEC 2;');
 

@@ -30,9 +30,11 @@ struct ErrorContextState {
     int current;  // index of the running statement
 };
 
-// Line of the error inside the script: the statement's line, plus the lines
-// before the error position when PostgreSQL reported one for this statement.
+// Line of the error inside the script: the line of the bad row of COPY data;
+// else the statement's line, plus the lines before the error position when
+// PostgreSQL reported one for this statement.
 int error_line(const ScriptStatement* st) {
+    if (const int row_line = copy_error_line(st); row_line > 0) return row_line;  // a bad row of COPY data
     int position = getinternalerrposition();
     if (position <= 0) position = geterrposition();
     if (position <= 0) return st->line;

@@ -5,6 +5,7 @@
 
 extern "C" {
 #include "access/sysattr.h"
+#include "commands/copyfrom_internal.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "commands/copy.h"
@@ -37,6 +38,9 @@ struct DataSource {
     int offset;
 };
 DataSource* current_source = nullptr;
+// The COPY running now and its statement, for the line of a bad row.
+CopyFromState current_copy = nullptr;
+const ScriptStatement* copying_statement = nullptr;
 
 int read_script_data(void* outbuf, int /*minread*/, int maxread) {
     DataSource* source = current_source;
@@ -118,9 +122,24 @@ uint64 copy_into(const ScriptStatement* st, CopyStmt* stmt) {
 
     DataSource source{st->copy_data, st->copy_data_length, 0};
     current_source = &source;
+    current_copy = nullptr;
+    copying_statement = st;
     CopyFromState cstate = BeginCopyFrom(pstate, rel, where, nullptr, false, read_script_data, stmt->attlist,
                                          options_in_database_encoding(stmt->options));
-    const uint64 rows = CopyFrom(cstate);
+    current_copy = cstate;
+    uint64 rows = 0;
+    PG_TRY();
+    {
+        rows = CopyFrom(cstate);
+    }
+    PG_FINALLY();
+    {
+        // Read by the error context callbacks while an error is reported,
+        // never after: the state is freed with the transaction.
+        current_copy = nullptr;
+        copying_statement = nullptr;
+    }
+    PG_END_TRY();
     EndCopyFrom(cstate);
     current_source = nullptr;
     table_close(rel, NoLock);
@@ -129,6 +148,11 @@ uint64 copy_into(const ScriptStatement* st, CopyStmt* stmt) {
 }
 
 }  // namespace
+
+int copy_error_line(const ScriptStatement* st) {
+    if (st != copying_statement || current_copy == nullptr || current_copy->cur_lineno == 0) return 0;
+    return st->copy_data_line + static_cast<int>(current_copy->cur_lineno) - 1;
+}
 
 uint64 run_inline_copy(const ScriptStatement* st) {
     ErrorContextCallback callback;

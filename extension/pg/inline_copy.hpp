@@ -16,4 +16,10 @@ namespace pgm::pg {
 // Errors are reported as for any statement, positions inside st->text.
 uint64 run_inline_copy(const ScriptStatement* st);
 
+// While an error raised by statement `st`'s COPY is being reported: the line
+// of the script holding the row COPY was reading (its data's first line plus
+// the rows read before it; a CSV record whose quoted fields hold line breaks
+// counts as one line), else 0.
+int copy_error_line(const ScriptStatement* st);
+
 }  // namespace pgm::pg

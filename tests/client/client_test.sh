@@ -92,6 +92,14 @@ check "--json failure: exit code in the document" 1 "$(echo "$out" | json_field 
 check "--json failure: line" 3 "$(echo "$out" | json_field 'error.line')"
 check "--json failure: sqlstate" 23505 "$(echo "$out" | json_field 'error.sqlstate')"
 
+# A bad row of COPY data 3,000 rows in: the file's line of that row.
+fresh copy_row
+{ printf -- '-- migrate:up\nCREATE TABLE nums (n int);\nCOPY nums FROM stdin;\n'; seq 1 2999; echo "three thousand"
+  seq 3001 3500; printf '\\.\n\n-- migrate:down\nDROP TABLE nums;\n'; } >"$dir/001_nums.sql"
+run up --dir "$dir"
+contains "a bad COPY row names its own line of the file" "001_nums.sql, line 3003, statement 2 (COPY)" "$out"
+check "... and nothing of the migration stays" ":" "$(ledger):$(q "SELECT to_regclass('nums')")"
+
 # --- edited and cosmetically edited files -----------------------------------
 fresh edits
 put 001_a.sql 'CREATE TABLE a (id int);\n'
