@@ -361,10 +361,20 @@ class Planner {
                 const std::string expr = a.generated.substr(std::string("generated always as ").size(),
                                                             a.generated.size() - 7 - std::string("generated always as ").size());
                 add(structure_, alter + "SET EXPRESSION AS " + expr + ";");
-            } else {
+            } else if (!b.generated.empty()) {
+                // B's values are computed too: nothing is lost by computing A's.
                 add(structure_, "ALTER TABLE " + d.a->parent + " DROP COLUMN " + sql::part_name(*d.a) + ";",
                     "the generated column is made again: its values are computed, not lost");
                 structure_.allow = "data_loss";
+                add(structure_, "ALTER TABLE " + d.a->parent + " ADD COLUMN " + sql::part_name(*d.a) + " " +
+                                    sql::column_definition(*d.a) + ";");
+                return;
+            } else {
+                // B's column holds data A computes: replacing it loses that
+                // data, which `up` refuses unless it is allowed.
+                add(structure_, "ALTER TABLE " + d.a->parent + " DROP COLUMN " + sql::part_name(*d.a) + ";",
+                    "DATA LOSS: B's values of this column are replaced by the ones A computes "
+                    "(pg_migrate up refuses it unless --allow data_loss)");
                 add(structure_, "ALTER TABLE " + d.a->parent + " ADD COLUMN " + sql::part_name(*d.a) + " " +
                                     sql::column_definition(*d.a) + ";");
                 return;

@@ -230,3 +230,22 @@ TEST(MigrationWriter, EachLayoutAndTimestampsInOrder) {
     EXPECT_EQ(diesel[2].filename(), "metadata.toml");
     fs::remove_all(dir);
 }
+
+TEST(MigrationPlan, GeneratedColumnsMadeAgainOnlyAllowWhatWasComputed) {
+    const auto a = std::vector<DescribedObject>{
+        object("table", "s.t", "table"),
+        object("column", "s.t.g", "integer generated always as ((n * 2)) stored", "s.t"),
+        object("column", "s.t.h", "integer generated always as ((n * 3)) stored", "s.t")};
+    const auto b = std::vector<DescribedObject>{
+        object("table", "s.t", "table"),
+        object("column", "s.t.g", "integer generated always as ((n * 5)) stored", "s.t"),
+        object("column", "s.t.h", "integer", "s.t")};
+    const auto on_16 = plan(a, b, {}, {}, 16);
+    ASSERT_EQ(on_16.size(), 1u);
+    EXPECT_EQ(on_16[0].allow, "data_loss");  // g: computed in B too
+    EXPECT_NE(on_16[0].statements.at(2).note.find("DATA LOSS"), std::string::npos);  // h: B's data
+    const auto only_plain = plan({a[0], a[2]}, {b[0], b[2]}, {}, {}, 17);
+    EXPECT_EQ(only_plain.at(0).allow, "");
+    const auto on_17 = plan({a[0], a[1]}, {b[0], b[1]}, {}, {}, 17);
+    EXPECT_EQ(all_sql(on_17), "== schema_diff\nALTER TABLE s.t ALTER COLUMN g SET EXPRESSION AS ((n * 2));\n");
+}
