@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 
 #include "object_sql.hpp"
 
@@ -101,6 +102,8 @@ class Planner {
             if (!o.parent.empty()) a_parts_[o.parent].push_back(&o);
             else a_by_identity_[o.identity] = &o;
         }
+        for (const auto& [sequence, column] : in.a_layout.sequence_owner)
+            if (in.a_layout.identity_sequences.count(sequence)) identity_sequence_of_[column] = sequence;
         for (const auto& d : in.differences) {
             const DescribedObject& o = d.any();
             if (!o.parent.empty() || !(is_table(o) || is_view(o) || is_composite(o) || o.object_type == "foreign table"))
@@ -140,6 +143,8 @@ class Planner {
     std::map<std::string, std::vector<const DescribedObject*>> a_parts_;  // parent -> its parts in A
     std::map<std::string, const DescribedObject*> a_by_identity_;         // A's objects that are not parts
     std::set<std::string> new_relations_, gone_relations_, rebuilt_relations_;
+    std::map<std::string, std::string> identity_sequence_of_;  // column identity -> its sequence in A
+    std::vector<std::unique_ptr<DescribedObject>> written_;      // columns with their identity's options
     PlannedMigration structure_, indexes_, validation_;
 
     static void add(PlannedMigration& m, std::string sql, std::string note = "") {
@@ -171,8 +176,28 @@ class Planner {
         return it == a_by_identity_.end() ? nullptr : it->second;
     }
 
+    // An identity column's sequence options, when A's sequence is described:
+    // " (SEQUENCE NAME ... START WITH ...)" after "as identity".
+    std::string identity_clause(const std::string& column) const {
+        auto seq = identity_sequence_of_.find(column);
+        if (seq == identity_sequence_of_.end()) return "";
+        const DescribedObject* sequence = relation_in_a(seq->second);
+        return sequence ? " (" + sql::identity_options(*sequence) + ")" : "";
+    }
+
+    // The column as it is written: an identity with its sequence's options.
+    const DescribedObject* as_written(const DescribedObject* column) {
+        const std::string clause = identity_clause(column->identity);
+        const std::size_t at = column->definition.find(" as identity");
+        if (clause.empty() || at == std::string::npos) return column;
+        auto copy = std::make_unique<DescribedObject>(*column);
+        copy->definition.insert(at + 12, clause);
+        written_.push_back(std::move(copy));
+        return written_.back().get();
+    }
+
     // A relation's columns in A, in their order there.
-    std::vector<const DescribedObject*> columns_in_a(const std::string& relation, bool local_only) const {
+    std::vector<const DescribedObject*> columns_in_a(const std::string& relation, bool local_only) {
         std::vector<const DescribedObject*> cols;
         auto it = a_parts_.find(relation);
         if (it == a_parts_.end()) return cols;
@@ -184,6 +209,7 @@ class Planner {
             return at == in_.a_layout.column_position.end() ? 0 : at->second;
         };
         std::stable_sort(cols.begin(), cols.end(), [&](auto* x, auto* y) { return position(x) < position(y); });
+        for (auto& c : cols) c = as_written(c);
         return cols;
     }
 
@@ -324,7 +350,8 @@ class Planner {
             if (parent && is_composite(*parent))
                 add(structure_, "ALTER TYPE " + c.parent + " ADD ATTRIBUTE " + sql::part_name(c) + " " + c.definition + ";");
             else
-                add(structure_, "ALTER TABLE " + c.parent + " ADD COLUMN " + sql::part_name(c) + " " + sql::column_definition(c) + ";");
+                add(structure_, "ALTER TABLE " + c.parent + " ADD COLUMN " + sql::part_name(c) + " " +
+                                    sql::column_definition(*as_written(&c)) + ";");
         }
         for (const auto* d : select({"column"}, {Presence::different})) {
             if (in_.a_layout.inherited_columns.count(d->a->identity)) continue;  // changed with its parent's
@@ -392,7 +419,7 @@ class Planner {
             if (identity_a && !not_null_b) add(structure_, alter + "SET NOT NULL;");  // an identity needs it first
             const std::string kind = a.generated.find("always") != std::string::npos ? "ALWAYS" : "BY DEFAULT";
             if (!identity_a) add(structure_, alter + "DROP IDENTITY;");
-            else if (!identity_b) add(structure_, alter + "ADD GENERATED " + kind + " AS IDENTITY;");
+            else if (!identity_b) add(structure_, alter + "ADD GENERATED " + kind + " AS IDENTITY" + identity_clause(d.a->identity) + ";");
             else add(structure_, alter + "SET GENERATED " + kind + ";");
             if (identity_a) return;
         }

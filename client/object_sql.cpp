@@ -175,8 +175,8 @@ std::string create_view(const DescribedObject& view, bool or_replace) {
 namespace {
 
 // "bigint, start 1, increment 1, minvalue 1, maxvalue 10, cache 1[, cycle]"
-// as CREATE/ALTER SEQUENCE options.
-std::string sequence_options(const std::string& facts, bool altering) {
+// as CREATE/ALTER SEQUENCE options (without "AS type" for an identity's).
+std::string sequence_options(const std::string& facts, bool altering, bool with_type = true) {
     std::vector<std::string> parts;
     std::size_t p = 0;
     while (p <= facts.size()) {
@@ -185,7 +185,7 @@ std::string sequence_options(const std::string& facts, bool altering) {
         if (comma == std::string::npos) break;
         p = comma + 2;
     }
-    std::string out = " AS " + parts[0];
+    std::string out = with_type ? " AS " + parts[0] : "";
     bool cycle = false;
     for (std::size_t i = 1; i < parts.size(); ++i) {
         const std::string& part = parts[i];
@@ -207,6 +207,11 @@ std::string sequence_options(const std::string& facts, bool altering) {
 
 std::string create_sequence(const DescribedObject& sequence) {
     return "CREATE SEQUENCE " + sequence.identity + sequence_options(relation_facts(sequence.definition).sequence, false) + ";";
+}
+
+std::string identity_options(const DescribedObject& sequence) {
+    return "SEQUENCE NAME " + sequence.identity +
+           sequence_options(relation_facts(sequence.definition).sequence, false, false);
 }
 
 std::string alter_sequence(const DescribedObject& sequence) {

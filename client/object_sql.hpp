@@ -41,6 +41,10 @@ std::string create_table(const DescribedObject& table, const std::vector<const D
 std::string create_composite_type(const DescribedObject& type, const std::vector<const DescribedObject*>& attributes);
 std::string create_view(const DescribedObject& view, bool or_replace);
 std::string create_sequence(const DescribedObject& sequence);
+// An identity column's sequence as the options of GENERATED ... AS IDENTITY
+// ("SEQUENCE NAME s.t_id_seq START WITH 100 ..."), so that it is made with
+// its name and options.
+std::string identity_options(const DescribedObject& sequence);
 std::string alter_sequence(const DescribedObject& sequence);
 // An enum, domain or range type; nullopt for a base type (its C functions
 // are not SQL this can write).

@@ -14,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
-databases="rt_a rt_b rt_plain"
+databases="rt_a rt_b rt_plain rt_every rt_empty"
 cleanup() {
   for db in $databases; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; done
   rm -rf "$work"
@@ -95,5 +95,19 @@ psql -X -q -v ON_ERROR_STOP=1 -d rt_plain -f "$here/diff_sql/a/001_base.sql" >/d
 out="$("$PGM" diff --db "$A" --db "dbname=rt_plain" --sql)"; rc=$?
 check "a B without pg_migrate: the SQL, said not linted" "3:1:0" \
   "$rc:$(echo "$out" | grep -c '^-- Nothing has been applied. Not linted: pg_migrate is not installed in B.')":"$(echo "$out" | grep -c '^-- risk:')"
+
+# From nothing: a schema of most kinds (tests/diff_sql/every_kind.sql, built by
+# psql in a database without pg_migrate) made by the written migration in an
+# empty database.
+psql -X -q -v ON_ERROR_STOP=1 -d rt_every -f "$here/diff_sql/every_kind.sql" >/dev/null
+psql -X -q -d rt_empty -c "CREATE EXTENSION pg_migrate" >/dev/null
+"$PGM" diff --db "dbname=rt_every" --db "dbname=rt_empty" --out "$work/empty" >/dev/null; rc=$?
+"$PGM" up -d "dbname=rt_empty" --dir "$work/empty" >"$work/up_empty.txt" 2>&1; urc=$?
+out="$("$PGM" diff --db "dbname=rt_every" --db "dbname=rt_empty")"; drc=$?
+check "a schema of most kinds, made in an empty database by the written migration, is the same" \
+  "3:0:0:the schemas are the same" "$rc:$urc:$drc:$(echo "$out" | tail -1)"
+[ "$urc" = 0 ] || cat "$work/up_empty.txt"
+check "... an identity keeps its sequence's name and options" "1" \
+  "$(grep -c 'generated always as identity (SEQUENCE NAME app.people_id_seq START WITH 100 ' "$work"/empty/*.sql)"
 
 end_checks
