@@ -557,6 +557,10 @@ class Planner {
 
     bool dropped_with_something_else(const DescribedObject& o) const {
         if (!o.parent.empty() && gone_relations_.count(o.parent)) return true;
+        if (is_table(o)) {  // a partition goes with its partitioned table
+            const std::string parent = sql::relation_facts(o.definition).partition_of;
+            if (!parent.empty() && gone_relations_.count(parent)) return true;
+        }
         if (in_.b_layout.inherited_parts.count({o.object_type, o.identity})) return true;
         if (o.object_type == "column" && in_.b_layout.inherited_columns.count(o.identity)) return true;
         if (o.object_type == "sequence") {
@@ -571,24 +575,65 @@ class Planner {
         return false;
     }
 
-    // What only B has: its DROP, commented out, parts before what holds them.
+    // What only B has: its DROP, commented out, parts before what holds them:
+    // a view before the views it reads, an inheriting table before its parent
+    // (a partition goes with its parent), an aggregate before its functions,
+    // a domain or composite type before the types it is made of.
     void drops_of_what_only_b_has() {
         const std::initializer_list<const char*> order[] = {
             {"trigger", "policy", "rule", "index", "constraint"}, {"view", "materialized view"}, {"column"},
             {"table", "foreign table"}, {"sequence"}, {"function", "procedure", "aggregate"}, {"type", "domain"},
             {"schema"}, {"extension"}};
-        for (const auto& types : order)
-            for (const auto* d : select(types, {Presence::only_in_b})) {
-                const DescribedObject& o = *d->b;
-                if (dropped_with_something_else(o)) continue;
-                std::string drop = sql::drop_statement(o);
-                if (o.object_type == "column" && in_.b_layout.composite_types.count(o.parent))
-                    drop = "ALTER TYPE " + o.parent + " DROP ATTRIBUTE " + sql::part_name(o) + ";";
+        for (const auto& types : order) {
+            std::vector<const DescribedObject*> gone;
+            for (const auto* d : select(types, {Presence::only_in_b}))
+                if (!dropped_with_something_else(*d->b)) gone.push_back(d->b);
+            for (const auto* o : in_drop_order(gone)) {
+                std::string drop = sql::drop_statement(*o);
+                if (o->object_type == "column" && in_.b_layout.composite_types.count(o->parent))
+                    drop = "ALTER TYPE " + o->parent + " DROP ATTRIBUTE " + sql::part_name(*o) + ";";
                 structure_.statements.push_back(
                     {StatementKind::only_in_b, drop,
-                     sql::holds_data(o) ? "only in B; DATA LOSS if dropped: not run, uncomment to drop"
+                     sql::holds_data(*o) ? "only in B; DATA LOSS if dropped: not run, uncomment to drop"
                                          : "only in B: not run, uncomment to drop"});
             }
+        }
+    }
+
+    // What depends on another of `gone` first.
+    std::vector<const DescribedObject*> in_drop_order(std::vector<const DescribedObject*> gone) const {
+        // The tables each gone table's foreign keys reference.
+        std::map<std::string, std::vector<std::string>> referenced;
+        for (const auto* d : select({"constraint"}, {Presence::only_in_b})) {
+            const std::string& def = d->b->definition;
+            const std::size_t at = def.find(" REFERENCES ");
+            if (!starts_with(def, "FOREIGN KEY") || at == std::string::npos) continue;
+            const std::size_t from = at + 12;
+            referenced[d->b->parent].push_back(def.substr(from, def.find('(', from) - from));
+        }
+        auto rank = [](const DescribedObject& o) {
+            if (o.object_type == "aggregate" || is_composite(o)) return 0;
+            if (o.object_type == "domain") return 1;
+            return 2;
+        };
+        std::stable_sort(gone.begin(), gone.end(), [&](auto* x, auto* y) { return rank(*x) < rank(*y); });
+        auto ordered = in_dependency_order(gone, [&gone, &referenced](const DescribedObject& o) {
+            std::vector<std::string> deps;
+            if (is_table(o)) {
+                const sql::RelationFacts f = sql::relation_facts(o.definition);
+                deps = split_list(f.inherits);
+                if (auto r = referenced.find(o.identity); r != referenced.end())
+                    deps.insert(deps.end(), r->second.begin(), r->second.end());
+            } else if (is_view(o)) {
+                const std::string query = sql::relation_facts(o.definition).query;
+                for (const auto* other : gone)
+                    if (other != &o && is_view(*other) && mentions(query, other->identity)) deps.push_back(other->identity);
+            }
+            return deps;
+        });
+        if (std::any_of(gone.begin(), gone.end(), [](auto* o) { return is_table(*o) || is_view(*o); }))
+            std::reverse(ordered.begin(), ordered.end());
+        return ordered;
     }
 };
 

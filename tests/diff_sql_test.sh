@@ -14,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
-databases="rt_a rt_b rt_plain rt_every rt_empty"
+databases="rt_a rt_b rt_plain rt_every rt_empty rt_none"
 cleanup() {
   for db in $databases; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; done
   rm -rf "$work"
@@ -109,5 +109,15 @@ check "a schema of most kinds, made in an empty database by the written migratio
 [ "$urc" = 0 ] || cat "$work/up_empty.txt"
 check "... an identity keeps its sequence's name and options" "1" \
   "$(grep -c 'generated always as identity (SEQUENCE NAME app.people_id_seq START WITH 100 ' "$work"/empty/*.sql)"
+
+# ... and the other way: what only B has is every object, its commented DROPs,
+# uncommented and run by psql, remove them all in an order that works.
+psql -X -q -d rt_none -c "CREATE EXTENSION pg_migrate" >/dev/null
+"$PGM" diff --db "dbname=rt_none" --db "dbname=rt_every" --sql |
+  awk '/^-- only in B/ {take=1; next} take && /^-- / {sub(/^-- /, ""); print; next} {take=0}' >"$work/drop_all.sql"
+psql -X -q -v ON_ERROR_STOP=1 -d rt_every -f "$work/drop_all.sql" >"$work/drop_all.out" 2>&1; rc=$?
+out="$("$PGM" diff --db "dbname=rt_none" --db "dbname=rt_every")"; drc=$?
+check "the commented DROPs of a whole schema of most kinds run in an order that works" "0:0" "$rc:$drc"
+[ "$rc" = 0 ] || cat "$work/drop_all.out"
 
 end_checks

@@ -59,3 +59,4 @@ CREATE RULE cache_no_delete AS ON DELETE TO app.cache DO INSTEAD NOTHING;
 CREATE TABLE app.excl (r int4range, EXCLUDE USING gist (r WITH &&));
 CREATE TABLE app.seq_owner (id serial, other smallserial);
 CREATE INDEX ON app.links (dst) INCLUDE (src);
+CREATE TABLE app.aaa_refs (person integer REFERENCES app.people (id));

@@ -249,3 +249,25 @@ TEST(MigrationPlan, GeneratedColumnsMadeAgainOnlyAllowWhatWasComputed) {
     const auto on_17 = plan({a[0], a[1]}, {b[0], b[1]}, {}, {}, 17);
     EXPECT_EQ(all_sql(on_17), "== schema_diff\nALTER TABLE s.t ALTER COLUMN g SET EXPRESSION AS ((n * 2));\n");
 }
+
+TEST(MigrationPlan, DropsOfWhatOnlyBHasInAnOrderThatWorks) {
+    const std::vector<DescribedObject> b = {
+        object("table", "s.a_refs", "table"),
+        object("constraint", "a_fk on s.a_refs", "FOREIGN KEY (p) REFERENCES s.people(id)", "s.a_refs"),
+        object("table", "s.people", "table"),
+        object("table", "s.b_child", "table\ninherits s.people"),
+        object("table", "s.parts", "partitioned table, partition by LIST (k)"),
+        object("table", "s.parts_1", "table\npartition of s.parts\nFOR VALUES IN (1)"),
+        object("view", "s.v1", "view\n SELECT 1 AS x;"),
+        object("view", "s.v2", "view\n SELECT v1.x\n   FROM s.v1;"),
+        object("type", "s.e", "enum ('a')"),
+        object("domain", "s.d", "domain over s.e"),
+        object("aggregate", "s.agg(integer)", "aggregate returning integer, sfunc s.f(integer,integer), stype integer"),
+        object("function", "s.f(integer,integer)", "CREATE OR REPLACE FUNCTION s.f(integer, integer)\n RETURNS integer\n...")};
+    EXPECT_EQ(all_sql(plan({}, b)),
+              "== schema_diff\n"
+              "-- DROP VIEW s.v2;\n-- DROP VIEW s.v1;\n"
+              "-- DROP TABLE s.parts;\n-- DROP TABLE s.b_child;\n-- DROP TABLE s.a_refs;\n-- DROP TABLE s.people;\n"
+              "-- DROP AGGREGATE s.agg(integer);\n-- DROP FUNCTION s.f(integer,integer);\n"
+              "-- DROP DOMAIN s.d;\n-- DROP TYPE s.e;\n");
+}
