@@ -2,6 +2,8 @@
 #   check NAME EXPECTED ACTUAL    ok - NAME, or not ok - NAME with both values
 #   json_field EXPR <doc.json     a field of a JSON document (j.EXPR, in node)
 #   end_checks                    prints "N passed, N failed"; fails if any did
+#   scratch_databases NAMES...    (re)creates the databases now and, with the
+#                                 directory $work, removes them on exit
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
@@ -11,4 +13,12 @@ json_field() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{
 end_checks() {
   echo "$passed passed, $failed failed"
   [ "$failed" = 0 ]
+}
+scratch_databases() {
+  scratch_names="$*"
+  local db
+  for db in $scratch_names; do
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+  done
+  trap 'for db in $scratch_names; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; done; rm -rf "$work"' EXIT
 }

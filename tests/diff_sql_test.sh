@@ -14,15 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
-databases="rt_a rt_b rt_plain rt_every rt_empty rt_none"
-cleanup() {
-  for db in $databases; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-for db in $databases; do
-  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-done
+scratch_databases rt_a rt_b rt_plain rt_every rt_empty rt_none
 cp -r "$here/diff_sql/a" "$work/a"
 cp -r "$here/diff_sql/b" "$work/b"
 cp "$here/diff_sql/a/001_base.sql" "$work/b/"  # both histories start alike

@@ -15,15 +15,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
-databases="pull_origin pull_other"
-cleanup() {
-  for db in $databases; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; done
-  [ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-for db in $databases; do
-  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-done
+scratch_databases pull_origin pull_other
 mkdir -p "$work/migrations"
 cat >"$work/migrations/001_accounts.sql" <<'SQL'
 -- migrate:up
@@ -95,7 +87,7 @@ check "... recorded, not built again, on its database; verify clean" "0:1:0" \
 "$PGM" diff --db "$ORIGIN" --db "$OTHER" >/dev/null; drc=$?
 check "... built on the other database; the schemas the same" "0:0" "$rc:$drc"
 
-psql -X -q -d postgres -c "DROP OWNED BY pull_hotfixer" -d pull_origin -c "DROP OWNED BY pull_hotfixer" >/dev/null 2>&1
-for db in $databases; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; done
+# The role is the cluster's: its databases go first, then it.
+for db in $scratch_names; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; done
 psql -X -q -d postgres -c "DROP ROLE IF EXISTS pull_hotfixer" >/dev/null
 end_checks

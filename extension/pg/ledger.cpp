@@ -163,6 +163,11 @@ SPIPlanPtr kept_plan_with_options(SPIPlanPtr* slot, const char* sql, int nargs, 
 
 }  // namespace
 
+const char* copied_text_column(HeapTuple tuple, TupleDesc desc, int column, MemoryContext into) {
+    char* value = SPI_getvalue(tuple, desc, column);
+    return value == nullptr ? nullptr : MemoryContextStrdup(into, value);
+}
+
 SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes) {
     return kept_plan_with_options(slot, sql, nargs, argtypes, 0);
 }

@@ -48,6 +48,9 @@ SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes
 // the first five executions otherwise, each planned anew).
 SPIPlanPtr kept_generic_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* argtypes);
 Datum bytea_datum(const char* bytes, int len);
+// Column `column` (1-based) of an SPI result row as text copied into `into`,
+// or NULL.
+const char* copied_text_column(HeapTuple tuple, TupleDesc desc, int column, MemoryContext into);
 
 // Serialises ledger writers of this database: a transaction-level advisory
 // lock, so it is released at commit or rollback.  Waiting for it honours

@@ -11,15 +11,6 @@ extern "C" {
 }
 
 namespace pgm::pg {
-namespace {
-
-const char* text_column(HeapTuple tuple, TupleDesc desc, int column, MemoryContext into) {
-    char* value = SPI_getvalue(tuple, desc, column);
-    return value == nullptr ? nullptr : MemoryContextStrdup(into, value);
-}
-
-}  // namespace
-
 const RecordedStatements* read_recorded_statements(SPIPlanPtr* plan_slot, const char* sql) {
     MemoryContext caller = CurrentMemoryContext;
     RecordedStatements* result = static_cast<RecordedStatements*>(palloc0(sizeof(RecordedStatements)));
@@ -35,9 +26,9 @@ const RecordedStatements* read_recorded_statements(SPIPlanPtr* plan_slot, const 
     for (int r = 0; r < rows; r++) {
         HeapTuple tuple = SPI_tuptable->vals[r];
         RecordedStatement* item = &items[r];
-        item->logged_at = text_column(tuple, desc, 2, caller);
-        item->role = text_column(tuple, desc, 3, caller);
-        item->sql = text_column(tuple, desc, 8, caller);
+        item->logged_at = copied_text_column(tuple, desc, 2, caller);
+        item->role = copied_text_column(tuple, desc, 3, caller);
+        item->sql = copied_text_column(tuple, desc, 8, caller);
         bool isnull = false;
         Datum ids = SPI_getbinval(tuple, desc, 9, &isnull);
         if (isnull) continue;

@@ -20,11 +20,6 @@ extern "C" {
 namespace pgm::pg {
 namespace {
 
-const char* copy_column(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt) {
-    char* value = SPI_getvalue(tuple, desc, col);
-    return value == nullptr ? nullptr : MemoryContextStrdup(cxt, value);
-}
-
 int64 int64_column(HeapTuple tuple, TupleDesc desc, int col) {
     bool isnull;
     Datum d = SPI_getbinval(tuple, desc, col, &isnull);
@@ -121,8 +116,8 @@ Findings* query_findings(SPIPlanPtr* plan_slot, const char* sql) {
     findings->objects = static_cast<const char**>(MemoryContextAlloc(caller, sizeof(char*) * Max(count, 1)));
     findings->details = static_cast<const char**>(MemoryContextAlloc(caller, sizeof(char*) * Max(count, 1)));
     for (int i = 0; i < count; i++) {
-        findings->objects[i] = copy_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, caller);
-        findings->details[i] = copy_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, caller);
+        findings->objects[i] = copied_text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, caller);
+        findings->details[i] = copied_text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, caller);
     }
     leave_owner_scope(&scope);
     return findings;
@@ -149,29 +144,29 @@ ChainRows* read_chain() {
         TupleDesc d = SPI_tuptable->tupdesc;
         ChainRow* r = &chain->rows[i];
         r->id = int64_column(t, d, 1);
-        r->version = copy_column(t, d, 2, caller);
-        r->name = copy_column(t, d, 3, caller);
-        r->status = copy_column(t, d, 4, caller);
-        r->checksum = copy_column(t, d, 5, caller);
-        r->fingerprint = copy_column(t, d, 6, caller);
-        r->script = copy_column(t, d, 7, caller);
-        r->down = copy_column(t, d, 8, caller);
-        r->verify = copy_column(t, d, 9, caller);
+        r->version = copied_text_column(t, d, 2, caller);
+        r->name = copied_text_column(t, d, 3, caller);
+        r->status = copied_text_column(t, d, 4, caller);
+        r->checksum = copied_text_column(t, d, 5, caller);
+        r->fingerprint = copied_text_column(t, d, 6, caller);
+        r->script = copied_text_column(t, d, 7, caller);
+        r->down = copied_text_column(t, d, 8, caller);
+        r->verify = copied_text_column(t, d, 9, caller);
         bool isnull;
         r->out_of_order = DatumGetBool(SPI_getbinval(t, d, 10, &isnull));
         r->statements = int64_column(t, d, 11);
         r->applied_at = int64_column(t, d, 12);
-        r->applied_by = copy_column(t, d, 13, caller);
-        r->application_name = copy_column(t, d, 14, caller);
-        r->client_addr = copy_column(t, d, 15, caller);
+        r->applied_by = copied_text_column(t, d, 13, caller);
+        r->application_name = copied_text_column(t, d, 14, caller);
+        r->client_addr = copied_text_column(t, d, 15, caller);
         r->duration_us = int64_column(t, d, 16);
-        r->prev_hash = copy_column(t, d, 17, caller);
-        r->hash = copy_column(t, d, 18, caller);
+        r->prev_hash = copied_text_column(t, d, 17, caller);
+        r->hash = copied_text_column(t, d, 18, caller);
         r->hash_format = DatumGetInt32(SPI_getbinval(t, d, 19, &isnull));
-        r->reason = copy_column(t, d, 20, caller);
-        r->previous_checksum = copy_column(t, d, 21, caller);
-        r->adopted_from = copy_column(t, d, 22, caller);
-        r->risk = copy_column(t, d, 23, caller);
+        r->reason = copied_text_column(t, d, 20, caller);
+        r->previous_checksum = copied_text_column(t, d, 21, caller);
+        r->adopted_from = copied_text_column(t, d, 22, caller);
+        r->risk = copied_text_column(t, d, 23, caller);
     }
     leave_owner_scope(&scope);
     return chain;
@@ -197,9 +192,9 @@ VerifyQueries* applied_verify_queries() {
     result->queries = static_cast<const char**>(MemoryContextAlloc(caller, sizeof(char*) * Max(count, 1)));
     result->roles = static_cast<const char**>(MemoryContextAlloc(caller, sizeof(char*) * Max(count, 1)));
     for (int i = 0; i < count; i++) {
-        result->versions[i] = copy_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, caller);
-        result->queries[i] = copy_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, caller);
-        result->roles[i] = copy_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, caller);
+        result->versions[i] = copied_text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, caller);
+        result->queries[i] = copied_text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, caller);
+        result->roles[i] = copied_text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, caller);
     }
     leave_owner_scope(&scope);
     return result;
