@@ -2,9 +2,9 @@
 # One migration file of SIZE_MB megabytes (default 500) of INSERT statements,
 # or with --copy of one COPY ... FROM stdin block with its rows (as pg_dump
 # writes data), applied by `pg_migrate up` and, for scale, by `psql -1 -f`,
-# each on a fresh database of one throwaway cluster: wall time, statements,
-# and the peak resident memory of the backend (sampled every 0.2 s) and of the
-# client.
+# each on a fresh database of one throwaway cluster (pg_migrate installed
+# before the timing): wall time, statements, the ratio, and the peak private
+# memory of the backends (RssAnon, sampled every 0.2 s) and of the client.
 #   bash bench/big_script_bench.sh [SIZE_MB] [--copy]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,25 +36,43 @@ with open(path, "w") as f:
 PY
 echo "file: $(wc -c <"$work/migrations/001_big.sql") bytes, $(wc -l <"$work/migrations/001_big.sql") statements"
 
-# Runs a command while sampling the largest backend's resident memory.
-run_sampled() {  # label, command...
-  local label="$1"; shift
+# The largest private memory (RssAnon: shared buffers left out) of any
+# postgres process now, in kB.
+backend_anon_kb() {
+  local p best=0 kb
+  for p in $(pgrep -u postgres postgres); do
+    kb=$(awk '/^RssAnon/ {print $2}' "/proc/$p/status" 2>/dev/null)
+    [ -n "$kb" ] && [ "$kb" -gt "$best" ] && best=$kb
+  done
+  echo "$best"
+}
+
+# Runs a command on a fresh database "bench" (pg_migrate installed first when
+# `with_extension`, outside the timing) while sampling the backend's private
+# memory; sets $seconds.
+run_sampled() {  # label, with_extension (yes/no), command...
+  local label="$1" with_extension="$2"; shift 2
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"
-  local peak=0 start end rss
+  [ "$with_extension" = yes ] && psql -X -q -d bench -c "CREATE EXTENSION pg_migrate"
+  local peak=0 start end kb
   start=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$work/client_rss" "$@" >"$work/out" 2>&1 &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    rss=$(ps -o rss= -u postgres --sort=-rss | head -1 | tr -d ' ')
-    [ -n "$rss" ] && [ "$rss" -gt "$peak" ] && peak=$rss
+    kb=$(backend_anon_kb)
+    [ "$kb" -gt "$peak" ] && peak=$kb
     sleep 0.2
   done
   wait "$pid" || { echo "$label failed:"; tail -5 "$work/out"; return 1; }
   end=$(date +%s.%N)
-  printf '%-12s %8.1f s   backend peak %6d MB   client peak %6d MB\n' "$label" "$(echo "$end - $start" | bc)" \
+  seconds=$(echo "$end - $start" | bc)
+  printf '%-12s %8.1f s   backend peak %6d MB (private)   client peak %6d MB\n' "$label" "$seconds" \
     $((peak / 1024)) $(($(tail -1 "$work/client_rss") / 1024))
 }
 
-run_sampled "pg_migrate" "$client" up -d dbname=bench --dir "$work/migrations"
-run_sampled "psql -1" psql -X -q -1 -v ON_ERROR_STOP=1 -d bench -f "$work/migrations/001_big.sql"
-echo "rows: $(psql -X -At -d bench -c 'SELECT count(*) FROM big')"
+run_sampled "pg_migrate" yes "$client" up -d dbname=bench --dir "$work/migrations"
+ours=$seconds
+rows_ours=$(psql -X -At -d bench -c 'SELECT count(*) FROM big')
+run_sampled "psql -1" no psql -X -q -1 -v ON_ERROR_STOP=1 -d bench -f "$work/migrations/001_big.sql"
+echo "rows: $rows_ours (pg_migrate), $(psql -X -At -d bench -c 'SELECT count(*) FROM big') (psql)"
+echo "pg_migrate / psql -1: $(echo "scale=2; $ours / $seconds" | bc)x"
