@@ -112,7 +112,8 @@ int run_pull(const CommonOptions& options, const std::string& name) {
     }
     for (const auto& f : files) std::cout << "created " << f.string() << '\n';
     std::cout << statements.size() << " statement" << (statements.size() == 1 ? "" : "s") << " pulled from "
-              << db.describe() << "; `pg_migrate up` records them there without running them again\n";
+              << db.describe() << "; `pg_migrate up` records " << (statements.size() == 1 ? "it" : "them")
+              << " there without running " << (statements.size() == 1 ? "it" : "them") << " again\n";
     return exit_code::kSuccess;
 }
 
