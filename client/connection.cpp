@@ -152,6 +152,51 @@ Result Connection::finish_sent() {
     return checked(kept);
 }
 
+Result Connection::exec_with_copy_data(const std::string& sql,
+                                       const std::function<void(const DataSender&)>& send_data) {
+    PGconn* conn = conn_.get();
+    if (PQsendQuery(conn, sql.c_str()) != 1) throw lost();
+    std::optional<Result> result;
+    std::optional<ServerError> error;
+    std::exception_ptr failure;
+    for (PGresult* raw; (raw = PQgetResult(conn)) != nullptr;) {
+        const ExecStatusType status = PQresultStatus(raw);
+        if (status == PGRES_COPY_IN) {
+            PQclear(raw);
+            try {
+                send_data([&](std::string_view piece) {
+                    if (PQputCopyData(conn, piece.data(), static_cast<int>(piece.size())) != 1) throw lost();
+                });
+            } catch (const ConnectionError&) {
+                throw;
+            } catch (const std::exception& e) {
+                failure = std::current_exception();
+                if (PQputCopyEnd(conn, e.what()) != 1) throw lost();
+                continue;
+            }
+            if (PQputCopyEnd(conn, nullptr) != 1) throw lost();
+            continue;
+        }
+        if (status == PGRES_FATAL_ERROR && !error) error.emplace(raw);
+        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) result.emplace(raw);
+        else PQclear(raw);
+    }
+    if (PQstatus(conn) == CONNECTION_BAD) throw lost();
+    if (failure) std::rethrow_exception(failure);
+    if (error) throw *error;
+    if (!result) throw lost();
+    return std::move(*result);
+}
+
+std::string Connection::literal(const std::string* value) const {
+    if (value == nullptr) return "NULL";
+    char* quoted = PQescapeLiteral(conn_.get(), value->data(), value->size());
+    if (quoted == nullptr) throw lost();
+    std::string out(quoted);
+    PQfreemem(quoted);
+    return out;
+}
+
 ConnectionError Connection::lost() const {
     std::string message = PQerrorMessage(conn_.get());
     while (!message.empty() && message.back() == '\n') message.pop_back();

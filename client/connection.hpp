@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgm::client {
@@ -90,6 +91,19 @@ public:
     };
     std::vector<Pipelined> exec_pipelined(
         const std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>>& statements);
+    // Runs `sql` over the simple query protocol (one or more statements, in
+    // one implicit transaction), the last of which reads COPY data from the
+    // client once started (CALL migrate_apply_stream): `send_data` is given a
+    // function that sends one piece, and is called only when the server asks
+    // for data (it may answer without).  Returns the last statement's rows;
+    // throws the first error.  An exception of `send_data` ends the COPY (the
+    // server fails the statement) and goes on.  The simple protocol: over the
+    // extended one libpq would take the CALL's row description (sent before
+    // the data) for the COPY's and lose the row.
+    using DataSender = std::function<void(std::string_view)>;
+    Result exec_with_copy_data(const std::string& sql, const std::function<void(const DataSender&)>& send_data);
+    // `value` as an SQL literal, or NULL.
+    std::string literal(const std::string* value) const;
     // Runs a statement that returns no rows (BEGIN, COMMIT, ...).
     void run(const std::string& sql) { exec(sql); }
 

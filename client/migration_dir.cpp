@@ -194,7 +194,29 @@ std::optional<std::string> encoding_problem(const std::string& text) {
 
 // Reads one migration's up script as it will be applied: checks UTF-8 and
 // emptiness, parses sections, computes the checksum.
+// The same for a file too large to hold: read in pieces (streamed_file.hpp).
+void inspect_streamed_up(Migration* m, std::vector<Problem>* problems) {
+    try {
+        auto streamed = std::make_shared<StreamedFile>(scan_streamed_file(m->up_file));
+        m->sections = streamed->sections;
+        m->no_transaction = m->no_transaction || streamed->no_transaction;
+        m->has_down = m->has_down || streamed->down.has_value();
+        m->checksum = streamed->checksum;
+        m->streamed = std::move(streamed);
+    } catch (const std::invalid_argument& e) {
+        problems->push_back({m->up_file, e.what()});
+    } catch (const std::exception& e) {
+        std::string message = e.what();
+        const std::string prefix = m->up_file.string() + ": ";
+        if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+        problems->push_back({m->up_file, message});
+    }
+}
+
 void inspect_up(Migration* m, std::vector<Problem>* problems) {
+    std::error_code size_error;
+    m->size = fs::file_size(m->up_file, size_error);
+    if (!size_error && m->size >= kStreamedFileBytes) return inspect_streamed_up(m, problems);
     std::string text;
     try {
         text = read_file(m->up_file);
@@ -379,7 +401,21 @@ ScanResult scan_directory(const fs::path& dir) {
     return result;
 }
 
-MigrationScripts load_scripts(const Migration& migration) {
+MigrationScripts load_scripts(const Migration& migration, bool whole) {
+    if (migration.streamed && !whole) {  // the server checks the checksum of what it is sent
+        MigrationScripts scripts;
+        scripts.streamed = migration.streamed;
+        scripts.up_first_line = migration.streamed->up_first_line;
+        scripts.allow = migration.streamed->allow;
+        scripts.verify = migration.streamed->verify;
+        if (migration.down_file) {
+            std::string down = read_file(*migration.down_file);
+            if (!is_blank(down)) scripts.down = std::move(down);
+        } else {
+            scripts.down = migration.streamed->down;
+        }
+        return scripts;
+    }
     MigrationSource source = parse_migration_source(read_file(migration.up_file));
     if (core::script_checksum(source.up) != migration.checksum)
         throw std::runtime_error(migration.up_file.string() + " changed while pg_migrate was running");

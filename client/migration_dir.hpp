@@ -18,10 +18,13 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "streamed_file.hpp"
 
 namespace pgm::client {
 
@@ -40,6 +43,9 @@ struct Migration {
     std::string checksum;              // of the up script, as migrate_apply computes it
     bool has_down = false;
     std::uintmax_t size = 0;           // bytes of up_file
+    // A file of kStreamedFileBytes or more, read in pieces and never held:
+    // where its up script is, its checksum and its other sections.
+    std::shared_ptr<const StreamedFile> streamed;
 };
 
 struct Problem {
@@ -71,10 +77,14 @@ struct MigrationScripts {
     std::optional<std::string> verify;
     int up_first_line = 1;  // line of up_file where the up script starts (sections)
     std::set<std::string> allow;  // "-- migrate:allow" lines of the file
+    // Set for a streamed file: `up` is then empty, the file is sent in pieces.
+    std::shared_ptr<const StreamedFile> streamed;
 };
 
 // Throws std::runtime_error naming the file when it cannot be read or changed
 // since the scan (its checksum differs).
-MigrationScripts load_scripts(const Migration& migration);
+// A streamed file's up script is left in the file unless `whole` (for a
+// server older than 0.16, or a migration that runs outside a transaction).
+MigrationScripts load_scripts(const Migration& migration, bool whole = false);
 
 }  // namespace pgm::client

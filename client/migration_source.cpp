@@ -183,21 +183,6 @@ bool has_any_marker(std::string_view text) {
            contains_ci(text, kSqlMigrate);
 }
 
-// Only comments may precede the first section: anything else would belong
-// to no section and silently never run.
-void check_nothing_before(const std::string& before, Dialect dialect) {
-    std::size_t p = 0;
-    int l = 0;
-    while (p < before.size()) {
-        std::size_t e = before.find('\n', p);
-        e = e == std::string::npos ? before.size() : e + 1;
-        ++l;
-        if (!is_comment_or_blank(std::string_view(before).substr(p, e - p)))
-            fail(l, std::string("SQL before the first \"") + dialect_marker(dialect) + "\" section belongs to no section");
-        p = e;
-    }
-}
-
 }  // namespace
 
 std::string_view section_markers_of(std::string_view text) {
@@ -223,6 +208,74 @@ bool is_blank(std::string_view text) {
     return true;
 }
 
+struct SectionScanner::State {
+    Dialect dialect = Dialect::None;  // of the markers met so far
+    Section current = Section::None;
+    SectionRange* open = nullptr;     // the section being read
+    int line_number = 0;
+    int first_sql_line = 0;           // before the first section: a line that is not a comment
+};
+
+SectionScanner::SectionScanner() : state_(std::make_unique<State>()) {}
+SectionScanner::~SectionScanner() = default;
+
+void SectionScanner::line(std::string_view head, std::size_t offset, std::size_t length) {
+    State& st = *state_;
+    ++st.line_number;
+    std::string_view rest;
+    const Dialect marker = marker_of(head, &rest);
+    if (marker == Dialect::None) {
+        if (st.current == Section::None && st.first_sql_line == 0 && !is_comment_or_blank(head))
+            st.first_sql_line = st.line_number;
+        return;
+    }
+    if (st.dialect != Dialect::None && marker != st.dialect)
+        fail(st.line_number, "\"" + std::string(trim(head)) + "\" in a file whose sections are marked with \"" +
+                                 dialect_marker(st.dialect) + "\"");
+    MigrationSource directives;
+    const Marker m = marker == Dialect::Dbmate ? dbmate_marker(rest, head, st.line_number, &directives)
+                     : marker == Dialect::Goose ? goose_marker(rest, head, st.line_number, &directives)
+                                                : sql_migrate_marker(rest, head, st.line_number, &directives);
+    layout_.no_transaction = layout_.no_transaction || directives.no_transaction;
+    layout_.allow.insert(directives.allow.begin(), directives.allow.end());
+    if (m.starts == Section::None) {  // a directive: the line stays where it is
+        if (st.dialect == Dialect::None) st.dialect = marker;
+        return;
+    }
+    SectionRange* section = m.starts == Section::Up ? &layout_.up : m.starts == Section::Down ? &layout_.down
+                                                                                              : &layout_.verify;
+    if (section->seen) fail(st.line_number, "section \"" + m.name + "\" appears twice");
+    if (marker != Dialect::Dbmate && m.starts == Section::Down && !layout_.up.seen)
+        fail(st.line_number, "the \"" + std::string(trim(head)) + "\" section comes before the up section");
+    // Only comments may precede the first section: anything else would belong
+    // to no section and silently never run.
+    if (st.current == Section::None && st.first_sql_line > 0)
+        fail(st.first_sql_line, std::string("SQL before the first \"") + dialect_marker(marker) +
+                                    "\" section belongs to no section");
+    if (st.open != nullptr) st.open->end = offset;
+    *section = SectionRange{offset + length, offset + length, true};
+    st.open = section;
+    st.dialect = marker;
+    st.current = m.starts;
+    if (m.starts == Section::Up) layout_.up_first_line = st.line_number + 1;
+}
+
+SectionLayout SectionScanner::finish(std::size_t end_offset) {
+    State& st = *state_;
+    if (st.open != nullptr) st.open->end = end_offset;
+    if (st.current == Section::None) {  // no section (directives only at most): the whole file is the up script
+        layout_.sections = false;
+        return layout_;
+    }
+    if (!layout_.up.seen)
+        fail(1, st.dialect == Dialect::Dbmate ? "no \"-- migrate:up\" section"
+                                              : std::string("no \"") + dialect_marker(st.dialect) + " Up\" section");
+    layout_.sections = true;
+    return layout_;
+}
+
+bool SectionScanner::in_up() const { return state_->open == &layout_.up; }
+
 MigrationSource parse_migration_source(std::string owned_text) {
     MigrationSource result;
     if (!has_any_marker(owned_text)) {  // the common case: one plain script
@@ -230,64 +283,31 @@ MigrationSource parse_migration_source(std::string owned_text) {
         return result;
     }
     const std::string_view text = owned_text;
-    std::string sections[4];
-    bool seen[4] = {false, false, false, false};
-    Dialect dialect = Dialect::None;  // of the markers met so far
-    Section current = Section::None;
-
-    std::size_t pos = 0;
-    int line_number = 0;
-    while (pos < text.size()) {
+    SectionScanner scanner;
+    for (std::size_t pos = 0; pos < text.size();) {
         std::size_t end = text.find('\n', pos);
         end = end == std::string_view::npos ? text.size() : end + 1;
-        const std::string_view line = text.substr(pos, end - pos);
+        scanner.line(text.substr(pos, end - pos), pos, end - pos);
         pos = end;
-        ++line_number;
-
-        std::string_view rest;
-        const Dialect marker = marker_of(line, &rest);
-        if (marker == Dialect::None) {
-            sections[static_cast<int>(current)].append(line);
-            continue;
-        }
-        if (dialect != Dialect::None && marker != dialect)
-            fail(line_number, "\"" + std::string(trim(line)) + "\" in a file whose sections are marked with \"" +
-                                  dialect_marker(dialect) + "\"");
-        const Marker m = marker == Dialect::Dbmate ? dbmate_marker(rest, line, line_number, &result)
-                         : marker == Dialect::Goose ? goose_marker(rest, line, line_number, &result)
-                                                    : sql_migrate_marker(rest, line, line_number, &result);
-        if (m.starts == Section::None) {  // a directive: the line stays where it is
-            sections[static_cast<int>(current)].append(line);
-            if (dialect == Dialect::None) dialect = marker;
-            continue;
-        }
-        const int index = static_cast<int>(m.starts);
-        if (seen[index]) fail(line_number, "section \"" + m.name + "\" appears twice");
-        if (marker != Dialect::Dbmate && m.starts == Section::Down && !seen[static_cast<int>(Section::Up)])
-            fail(line_number, "the \"" + std::string(trim(line)) + "\" section comes before the up section");
-        seen[index] = true;
-        if (current == Section::None) {
-            check_nothing_before(sections[0], marker);
-            sections[0].clear();
-        }
-        dialect = marker;
-        current = m.starts;
-        if (m.starts == Section::Up) result.up_first_line = line_number + 1;
     }
-
-    if (current == Section::None) {  // directives only: the whole file is the up script
-        result.up = std::string(text);
+    const SectionLayout layout = scanner.finish(text.size());
+    result.no_transaction = layout.no_transaction;
+    result.allow = layout.allow;
+    if (!layout.sections) {
+        result.up = std::move(owned_text);
         return result;
     }
-    if (!seen[static_cast<int>(Section::Up)])
-        fail(1, dialect == Dialect::Dbmate ? "no \"-- migrate:up\" section"
-                                           : std::string("no \"") + dialect_marker(dialect) + " Up\" section");
-    result.up = std::move(sections[static_cast<int>(Section::Up)]);
-    if (seen[static_cast<int>(Section::Down)] && !is_blank(sections[static_cast<int>(Section::Down)]))
-        result.down = std::move(sections[static_cast<int>(Section::Down)]);
-    if (seen[static_cast<int>(Section::Verify)] &&
-        !is_blank(sections[static_cast<int>(Section::Verify)]))
-        result.verify = std::move(sections[static_cast<int>(Section::Verify)]);
+    auto slice = [&](const SectionRange& r) { return std::string(text.substr(r.begin, r.end - r.begin)); };
+    result.up = slice(layout.up);
+    result.up_first_line = layout.up_first_line;
+    if (layout.down.seen) {
+        std::string down = slice(layout.down);
+        if (!is_blank(down)) result.down = std::move(down);
+    }
+    if (layout.verify.seen) {
+        std::string verify = slice(layout.verify);
+        if (!is_blank(verify)) result.verify = std::move(verify);
+    }
     return result;
 }
 

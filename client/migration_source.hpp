@@ -13,6 +13,7 @@
 // SQL itself is only ever split by the server's parser.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -30,6 +31,47 @@ struct MigrationSource {
     // file (the line also stays in its section: the server reads the ones in
     // the up script itself).
     std::set<std::string> allow;
+};
+
+// Where a file's sections are, as byte offsets: what the file's lines say,
+// read one at a time (a data migration too large to hold is read in pieces).
+struct SectionRange {
+    std::size_t begin = 0;  // the line after its marker
+    std::size_t end = 0;    // the next section's marker line, or the end of the file
+    bool seen = false;
+};
+
+struct SectionLayout {
+    bool sections = false;  // false: the whole file is the up script
+    SectionRange up;
+    SectionRange down;
+    SectionRange verify;
+    int up_first_line = 1;
+    bool no_transaction = false;
+    std::set<std::string> allow;
+};
+
+class SectionScanner {
+public:
+    SectionScanner();
+    ~SectionScanner();
+    SectionScanner(const SectionScanner&) = delete;
+    SectionScanner& operator=(const SectionScanner&) = delete;
+
+    // The next line of the file: `head` is its start (the whole line, or
+    // enough of it to hold a marker), `offset` where it starts in the file and
+    // `length` its bytes with the '\n'.  Throws std::invalid_argument as
+    // parse_migration_source does.
+    void line(std::string_view head, std::size_t offset, std::size_t length);
+    // After the last line; `end_offset`: the file's size.
+    SectionLayout finish(std::size_t end_offset);
+    // Whether the lines now come in the up section.
+    bool in_up() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+    SectionLayout layout_;
 };
 
 // Splits `text` into sections.  Throws std::invalid_argument with a message

@@ -14,6 +14,7 @@
 #include "deploy_lock.hpp"
 #include "dry_run_report.hpp"
 #include "steps_runner.hpp"
+#include "streamed_apply.hpp"
 #include "exit_codes.hpp"
 #include "ledger_view.hpp"
 #include "report.hpp"
@@ -137,6 +138,35 @@ bool defer_schema_recording(Connection& db, bool per_transaction) {
 
 // Behind a pooler: the settings a migration's own transaction takes, as one
 // statement sent before it in the same transaction (empty when none).
+// The migration's scripts sent whole as parameters of migrate_apply (or
+// migrate_apply_repeatable).  The next (small) file is read while the server
+// runs this migration.
+AppliedRow apply_whole(Connection& db, const Migration& m, const MigrationScripts& scripts, bool out_of_order,
+                       const std::string* allow, const std::string& settings, const char* risk_columns,
+                       std::future<MigrationScripts>& next_scripts) {
+    // Parameters by pointer: a data migration can be hundreds of megabytes.
+    const std::string out_of_order_text = out_of_order ? "true" : "false";
+    const std::string* down = scripts.down ? &*scripts.down : nullptr;
+    const std::string* verify = scripts.verify ? &*scripts.verify : nullptr;
+    const std::string sql = m.repeatable ? std::string("SELECT status, statements, ") + risk_columns +
+                                               " FROM pg_catalog.migrate_apply_repeatable($1, $2, "
+                                               "down => $3, verify => $4, allow => $5::pg_catalog.text[])"
+                                         : std::string("SELECT status, statements, ") + risk_columns +
+                                               " FROM pg_catalog.migrate_apply($1, $2, name => $3, "
+                                               "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
+                                               "allow => $7::pg_catalog.text[])";
+    const std::vector<const std::string*> params =
+        m.repeatable ? std::vector<const std::string*>{&m.name, &scripts.up, down, verify, allow}
+                     : std::vector<const std::string*>{&m.version, &scripts.up, m.name.empty() ? nullptr : &m.name,
+                                                       down, verify, &out_of_order_text, allow};
+    if (settings.empty()) db.send_refs(sql, params);
+    else db.send_refs_after(settings, sql, params);
+    if (next_scripts.valid() && next_scripts.wait_for(std::chrono::seconds(0)) == std::future_status::deferred)
+        next_scripts.wait();
+    const Result r = db.finish_sent();
+    return AppliedRow{r.get(0, 0), std::atoi(r.get(0, 1).c_str()), r.get_optional(0, 2), r.get_optional(0, 3)};
+}
+
 std::string migration_settings(bool defer_recording, bool defer_commit) {
     std::string calls;
     if (defer_recording) calls += "pg_catalog.set_config('migrate.defer_schema_snapshot', 'on', true)";
@@ -243,6 +273,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     // risk and report come with 0.7, migrate.report with 0.8.
     const char* const risk_columns = installed_at_least(snapshot.extension, "0.7") ? "risk, report" : "NULL, NULL";
     const bool collects_evidence = installed_at_least(snapshot.extension, "0.8");
+    const bool streams_files = installed_at_least(snapshot.extension, "0.16");
     std::vector<VersionState> states = compare_with_ledger(db, scan, snapshot.rows);
 
     // One deployer at a time (polling: see deploy_lock.hpp), but only when there
@@ -403,8 +434,12 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 // more than reading a small file).
                 const Migration& next = *pending[i + 1]->file;
                 next_scripts = std::async(next.size >= kReadAheadBytes ? std::launch::async : std::launch::deferred,
-                                          load_scripts, std::cref(next));
+                                          load_scripts, std::cref(next), false);
             }
+            // A streamed file goes to migrate_apply_stream (0.16), which
+            // applies versioned migrations in a transaction; else it is read whole.
+            if (scripts.streamed && (m.repeatable || m.no_transaction || !streams_files))
+                scripts = load_scripts(m, true);
         } catch (const std::exception& e) {
             term.end_progress();
             if (one_transaction) db.run("ROLLBACK");
@@ -421,44 +456,23 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         if (!outside_transaction) {
             try {
                 durability.before_migration(i + 1 == pending.size());
-                // Parameters by pointer: a data migration can be hundreds of megabytes.
-                const std::string out_of_order = up.out_of_order ? "true" : "false";
-                const std::string* down = scripts.down ? &*scripts.down : nullptr;
-                const std::string* verify = scripts.verify ? &*scripts.verify : nullptr;
                 // --allow, and the file's "-- migrate:allow" lines (also those
                 // outside its up section, which the server does not see).
                 const std::optional<std::string> allow = migration_allow(up, scripts);
                 const std::string* allow_ref = allow ? &*allow : nullptr;
-                const std::string sql =
-                    m.repeatable ? std::string("SELECT status, statements, ") + risk_columns +
-                                       " FROM pg_catalog.migrate_apply_repeatable($1, $2, "
-                                       "down => $3, verify => $4, allow => $5::pg_catalog.text[])"
-                                 : std::string("SELECT status, statements, ") + risk_columns +
-                                       " FROM pg_catalog.migrate_apply($1, $2, name => $3, "
-                                       "down => $4, verify => $5, out_of_order => $6::pg_catalog.bool, "
-                                       "allow => $7::pg_catalog.text[])";
-                const std::vector<const std::string*> params =
-                    m.repeatable ? std::vector<const std::string*>{&m.name, &scripts.up, down, verify, allow_ref}
-                                 : std::vector<const std::string*>{&m.version, &scripts.up,
-                                                                   m.name.empty() ? nullptr : &m.name, down, verify,
-                                                                   &out_of_order, allow_ref};
                 const std::string settings =
                     pooled && !one_transaction ? migration_settings(defers_recording, durability.commit_deferred())
                                                : std::string();
-                if (settings.empty()) db.send_refs(sql, params);
-                else db.send_refs_after(settings, sql, params);
-                // The next (small) file is read while the server runs this migration.
-                if (next_scripts.valid() &&
-                    next_scripts.wait_for(std::chrono::seconds(0)) == std::future_status::deferred)
-                    next_scripts.wait();
-                Result r = db.finish_sent();
-                Outcome o{m.version, m.name, m.up_file.string(), r.get(0, 0), std::atoi(r.get(0, 1).c_str()),
-                          static_cast<long>(seconds_since(start) * 1000), r.is_null(0, 2) ? "" : r.get(0, 2),
-                          nullptr};
+                const AppliedRow row =
+                    scripts.streamed ? apply_streamed(db, m, scripts, up.out_of_order, allow_ref, settings)
+                                     : apply_whole(db, m, scripts, up.out_of_order, allow_ref, settings, risk_columns,
+                                                   next_scripts);
+                Outcome o{m.version, m.name, m.up_file.string(), row.status, row.statements,
+                          static_cast<long>(seconds_since(start) * 1000), row.risk.value_or(""), nullptr};
                 if (!one_transaction) durability.committed(o.status == "applied");
                 if (up.dry_run && o.status == "applied") o.status = "dry_run";
-                if (report.evidence && !r.is_null(0, 3)) {
-                    o.report = nlohmann::json::parse(r.get(0, 3), nullptr, false);
+                if (report.evidence && row.report) {
+                    o.report = nlohmann::json::parse(*row.report, nullptr, false);
                     if (o.report.is_object()) {
                         o.report["rolled_back"] = true;  // with the whole run, at its end
                         report.evidence->add(o.version, o.report);
@@ -477,6 +491,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             } catch (const ServerError& e) {
                 if (e.sqlstate == "25001" && !one_transaction && !m.repeatable) {
                     outside_transaction = true;
+                    if (scripts.streamed) scripts = load_scripts(m, true);
                 } else {
                     term.end_progress();
                     if (one_transaction) db.run("ROLLBACK");

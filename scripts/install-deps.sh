@@ -6,7 +6,7 @@ packages=(
   postgresql-15 postgresql-server-dev-15 libpq-dev postgresql-15-cron
   g++ make cmake pkg-config
   clang libclang-rt-14-dev
-  libssl-dev libgtest-dev libgmock-dev
+  libssl-dev libkrb5-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev
   libipc-run-perl pgbouncer procps
   nodejs npm

@@ -12,10 +12,12 @@ GRANT TRUNCATE ON secret TO regress_migrator;  -- may empty it, may not read it
 -- The extension's functions and tables.
 CREATE VIEW pgm_functions AS
 SELECT p.oid::regprocedure AS signature,
-       -- Arguments as sub-selects: a strict function called with NULL
-       -- constants is folded away by the planner before any check.
-       format('SELECT %s(%s)', p.oid::regproc,
-              (SELECT coalesce(string_agg(format('(SELECT NULL::%s)', format_type(t, NULL)), ', ' ORDER BY n), '')
+       -- Arguments of a function as sub-selects: a strict function called
+       -- with NULL constants is folded away by the planner before any check.
+       -- (CALL takes no sub-select, and is not planned.)
+       format('%s %s(%s)', CASE p.prokind WHEN 'p' THEN 'CALL' ELSE 'SELECT' END, p.oid::regproc,
+              (SELECT coalesce(string_agg(format(CASE p.prokind WHEN 'p' THEN 'NULL::%s' ELSE '(SELECT NULL::%s)' END,
+                                                 format_type(t, NULL)), ', ' ORDER BY n), '')
                  FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, n))) AS call,
        p.prosecdef, p.proconfig, p.prorettype = 'event_trigger'::regtype AS event_trigger
   FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
@@ -67,7 +69,7 @@ DO $$
 DECLARE f record;
 BEGIN
     FOR f IN SELECT signature FROM pgm_functions WHERE NOT event_trigger LOOP
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO regress_migrator', f.signature);
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO regress_migrator', f.signature);
     END LOOP;
 END $$;
 SET ROLE regress_migrator;

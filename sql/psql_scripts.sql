@@ -77,7 +77,7 @@ BEGIN
     FOR f IN SELECT p.oid FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
               AND d.deptype = 'e' JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_migrate'
              WHERE p.prorettype <> 'event_trigger'::regtype LOOP
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO regress_loader', f);
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO regress_loader', f);
     END LOOP;
 END $$;
 CREATE TABLE guarded (id int, secret text);
@@ -100,7 +100,8 @@ ROLLBACK;
 
 -- A fingerprint is a stored format: a ledger's rows are compared with files by
 -- it for as long as they exist.  A script with COPY data, and its fingerprint
--- as 0.10 computed it.
+-- as 0.16 computes it (COPY data by its SHA-256, as a streamed script's; rows
+-- of 0.10 to 0.15 kept the data's length and bytes, and still compare).
 SELECT version, status FROM migrate_apply('006', E'CREATE TABLE fixed (n int, t text);\nCOPY fixed (n, t) FROM stdin;\n1\tone\n2\ttwo\\ttab\n\\.\nCREATE INDEX ON fixed (n);\nCOPY fixed FROM stdin WITH (FORMAT csv);\n3,"three"\n\\.');
 SELECT fingerprint FROM migrate.ledger WHERE version = '006';
 SELECT n, t FROM fixed ORDER BY n;

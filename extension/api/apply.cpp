@@ -87,7 +87,7 @@ Datum apply_migration(FunctionCallInfo fcinfo, ApplyArguments args, bool repeata
     const StatementRange range = plan_statements("migration " + args.version, *parsed, ScriptRole::kMigration);
     const std::string fingerprint = fingerprint_of(*parsed, range);
     if (applied) {
-        const bool cosmetic = existing->fingerprint != nullptr && fingerprint == existing->fingerprint;
+        const bool cosmetic = same_fingerprint(*parsed, range, existing->fingerprint);
         if (!cosmetic && !repeatable) refuse_changed_script(args.version, *existing, checksum);
         if (cosmetic) {
             notice_cosmetic_change(args.version, *existing);

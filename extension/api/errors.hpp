@@ -35,6 +35,10 @@ inline const int kCannotAdopt = MAKE_SQLSTATE('M', 'G', '0', '1', '2');
 // nobody allowed it.
 inline const int kRiskRefused = MAKE_SQLSTATE('M', 'G', '0', '1', '3');
 
+// A streamed script (migrate_apply_stream) is not the one its checksum
+// announced: the file changed while it was sent.
+inline const int kStreamChecksumMismatch = MAKE_SQLSTATE('M', 'G', '0', '1', '4');
+
 // MG004 (the ledger is append-only) is raised by the ledger's SQL trigger, and
 // MG007 (DDL outside a migration under migrate.guard = block) by the event
 // trigger in pg/ddl_events.cpp.

@@ -69,7 +69,10 @@ StatementRange statements_to_run(const pg::ParsedScript& parsed, ScriptRun run) 
 bool runs_nothing(const StatementRange& range) { return range.last < range.first; }
 
 std::vector<Refusal> script_refusals(const pg::ParsedScript& parsed, ScriptRun run) {
-    const StatementRange range = statements_to_run(parsed, run);
+    return refusals_in(parsed, run, statements_to_run(parsed, run));
+}
+
+std::vector<Refusal> refusals_in(const pg::ParsedScript& parsed, ScriptRun run, StatementRange range) {
     std::vector<Refusal> refusals;
     for (int i = range.first; i <= range.last; ++i) {
         const pg::ScriptStatement& st = parsed.statements[i];

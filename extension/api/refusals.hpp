@@ -40,6 +40,10 @@ bool runs_nothing(const StatementRange& range);
 // Every refusal of the script, in script order; empty when it would run.
 std::vector<Refusal> script_refusals(const pg::ParsedScript& parsed, ScriptRun run);
 
+// The same for statements range.first..range.last only (a piece of a
+// streamed script, whose BEGIN; ... COMMIT; wrapper the caller decides).
+std::vector<Refusal> refusals_in(const pg::ParsedScript& parsed, ScriptRun run, StatementRange range);
+
 // The refusal as the error migrate_apply raises (with the statement's context);
 // `label` names the script ("migration 001").
 UserError refusal_error(const std::string& label, const pg::ParsedScript& parsed, const Refusal& refusal);

@@ -49,24 +49,61 @@ std::string statement_context(const std::string& label, const pg::ScriptStatemen
            std::to_string(st.line) + ": " + st.command;
 }
 
-std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range) {
+namespace {
+
+// How a statement's COPY data enters the fingerprint: from 0.16 its SHA-256
+// (a streamed script's data is hashed as it goes by, its length unknown
+// until its end); before, its length and the data itself.
+enum class CopyDataForm { kDigest, kWhole };
+
+std::string fingerprint_in(const pg::ParsedScript& parsed, StatementRange range, CopyDataForm form) {
     // Statement by statement, so the token text of a huge script is never
     // held whole: each statement's tokens, its COPY data as it is in the
     // script (never cosmetic, and not copied), and a ";" line.
     core::Sha256Stream stream;
     for (int i = range.first; i <= range.last; ++i) {
-        const char* tokens = pg_call(pg::statement_tokens, &parsed, i);
-        stream.update(tokens);
-        pg_call(pg::release, tokens);
         const pg::ScriptStatement& st = parsed.statements[i];
-        if (st.copy_data != nullptr) {
-            stream.update("D" + std::to_string(st.copy_data_length) + ":");
-            stream.update(std::string_view(st.copy_data, static_cast<size_t>(st.copy_data_length)));
+        const std::string_view data(st.copy_data != nullptr ? st.copy_data : "",
+                                    static_cast<size_t>(st.copy_data_length));
+        if (form == CopyDataForm::kDigest || st.copy_data == nullptr)
+            add_statement_to_fingerprint(stream, parsed, i,
+                                         st.copy_data != nullptr ? core::sha256_hex(data) : std::string());
+        else {
+            add_statement_to_fingerprint(stream, parsed, i, std::nullopt);
+            stream.update("D" + std::to_string(data.size()) + ":");
+            stream.update(data);
             stream.update("\n");
         }
         stream.update("C1:;\n");
     }
     return stream.hex_digest();
+}
+
+bool has_copy_data(const pg::ParsedScript& parsed, StatementRange range) {
+    for (int i = range.first; i <= range.last; ++i)
+        if (parsed.statements[i].copy_data != nullptr) return true;
+    return false;
+}
+
+}  // namespace
+
+void add_statement_to_fingerprint(core::Sha256Stream& stream, const pg::ParsedScript& parsed, int index,
+                                  const std::optional<std::string>& copy_data_sha256) {
+    const char* tokens = pg_call(pg::statement_tokens, &parsed, index);
+    stream.update(tokens);
+    pg_call(pg::release, tokens);
+    if (copy_data_sha256 && !copy_data_sha256->empty()) stream.update("D:" + *copy_data_sha256 + "\n");
+}
+
+std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range) {
+    return fingerprint_in(parsed, range, CopyDataForm::kDigest);
+}
+
+bool same_fingerprint(const pg::ParsedScript& parsed, StatementRange range, const char* stored) {
+    if (stored == nullptr) return false;
+    if (fingerprint_of(parsed, range) == stored) return true;
+    // A row written before 0.16 fingerprinted COPY data whole.
+    return has_copy_data(parsed, range) && fingerprint_in(parsed, range, CopyDataForm::kWhole) == stored;
 }
 
 bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing) {

@@ -55,8 +55,20 @@ enum class ScriptRole { kMigration, kDownScript };
 StatementRange plan_statements(const std::string& label, const pg::ParsedScript& parsed, ScriptRole role);
 
 // SHA-256 of the statements' tokens: equal for scripts that differ only in
-// comments, whitespace and case.
+// comments, whitespace and case.  A statement's COPY data counts by its
+// SHA-256.
 std::string fingerprint_of(const pg::ParsedScript& parsed, StatementRange range);
+
+// Adds statement `index` to a fingerprint being computed: its tokens, and the
+// SHA-256 of its COPY data when it has some (a streamed script's statements
+// are added piece by piece; the stream then ends with the same digest as
+// fingerprint_of the whole script).  The caller adds the ";" line.
+void add_statement_to_fingerprint(core::Sha256Stream& stream, const pg::ParsedScript& parsed, int index,
+                                  const std::optional<std::string>& copy_data_sha256);
+
+// Whether the script's fingerprint is `stored` (NULL: unknown, so not), also
+// in the form rows before 0.16 kept.
+bool same_fingerprint(const pg::ParsedScript& parsed, StatementRange range, const char* stored);
 
 // Whether a script with `checksum` is the one applied as `existing` (an
 // applied-like row).  A row without a checksum (adopted from another tool

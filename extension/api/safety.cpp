@@ -96,4 +96,10 @@ pg::Risk assess_migration(const std::string& label, const std::string& script, p
     return overall;
 }
 
+pg::Risk assess_piece(const std::string& label, const std::string& piece, pg::ParsedScript& parsed,
+                      StatementRange range, std::set<std::string>& allowed) {
+    for (const auto& r : directives_of(label, piece, parsed)) allowed.insert(r);
+    return assess_migration(label, piece, parsed, range, allowed);
+}
+
 }  // namespace pgm

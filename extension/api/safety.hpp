@@ -23,4 +23,9 @@ std::set<std::string> allow_arg(FunctionCallInfo fcinfo, int n);
 pg::Risk assess_migration(const std::string& label, const std::string& script, pg::ParsedScript& parsed,
                           StatementRange range, const std::set<std::string>& allowed);
 
+// The same for one piece of a streamed script: `allowed` gains the piece's
+// "-- migrate:allow" lines, which hold for the pieces after it too.
+pg::Risk assess_piece(const std::string& label, const std::string& piece, pg::ParsedScript& parsed,
+                      StatementRange range, std::set<std::string>& allowed);
+
 }  // namespace pgm

@@ -35,4 +35,8 @@ public:
 // error is thrown as a ScriptParseError; a meta-command is a MetaCommandError.
 pg::ParsedScript* parse_script(const std::string& label, const std::string& script, bool classify = false);
 
+// The same for a piece of a longer script that starts at `origin` in it:
+// statements, lines and columns in errors are the script's.
+pg::ParsedScript* parse_script_piece(const std::string& label, const char* piece, const pg::ScriptOrigin& origin);
+
 }  // namespace pgm

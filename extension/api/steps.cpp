@@ -75,8 +75,7 @@ PGM_FUNCTION(migrate_steps_begin) {
     pg::ParsedScript* parsed = parse_script("migration " + s.version, script, true);
     const int statements = statement_count(s.version, *parsed);
     if (applied) {
-        const std::string fingerprint = fingerprint_of(*parsed, {0, parsed->count - 1});
-        if (existing->fingerprint == nullptr || fingerprint != existing->fingerprint)
+        if (!same_fingerprint(*parsed, {0, parsed->count - 1}, existing->fingerprint))
             refuse_changed_script(s.version, *existing, checksum);
         notice_cosmetic_change(s.version, *existing);
         return begin_result(fcinfo, "skipped", 0, 0);

@@ -108,8 +108,7 @@ PGM_FUNCTION(migrate_submit) {
     pg::ParsedScript* parsed = parse_script(label, script, true);
     const bool one_transaction = runs_in_one_transaction(label, *parsed);
     if (applied) {
-        const std::string fingerprint = fingerprint_of(*parsed, {0, parsed->count - 1});
-        if (existing->fingerprint == nullptr || fingerprint != existing->fingerprint)
+        if (!same_fingerprint(*parsed, {0, parsed->count - 1}, existing->fingerprint))
             refuse_changed_script(s.version, *existing, checksum);
         notice_cosmetic_change(s.version, *existing);
         return skipped_row(fcinfo, s);

@@ -161,6 +161,35 @@ std::string script_checksum(std::string_view script) {
     return sha256_hex(normalize_line_endings(script));
 }
 
+void ScriptChecksumStream::update(std::string_view piece) {
+    if (piece.empty()) return;
+    if (pending_cr_) {
+        pending_cr_ = false;
+        sha_.update("\n");
+        if (piece.front() == '\n') piece.remove_prefix(1);
+    }
+    while (!piece.empty()) {
+        const std::size_t cr = piece.find('\r');
+        if (cr == std::string_view::npos) {
+            sha_.update(piece);
+            return;
+        }
+        sha_.update(piece.substr(0, cr));
+        if (cr + 1 == piece.size()) {
+            pending_cr_ = true;
+            return;
+        }
+        sha_.update("\n");
+        piece.remove_prefix(piece[cr + 1] == '\n' ? cr + 2 : cr + 1);
+    }
+}
+
+std::string ScriptChecksumStream::hex_digest() {
+    if (pending_cr_) sha_.update("\n");
+    pending_cr_ = false;
+    return sha_.hex_digest();
+}
+
 std::string ledger_row_hash(const std::optional<std::string>& prev_hash,
                             const LedgerRowFields& row) {
     if (row.format < 1 || row.format > 3)

@@ -38,6 +38,18 @@ private:
     void* ctx_;  // EVP_MD_CTX*
 };
 
+// script_checksum of a script given in consecutive pieces (a file too large
+// to hold, read in pieces): a "\r\n" cut between two pieces counts once.
+class ScriptChecksumStream {
+public:
+    void update(std::string_view piece);
+    std::string hex_digest();  // ends the stream
+
+private:
+    Sha256Stream sha_;
+    bool pending_cr_ = false;  // the last piece ended in "\r"
+};
+
 // Incremental SHA-256 over an unambiguous encoding of a sequence of fields:
 // each field is a tag byte ('n' null, 's' string, 'i' integer), the length in
 // decimal, ':' and the bytes.  Used for the ledger's row hashes and for the

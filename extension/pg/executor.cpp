@@ -59,8 +59,9 @@ void statement_error_context(void* arg) {
 // migrate_status() in other sessions (and for anyone looking at a lock
 // queue): "pg_migrate: migration 007, statement 3 of 12: ALTER TABLE".
 void report_progress(const ExecutionRequest* request, const ScriptStatement* st) {
+    const int total = request->statements_total != 0 ? request->statements_total : request->last + 1;
     char* activity = psprintf("%s%s, statement %d of %d: %s", kActivityPrefix, request->version, st->number,
-                              request->last + 1, st->command);
+                              total, st->command);
     pgstat_report_activity(STATE_RUNNING, activity);  // copies it
     pfree(activity);  // millions of statements: nothing may pile up per statement
 }
@@ -193,7 +194,7 @@ void execute_statements(const ExecutionRequest* request) {
     // ran before is attributed again once the statements are done or failed.
     Attribution saved;
     begin_migration_attribution(request->version, request->reverting, &saved);
-    forget_unseen_ddl();
+    if (!request->continues) forget_unseen_ddl();
     MigrationEvidence* evidence = request->evidence;
     if (evidence != nullptr) evidence_begin(evidence);
     PG_TRY();
@@ -216,7 +217,7 @@ void execute_statements(const ExecutionRequest* request) {
             if (evidence != nullptr) evidence_statement_locked(evidence);
             attribute_statement(st->number, st->text);
             watch_for_unseen_ddl();
-            if (st->copy_data != nullptr) {
+            if (st->copy_data != nullptr || st->copy_reader != nullptr) {
                 MemoryContext caller = MemoryContextSwitchTo(scratch);
                 const uint64 rows = run_inline_copy(st);
                 MemoryContextSwitchTo(caller);

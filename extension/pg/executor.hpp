@@ -24,6 +24,12 @@ struct ExecutionRequest {
     // migration, indexed from `first`: each one that is not NULL is not run
     // again; its logged rows are given to this migration instead.
     const RecordedStatement* const* already_run = nullptr;
+    // The script's statements, for pg_stat_activity ("statement 3 of 12"):
+    // 0 for last + 1 (a streamed script gives those read so far).
+    int statements_total = 0;
+    // A later piece of a streamed migration: what the pieces before it saw
+    // (DDL the event triggers missed) is not forgotten.
+    bool continues = false;
 };
 
 // How a backend applying a migration shows in pg_stat_activity.query:

@@ -268,17 +268,19 @@ void prepend_context(ErrorData* edata, const char* line) {
 
 }  // namespace
 
-void annotate_script_error(ErrorData* edata, const char* label, const char* script) {
+void annotate_script_error(ErrorData* edata, const char* label, const char* script, const ScriptOrigin* origin) {
     if (edata->cursorpos <= 0) {
         prepend_context(edata, label);
         return;
     }
     ScriptLocation* where = locate_script_position(script, edata->cursorpos);
-    int stop = end_of_line(script, where->offset);
+    const int offset = where->offset;
+    const int statement_start = where->statement_start;
+    move_location(where, origin);
+    int stop = end_of_line(script, offset);
     // The caret is drawn under the statement, not under the caller's query.
-    edata->internalquery = pnstrdup(script + where->statement_start, stop - where->statement_start);
-    edata->internalpos =
-        pg_mbstrlen_with_len(script + where->statement_start, where->offset - where->statement_start) + 1;
+    edata->internalquery = pnstrdup(script + statement_start, stop - statement_start);
+    edata->internalpos = pg_mbstrlen_with_len(script + statement_start, offset - statement_start) + 1;
     edata->cursorpos = 0;
     prepend_context(edata, psprintf("%s, statement %d, line %d, column %d", label,
                                    where->statement, where->line, where->column));

@@ -86,7 +86,9 @@ void report_notice(const char* message, const char* detail);
 // Makes a script-relative error position (from raw_parser) point into the
 // statement that holds it, and adds "<label>, statement N, line L, column C"
 // to the error's context (label: "migration 001").  Modifies `edata` in place.
-void annotate_script_error(ErrorData* edata, const char* label, const char* script);
+struct ScriptOrigin;  // script_parser.hpp
+void annotate_script_error(ErrorData* edata, const char* label, const char* script,
+                           const ScriptOrigin* origin = nullptr);
 
 // The psql meta-command ("\set x 1") at the error position of `edata`, or
 // NULL when the error is about something else.

@@ -36,6 +36,7 @@ struct DataSource {
     const char* data;
     int length;
     int offset;
+    const CopyDataReader* reader;  // the data comes from here instead, when not NULL
 };
 DataSource* current_source = nullptr;
 // The COPY running now and its statement, for the line of a bad row.
@@ -44,6 +45,7 @@ const ScriptStatement* copying_statement = nullptr;
 
 int read_script_data(void* outbuf, int /*minread*/, int maxread) {
     DataSource* source = current_source;
+    if (source->reader != nullptr) return source->reader->read(source->reader->arg, static_cast<char*>(outbuf), maxread);
     const int n = Min(maxread, source->length - source->offset);
     memcpy(outbuf, source->data + source->offset, n);
     source->offset += n;
@@ -120,7 +122,7 @@ uint64 copy_into(const ScriptStatement* st, CopyStmt* stmt) {
     Node* where = stmt->whereClause != nullptr ? transform_where(pstate, table, stmt->whereClause) : nullptr;
     check_copy_into(pstate, rel, permissions, stmt->attlist);
 
-    DataSource source{st->copy_data, st->copy_data_length, 0};
+    DataSource source{st->copy_data, st->copy_data_length, 0, st->copy_reader};
     current_source = &source;
     current_copy = nullptr;
     copying_statement = st;
@@ -168,6 +170,7 @@ uint64 run_inline_copy(const ScriptStatement* st) {
     CommandCounterIncrement();
     PushActiveSnapshot(GetTransactionSnapshot());
     const uint64 rows = copy_into(st, stmt);
+    if (st->copy_reader != nullptr) st->copy_reader->done(st->copy_reader->arg, rows);
     PopActiveSnapshot();
     CommandCounterIncrement();
 

@@ -12,7 +12,8 @@
 
 namespace pgm::pg {
 
-// Runs statement `st` (st->copy_data not NULL); the number of rows loaded.
+// Runs statement `st` (st->copy_data or st->copy_reader not NULL); the
+// number of rows loaded.
 // Errors are reported as for any statement, positions inside st->text.
 uint64 run_inline_copy(const ScriptStatement* st);
 

@@ -41,7 +41,8 @@ int start_of_next_line(const char* text, int length, int offset) {
     return end < length ? end + 1 : length;
 }
 
-// "\restrict KEY" or "\unrestrict KEY": the line from its backslash.
+}  // namespace
+
 bool is_restrict_line(const char* line, int length) {
     for (const char* word : {"\\restrict", "\\unrestrict"}) {
         const int n = static_cast<int>(strlen(word));
@@ -51,11 +52,11 @@ bool is_restrict_line(const char* line, int length) {
     return false;
 }
 
-// The line that ends COPY data, as psql reads it: "\." (a "\r" before the
-// newline allowed).
 bool is_end_of_data(const char* line, int length) {
     return (length == 2 || (length == 3 && line[2] == '\r')) && line[0] == '\\' && line[1] == '.';
 }
+
+namespace {
 
 void blank(char* text, int from, int to) {
     for (int i = from; i < to; i++)
@@ -73,14 +74,16 @@ void check_copy(void* arg) {
     check->from_stdin = list_length(raw) == 1 && is_copy_from_stdin(linitial_node(RawStmt, raw)->stmt);
 }
 
-// Whether text[start, end), one statement with its ';', is COPY ... FROM
-// STDIN.  One that does not parse is not: the parse of the script reports it.
+}  // namespace
+
 bool statement_is_copy_from_stdin(const char* text, int start, int end) {
     CopyCheck check{pnstrdup(text + start, end - start), false};
     without_script_errors(check_copy, &check);
     pfree(const_cast<char*>(check.text));
     return check.from_stdin;
 }
+
+namespace {
 
 struct Search {
     const char* script;  // NUL-terminated at length

@@ -47,4 +47,15 @@ char* blank_psql_parts(const char* script, int length, const PsqlParts* parts);
 // COPY ... FROM STDIN (not a file, not a program).
 bool is_copy_from_stdin(Node* stmt);
 
+// Whether text[start, end), one statement with its ';', is COPY ... FROM
+// STDIN.  One that does not parse is not: the parse of the script reports it.
+bool statement_is_copy_from_stdin(const char* text, int start, int end);
+
+// "\restrict KEY" or "\unrestrict KEY": the line from its backslash.
+bool is_restrict_line(const char* line, int length);
+
+// The line that ends COPY data, as psql reads it: "\." (a "\r" before the
+// newline allowed).
+bool is_end_of_data(const char* line, int length);
+
 }  // namespace pgm::pg

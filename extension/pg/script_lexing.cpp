@@ -8,6 +8,7 @@ extern "C" {
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
+#include "utils/guc.h"
 }
 
 namespace pgm::pg {
@@ -45,6 +46,15 @@ bool without_script_errors(void (*work)(void*), void* arg) {
         ok = false;
     }
     PG_END_TRY();
+    return ok;
+}
+
+bool lex_quietly(void (*work)(void*), void* arg) {
+    const int nest_level = NewGUCNestLevel();
+    set_config_option("client_min_messages", "error", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    set_config_option("log_min_messages", "error", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    const bool ok = without_script_errors(work, arg);
+    AtEOXact_GUC(false, nest_level);
     return ok;
 }
 

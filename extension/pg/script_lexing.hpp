@@ -28,4 +28,9 @@ struct StatementEnds {
 // internal error) go on as they are.
 bool without_script_errors(void (*work)(void*), void* arg);
 
+// without_script_errors with the lexer's notices and warnings (a long
+// identifier, a nonstandard escape) silenced: lexing ahead to find where a
+// piece ends must not report what the piece's parse reports again.
+bool lex_quietly(void (*work)(void*), void* arg);
+
 }  // namespace pgm::pg

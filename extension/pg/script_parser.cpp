@@ -292,6 +292,7 @@ void collect(Collector* c, List* raw, const char* piece, int piece_length, int b
         st->text = text;
         st->kind = kind_of(rs->stmt);
         st->not_in_transaction = not_in_transaction_reason(rs->stmt);
+        st->copy_from_stdin = is_copy_from_stdin(rs->stmt);
         attach_copy_data(c, st, rs->stmt);
         st->unsupported = unsupported_part(rs->stmt, st->copy_data != nullptr, st);
         if (c->facts != nullptr) st->analysis = analyze_statement(rs->stmt, c->facts);
@@ -329,16 +330,6 @@ void find_piece_end(void* arg) {
     scanner_finish(scanner);
 }
 
-// Lexes for find_piece_end with the lexer's notices and warnings (a long
-// identifier, a nonstandard escape) silenced: the piece's parse raises them.
-void find_piece_end_quietly(PieceEnd* p) {
-    const int nest_level = NewGUCNestLevel();
-    set_config_option("client_min_messages", "error", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    set_config_option("log_min_messages", "error", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    without_script_errors(find_piece_end, p);
-    AtEOXact_GUC(false, nest_level);
-}
-
 // End (exclusive) of the piece starting at `offset`: just past the first ';'
 // ending a statement kPieceBytes or more further on, found by the lexer in a
 // window that grows until it holds one; the script's end when none does.  A
@@ -346,7 +337,7 @@ void find_piece_end_quietly(PieceEnd* p) {
 int next_piece_end(const char* script, int length, int offset) {
     for (int window = 2 * kPieceBytes; length - offset > window; window *= 2) {
         PieceEnd p{pnstrdup(script + offset, window), kPieceBytes, 0};
-        find_piece_end_quietly(&p);
+        lex_quietly(find_piece_end, &p);
         pfree(const_cast<char*>(p.window));
         if (p.end > 0) return offset + p.end;
         if (window > length / 2) break;  // the next window would be (almost) the whole rest
@@ -517,6 +508,13 @@ ScriptLocation* locate_script_position(const char* script, int char_position) {
     where->statement = statements_done + 1;
     where->statement_start = statement_start;
     return where;
+}
+
+void move_location(ScriptLocation* where, const ScriptOrigin* origin) {
+    if (origin == nullptr) return;
+    if (where->line == 1) where->column += origin->column_offset;
+    where->line += origin->first_line - 1;
+    where->statement += origin->statements_before;
 }
 
 namespace {

@@ -16,6 +16,15 @@ enum class StatementKind : int {
     TransactionOther,   // any other transaction control
 };
 
+// Where a COPY ... FROM STDIN reads data that is not in the script's text (a
+// streamed script's, stream/script_stream.hpp): read() fills `out` with up
+// to `max` bytes, 0 at the end of the data; done() is told the rows loaded.
+struct CopyDataReader {
+    int (*read)(void* arg, char* out, int max);
+    void (*done)(void* arg, uint64 rows);
+    void* arg;
+};
+
 struct ScriptStatement {
     int number;                 // 1-based position in the script
     int start;                  // byte offset of the statement's first token
@@ -36,6 +45,10 @@ struct ScriptStatement {
     const char* copy_data;
     int copy_data_length;
     int copy_data_line;  // 1-based line where the data starts
+    // COPY ... FROM STDIN (whether or not its data is in the script).
+    bool copy_from_stdin;
+    // Its data comes from a stream instead (copy_data NULL), or NULL.
+    const CopyDataReader* copy_reader;
     StatementAnalysis* analysis;     // its risks and locks (parse_and_classify_script), or NULL
     // Its RawStmt, locations relative to the whole script, for scripts of up
     // to kTreesKeptBytes (executor.cpp runs DDL from it without parsing the
@@ -81,6 +94,15 @@ struct ScriptLocation {
     int offset;            // byte offset of the position itself
 };
 ScriptLocation* locate_script_position(const char* script, int char_position);
+
+// Where a piece of a longer script starts in it (stream/script_stream.hpp):
+// locations found in the piece are moved by it.
+struct ScriptOrigin {
+    int first_line;         // line of the script where the piece starts
+    int column_offset;      // characters of that line before the piece
+    int statements_before;  // statements of the script before the piece
+};
+void move_location(ScriptLocation* where, const ScriptOrigin* origin);
 
 // 1-based line number of a byte offset.
 int line_of_offset(const char* script, int offset);

@@ -1,5 +1,5 @@
--- pg_migrate 0.15, installed in one go: what pg_migrate--0.1.sql and the
--- upgrade scripts up to 0.15 build, each object created once in its final form
+-- pg_migrate 0.16, installed in one go: what pg_migrate--0.1.sql and the
+-- upgrade scripts up to 0.16 build, each object created once in its final form
 -- (CREATE EXTENSION on a fresh database then runs a third of the statements).
 -- tests/upgrade_test.sh checks that both ways reach the same state.  The
 -- comments saying why each part exists are in the upgrade script that added it.
@@ -391,6 +391,52 @@ CREATE FUNCTION migrate_apply_repeatable(
 COMMENT ON FUNCTION migrate_apply_repeatable(text, text, text, text, boolean, text[]) IS
     'pg_migrate: apply a repeatable migration (version R__<name>) when its script is new or changed';
 REVOKE ALL ON FUNCTION migrate_apply_repeatable(text, text, text, text, boolean, text[]) FROM PUBLIC;
+
+-- A migration whose script is read as a stream, never held whole: the
+-- client sends it as COPY data after the CALL (its INOUT parameters are
+-- migrate_apply's result columns), or it is read from a large object.
+CREATE PROCEDURE migrate_apply_stream(
+    INOUT version text,
+    INOUT name text DEFAULT NULL,
+    INOUT status text DEFAULT NULL,
+    INOUT checksum text DEFAULT NULL,
+    INOUT statements integer DEFAULT NULL,
+    INOUT duration interval DEFAULT NULL,
+    INOUT out_of_order boolean DEFAULT false,
+    INOUT risk text DEFAULT NULL,
+    INOUT report jsonb DEFAULT NULL,
+    down text DEFAULT NULL,
+    verify text DEFAULT NULL,
+    allow text[] DEFAULT NULL)
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'migrate_apply_stream';
+COMMENT ON PROCEDURE migrate_apply_stream(text, text, text, text, integer, interval, boolean, text, jsonb, text, text, text[]) IS
+    'pg_migrate: apply one migration whose script the calling client sends as COPY data after the CALL (checksum => its SHA-256)';
+REVOKE ALL ON PROCEDURE migrate_apply_stream(text, text, text, text, integer, interval, boolean, text, jsonb, text, text, text[]) FROM PUBLIC;
+
+CREATE FUNCTION migrate_apply_large_object(
+    version text,
+    script oid,
+    name text DEFAULT NULL,
+    down text DEFAULT NULL,
+    verify text DEFAULT NULL,
+    out_of_order boolean DEFAULT false,
+    allow text[] DEFAULT NULL,
+    OUT version text,
+    OUT name text,
+    OUT status text,
+    OUT checksum text,
+    OUT statements integer,
+    OUT duration interval,
+    OUT out_of_order boolean,
+    OUT risk text,
+    OUT report jsonb)
+    RETURNS record
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'migrate_apply_large_object';
+COMMENT ON FUNCTION migrate_apply_large_object(text, oid, text, text, text, boolean, text[]) IS
+    'pg_migrate: apply one migration whose script is the large object given, read as a stream';
+REVOKE ALL ON FUNCTION migrate_apply_large_object(text, oid, text, text, text, boolean, text[]) FROM PUBLIC;
 
 -- Out-of-band DDL since the last migration, one row per object.
 CREATE FUNCTION migrate_out_of_band_ddl(
