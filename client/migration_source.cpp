@@ -1,5 +1,7 @@
 #include "migration_source.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -222,6 +224,12 @@ SectionScanner::~SectionScanner() = default;
 void SectionScanner::line(std::string_view head, std::size_t offset, std::size_t length) {
     State& st = *state_;
     ++st.line_number;
+    // Most lines of a data migration start with neither a blank nor '-':
+    // SQL or data, never a marker.
+    if (!head.empty() && head[0] != ' ' && head[0] != '\t' && head[0] != '-' && head[0] != '\r' && head[0] != '\n') {
+        if (st.current == Section::None && st.first_sql_line == 0) st.first_sql_line = st.line_number;
+        return;
+    }
     std::string_view rest;
     const Dialect marker = marker_of(head, &rest);
     if (marker == Dialect::None) {
@@ -320,6 +328,17 @@ bool is_valid_utf8(std::string_view text, std::size_t* bad_offset) {
         return false;
     };
     while (i < n) {
+        // Eight ASCII bytes at a time (no high bit, no zero byte): most of a
+        // data migration.
+        while (i + 8 <= n) {
+            std::uint64_t word;
+            std::memcpy(&word, s + i, 8);
+            const bool high_bit = (word & 0x8080808080808080ULL) != 0;
+            const bool zero_byte = ((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL) != 0;
+            if (high_bit || zero_byte) break;
+            i += 8;
+        }
+        if (i >= n) break;
         const unsigned char c = s[i];
         if (c == 0) return bad(i);
         if (c < 0x80) {

@@ -128,11 +128,15 @@ private:
             if (scanner_.in_up()) up_.update(head_);
         }
         if (scanner_.in_up()) up_.update(part);
+        if (!is_blank(part)) long_line_has_text_ = true;
     }
 
     void end_line() {
         const bool was_in_up = scanner_.in_up();
         const bool long_line = line_length_ > kHeadBytes;
+        // The scanner sees a long line's head; when that is blank it must
+        // still learn that text follows (SQL before the first section).
+        if (long_line && is_blank(head_) && long_line_has_text_) head_ = "SQL after blanks";
         scanner_.line(head_, line_start_, line_length_);
         if (long_line && scanner_.in_up() != was_in_up)
             throw std::invalid_argument("line " + std::to_string(lines_ + 1) + ": a section marker longer than " +
@@ -142,6 +146,7 @@ private:
         if (!long_line && was_in_up && scanner_.in_up()) up_.update(head_);
         line_start_ += line_length_;
         line_length_ = 0;
+        long_line_has_text_ = false;
         head_.clear();
         ++lines_;
     }
@@ -152,6 +157,7 @@ private:
     std::string head_;
     std::size_t line_start_;
     std::size_t line_length_ = 0;
+    bool long_line_has_text_ = false;  // past its head
     int lines_ = 0;
 };
 

@@ -53,6 +53,7 @@ struct ScriptStream {
     bool in_copy;
     bool mid_line;           // the last read of it stopped inside a line
     pg_cryptohash_ctx* copy_hash;
+    pg_cryptohash_ctx* finished_copy_hash;  // its data ended in the read under way
     CopyDataSummary copy;
     CopyDataReader reader;
 
@@ -272,17 +273,22 @@ void begin_copy_data(ScriptStream* s) {
     s->copy_hash = new_sha256(s->context);
 }
 
+// The data's digest is final once the bytes of the read that met its end
+// are in it (they are hashed a read at a time, not a line at a time).
 void end_copy_data(ScriptStream* s) {
     s->in_copy = false;
-    finish_sha256(s->copy_hash, s->copy.sha256);
+    s->finished_copy_hash = s->copy_hash;
     s->copy_hash = nullptr;
+}
+
+void finish_copy_digest(ScriptStream* s) {
+    finish_sha256(s->finished_copy_hash, s->copy.sha256);
+    s->finished_copy_hash = nullptr;
 }
 
 // Gives `length` bytes at pos to COPY.
 void hand_out(ScriptStream* s, char* out, int length, bool whole_line) {
-    const char* from = s->window.data + s->pos;
-    memcpy(out, from, length);
-    hash_bytes(s->copy_hash, from, length);
+    memcpy(out, s->window.data + s->pos, length);
     s->copy.bytes += length;
     s->pos += length;
     s->mid_line = !whole_line;
@@ -329,6 +335,8 @@ int read_copy_data(void* arg, char* out, int max) {
             break;
         }
     }
+    hash_bytes(s->copy_hash != nullptr ? s->copy_hash : s->finished_copy_hash, out, n);
+    if (!s->in_copy && s->finished_copy_hash != nullptr) finish_copy_digest(s);
     return n;
 }
 
@@ -447,9 +455,10 @@ const char* stream_checksum(ScriptStream* s) {
 const char* kept_script(const ScriptStream* s, bool* summarised) {
     *summarised = s->summarised;
     if (!s->kept_cut) return s->kept.data;
-    return psprintf("%s-- pg_migrate: the rest of the script is not kept: " INT64_FORMAT
+    const bool ends_line = s->kept.len == 0 || s->kept.data[s->kept.len - 1] == '\n';
+    return psprintf("%s%s-- pg_migrate: the rest of the script is not kept: " INT64_FORMAT
                     " bytes from line %d on; the checksum is of the whole script\n",
-                    s->kept.data, s->omitted_bytes, s->omitted_from_line);
+                    s->kept.data, ends_line ? "" : "\n", s->omitted_bytes, s->omitted_from_line);
 }
 
 void enter_piece_memory(ScriptStream* s) {
