@@ -198,5 +198,30 @@ printf 'DROP TABLE a;' >"$adopt_dir/000001_a.down.sql"
 pooled adopt --dir "$adopt_dir" >/dev/null 2>&1
 check "adopt through the pooler" "0:000001:adopted" "$?:$(direct -c "SELECT version || ':' || status FROM migrate.ledger")"
 
+# --- A data migration streamed through the pooler --------------------------
+# Files of 8 MB or more go as COPY data after CALL migrate_apply_stream():
+# through a transaction-mode pooler, with the run's settings in the same
+# implicit transaction, while other clients use the pool.
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" -c "CREATE DATABASE pgm_pooler"
+dir="$work/data"
+mkdir -p "$dir"
+printf 'CREATE TABLE before_data (id int);\n' >"$dir/001_before.sql"
+{
+  printf 'CREATE TABLE data (id int, note text);\nCOPY data (id, note) FROM stdin;\n'
+  seq 1 150000 | sed 's/$/\tsixty characters of a note that makes each row about seventy bytes/'
+  printf '\\.\nCREATE INDEX data_id ON data (id);\n'
+} >"$dir/002_data.sql"
+printf 'CREATE TABLE after_data (id int);\n' >"$dir/003_after.sql"
+busy & b1=$!
+out="$(pooled up --dir "$dir" 2>&1)"; rc=$?
+wait "$b1"
+check "a streamed data migration through the pooler: up exits 0" 0 "$rc"
+[ "$rc" = 0 ] || echo "$out" | sed 's/^/    /'
+check "... its rows loaded, the migrations around it applied" "150000:3" \
+  "$(direct -c "SELECT (SELECT count(*) FROM data) || ':' || (SELECT count(*) FROM migrate.ledger)")"
+check "... the ledger's checksum is the file's" "$(sha256sum "$dir/002_data.sql" | cut -d' ' -f1)" \
+  "$(direct -c "SELECT checksum FROM migrate.ledger WHERE version = '002'")"
+check "... and a second run skips it" "0:3" "$(pooled up --dir "$dir" >/dev/null 2>&1; echo "$?"):$(direct -c "SELECT count(*) FROM migrate.ledger")"
+
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS pgm_pooler WITH (FORCE)" >/dev/null 2>&1
 end_checks
