@@ -53,3 +53,48 @@ CREATE FUNCTION migrate_apply_large_object(
 COMMENT ON FUNCTION migrate_apply_large_object(text, oid, text, text, text, boolean, text[]) IS
     'pg_migrate: apply one migration whose script is the large object given, read as a stream';
 REVOKE ALL ON FUNCTION migrate_apply_large_object(text, oid, text, text, text, boolean, text[]) FROM PUBLIC;
+
+ALTER TABLE migrate.ledger ADD COLUMN script_summarised boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN migrate.ledger.script_summarised IS
+    'pg_migrate: the script kept is a summary of the one run: a streamed migration''s COPY data (rows, bytes, SHA-256), and what followed its first 16 MB';
+
+-- migrate_status() gains script_summarised: its result changes, so it is
+-- dropped and created again.  EXECUTE granted on the old one is granted on
+-- the new one.
+CREATE TABLE migrate.upgrade_0_16_grants AS
+    SELECT a.grantee, a.is_grantable
+      FROM pg_catalog.pg_proc AS p, LATERAL pg_catalog.aclexplode(p.proacl) AS a
+     WHERE p.oid = 'pg_catalog.migrate_status(jsonb)'::pg_catalog.regprocedure
+       AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner AND a.grantee <> 0;  -- 0: PUBLIC, revoked by design
+DROP FUNCTION migrate_status(jsonb);
+CREATE FUNCTION migrate_status(
+    known jsonb DEFAULT NULL,
+    OUT version text,
+    OUT name text,
+    OUT state text,
+    OUT checksum text,
+    OUT file_checksum text,
+    OUT applied_at timestamptz,
+    OUT applied_by text,
+    OUT statements integer,
+    OUT duration interval,
+    OUT out_of_order boolean,
+    OUT script_summarised boolean)
+    RETURNS SETOF record
+    LANGUAGE c STABLE
+    AS 'MODULE_PATHNAME', 'migrate_status';
+COMMENT ON FUNCTION migrate_status(jsonb) IS
+    'pg_migrate: one row per version; with known = {"version": "checksum", ...} also pending, changed and missing';
+REVOKE ALL ON FUNCTION migrate_status(jsonb) FROM PUBLIC;
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT * FROM migrate.upgrade_0_16_grants LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION pg_catalog.migrate_status(jsonb) TO %s%s',
+                                  g.grantee::regrole,
+                                  CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+DROP TABLE migrate.upgrade_0_16_grants;

@@ -42,7 +42,8 @@ CREATE TABLE migrate.ledger (
     previous_checksum text,
     adopted_from      text,
     risk              text
-        CHECK (risk IN ('safe', 'locking', 'breaking', 'data_loss'))
+        CHECK (risk IN ('safe', 'locking', 'breaking', 'data_loss')),
+    script_summarised boolean     NOT NULL DEFAULT false
 );
 CREATE INDEX ledger_version_key_idx ON migrate.ledger (version_key, id);
 -- The scripts a row keeps are compressed with lz4 where the server has it
@@ -62,6 +63,8 @@ COMMENT ON COLUMN migrate.ledger.previous_checksum IS
     'pg_migrate: for a repaired row, the checksum of the script it replaced';
 COMMENT ON COLUMN migrate.ledger.adopted_from IS
     'pg_migrate: for a row imported by migrate_adopt(), the tool whose history it came from';
+COMMENT ON COLUMN migrate.ledger.script_summarised IS
+    'pg_migrate: the script kept is a summary of the one run: a streamed migration''s COPY data (rows, bytes, SHA-256), and what followed its first 16 MB';
 REVOKE ALL ON migrate.ledger FROM PUBLIC;
 
 -- History is append-only, even for the table's owner.
@@ -271,7 +274,8 @@ CREATE FUNCTION migrate_status(
     OUT applied_by text,
     OUT statements integer,
     OUT duration interval,
-    OUT out_of_order boolean)
+    OUT out_of_order boolean,
+    OUT script_summarised boolean)
     RETURNS SETOF record
     LANGUAGE c STABLE
     AS 'MODULE_PATHNAME', 'migrate_status';

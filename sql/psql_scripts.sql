@@ -105,6 +105,12 @@ ROLLBACK;
 SELECT version, status FROM migrate_apply('006', E'CREATE TABLE fixed (n int, t text);\nCOPY fixed (n, t) FROM stdin;\n1\tone\n2\ttwo\\ttab\n\\.\nCREATE INDEX ON fixed (n);\nCOPY fixed FROM stdin WITH (FORMAT csv);\n3,"three"\n\\.');
 SELECT fingerprint FROM migrate.ledger WHERE version = '006';
 SELECT n, t FROM fixed ORDER BY n;
+-- The same script as 0.10 to 0.15 recorded it (a row written here as they
+-- wrote it, with their fingerprint): the same script with a comment more is
+-- still a cosmetic change.
+INSERT INTO migrate.ledger (version, version_key, status, checksum, fingerprint, applied_at, applied_by, hash)
+VALUES ('006.1', migrate.version_key('006.1'), 'applied', 'a checksum of 0.15', '81a63315444974038a2031a261c3823c354d435eda2e0289e349c686244024c9', now(), current_user, 'a hash');
+SELECT version, status FROM migrate_apply('006.1', E'-- as before\nCREATE TABLE fixed (n int, t text);\nCOPY fixed (n, t) FROM stdin;\n1\tone\n2\ttwo\\ttab\n\\.\nCREATE INDEX ON fixed (n);\nCOPY fixed FROM stdin WITH (FORMAT csv);\n3,"three"\n\\.');
 -- The same on every major: words that later majors made keywords (FORMAT
 -- above, PATH, VIRTUAL, ... as column names) or stopped being one (RECHECK)
 -- count as PostgreSQL 15 read them.  The literal is 15's.

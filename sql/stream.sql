@@ -102,6 +102,8 @@ REVOKE ALL ON FUNCTION migrate_apply_large_object(text, oid, text, text, text, b
 DROP ROLE regress_streamer;
 
 SELECT version, status, statements FROM migrate.ledger ORDER BY id;
+-- A row whose script had COPY data keeps it summarised, and says so.
+SELECT version, state, script_summarised FROM migrate_status() ORDER BY version;
 
 DROP EXTENSION pg_migrate;
 DROP TABLE same, many, wrapped;

@@ -210,7 +210,7 @@ Datum apply_streamed(FunctionCallInfo fcinfo, const StreamArguments& args, pg::B
     std::string kept = pg_call(pg::kept_script, const_cast<const pg::ScriptStream*>(stream), &summarised);
     record_in_ledger(MigrationText{args.version, std::move(kept), args.name, args.down, args.verify}, key,
                      reading.checksum, reading.fingerprint, *facts, facts->now, reading.statements, duration_us,
-                     out_of_order, std::string(pg::risk_name(reading.risk)));
+                     out_of_order, std::string(pg::risk_name(reading.risk)), summarised);
 
     pg::ApplyOutcome outcome = outcome_of(args, "applied", reading.checksum);
     outcome.statements = reading.statements;

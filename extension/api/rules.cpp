@@ -177,7 +177,7 @@ void rows_result(FunctionCallInfo fcinfo, const std::vector<std::optional<std::s
     pg_call(pg::text_rows_result, fcinfo, const_cast<const char* const*>(pointers.data()), rows);
 }
 
-void append_ledger_row(const core::LedgerRowFields& row, const std::string& key) {
+void append_ledger_row(const core::LedgerRowFields& row, const std::string& key, bool script_summarised) {
     const char* prev = pg_call(pg::last_hash);
     std::optional<std::string> prev_hash;
     if (prev) prev_hash = std::string(prev);
@@ -208,6 +208,7 @@ void append_ledger_row(const core::LedgerRowFields& row, const std::string& key)
     insert.previous_checksum = c_str_or_null(row.previous_checksum);
     insert.adopted_from = c_str_or_null(row.adopted_from);
     insert.risk = c_str_or_null(row.risk);
+    insert.script_summarised = script_summarised;
     pg_call(pg::insert_row, const_cast<const pg::LedgerInsert*>(&insert));
 }
 
@@ -223,7 +224,8 @@ core::LedgerRowFields session_row(const pg::SessionFacts& facts) {
 void record_in_ledger(MigrationText args, const std::string& key,
                       const std::string& checksum, const std::string& fingerprint,
                       const pg::SessionFacts& facts, int64 applied_at, int statements,
-                      int64 duration_us, bool out_of_order, const std::optional<std::string>& risk) {
+                      int64 duration_us, bool out_of_order, const std::optional<std::string>& risk,
+                      bool script_summarised) {
     core::LedgerRowFields row = session_row(facts);
     if (risk && pg_call(pg::migrate_table_has_column, "ledger", "risk")) {
         row.format = 3;
@@ -244,7 +246,7 @@ void record_in_ledger(MigrationText args, const std::string& key,
 
     // What the migration changed, as it left it (for migrate_verify's schema_drift).
     pg_call(pg::record_migration_schema, args.version.c_str(), applied_at);
-    append_ledger_row(row, key);
+    append_ledger_row(row, key, script_summarised);
 }
 
 void notice_runs_nothing(const std::string& version) {

@@ -102,7 +102,7 @@ std::optional<std::string> optional_text(const char* s);
 void rows_result(FunctionCallInfo fcinfo, const std::vector<std::optional<std::string>>& cells, int rows);
 
 // Appends `row` to the ledger, chained to the newest row, hashed in its format.
-void append_ledger_row(const core::LedgerRowFields& row, const std::string& key);
+void append_ledger_row(const core::LedgerRowFields& row, const std::string& key, bool script_summarised = false);
 
 // A row with the calling session's facts (who, from where, when).
 core::LedgerRowFields session_row(const pg::SessionFacts& facts);
@@ -115,6 +115,6 @@ void record_in_ledger(MigrationText migration, const std::string& key,
                       const std::string& checksum, const std::string& fingerprint,
                       const pg::SessionFacts& facts, int64 applied_at, int statements,
                       int64 duration_us, bool out_of_order,
-                      const std::optional<std::string>& risk = std::nullopt);
+                      const std::optional<std::string>& risk = std::nullopt, bool script_summarised = false);
 
 }  // namespace pgm

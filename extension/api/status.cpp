@@ -33,7 +33,7 @@ constexpr const char* kVersionsCte = R"SQL(
 WITH newest AS (
     SELECT DISTINCT ON (l.version_key)
            l.version, l.version_key, l.name, l.status, l.checksum, l.applied_at,
-           l.applied_by, l.statements, l.duration, l.out_of_order
+           l.applied_by, l.statements, l.duration, l.out_of_order, @script_summarised@ AS script_summarised
       FROM migrate.ledger AS l
      ORDER BY l.version_key, l.id DESC
 ), known AS (
@@ -69,16 +69,17 @@ WITH newest AS (
            END AS state,
            j.checksum,
            j.known_checksum AS file_checksum,
-           j.applied_at, j.applied_by, j.statements, j.duration, j.out_of_order,
+           j.applied_at, j.applied_by, j.statements, j.duration, j.out_of_order, j.script_summarised,
            COALESCE(j.version_key, j.known_key) AS sort_key
       FROM joined AS j
      WHERE $1 IS NULL OR j.known_version IS NOT NULL OR j.is_applied
 )
 )SQL";
 
+// script_summarised: 0.16's column (of the ledger and of the result).
 constexpr const char* kStatusColumns =
     "SELECT version, name, state, checksum, file_checksum, applied_at, applied_by, statements, "
-    "duration, out_of_order FROM ";
+    "duration, out_of_order@result_summarised@ FROM ";
 
 // With migrate.ddl_log (0.3 on), one more row, state 'drift', when DDL was
 // made outside migrations since the last migration: name lists the objects,
@@ -95,7 +96,7 @@ constexpr const char* kDriftCte = R"SQL(
            pg_catalog.max(o.logged_at) AS applied_at,
            pg_catalog.string_agg(DISTINCT o.role, ', ') AS applied_by,
            pg_catalog.count(*)::integer AS statements,
-           NULL::interval AS duration, NULL::boolean AS out_of_order,
+           NULL::interval AS duration, NULL::boolean AS out_of_order, NULL::boolean AS script_summarised,
            NULL::bytea AS sort_key
       FROM out_of_band AS o
     HAVING pg_catalog.count(*) > 0
@@ -120,7 +121,7 @@ constexpr const char* kRunningCte = R"SQL(
            'running'::text AS state, NULL::text AS checksum, NULL::text AS file_checksum,
            a.query_start AS applied_at, a.usename::text AS applied_by, p.m[3]::integer AS statements,
            pg_catalog.date_trunc('milliseconds', pg_catalog.clock_timestamp() - a.query_start) AS duration,
-           NULL::boolean AS out_of_order,
+           NULL::boolean AS out_of_order, NULL::boolean AS script_summarised,
            migrate.version_key(p.m[1]) AS sort_key
       FROM pg_catalog.pg_stat_activity AS a
      CROSS JOIN LATERAL (SELECT pg_catalog.regexp_match(a.query,
@@ -171,7 +172,7 @@ constexpr const char* kSubmittedCte = R"SQL(
            s.submitted_at AS applied_at, s.submitted_by AS applied_by, s.statements,
            pg_catalog.date_trunc('milliseconds',
                pg_catalog.clock_timestamp() - COALESCE(s.started_at, s.submitted_at)) AS duration,
-           NULL::boolean AS out_of_order,
+           NULL::boolean AS out_of_order, NULL::boolean AS script_summarised,
            s.version_key AS sort_key
       FROM migrate.submissions AS s
       LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = s.worker_pid
@@ -204,12 +205,18 @@ SELECT o.object_type, o.object_identity, pg_catalog.count(*)::integer,
 // new session's first call costs) and the drift row (migrate.ddl_log, 0.3
 // on), and the migrations submitted to the server's runner (0.13 on).  A
 // running or queued migration sorts after the pending row of its version.
-std::string status_query(bool running, bool drift, bool submitted) {
-    std::string sql = kVersionsCte;
+std::string with(std::string text, const std::string& placeholder, const std::string& value) {
+    const std::size_t at = text.find(placeholder);
+    if (at != std::string::npos) text.replace(at, placeholder.size(), value);
+    return text;
+}
+
+std::string status_query(bool running, bool drift, bool submitted, bool summarised) {
+    std::string sql = with(kVersionsCte, "@script_summarised@", summarised ? "l.script_summarised" : "NULL::boolean");
     if (running) sql += kRunningCte;
     if (drift) sql += std::string(", ") + pgm::kOutOfBandCte + kDriftCte;
     if (submitted) sql += kSubmittedCte;
-    sql += std::string(kStatusColumns) + "(SELECT * FROM versions";
+    sql += with(kStatusColumns, "@result_summarised@", summarised ? ", script_summarised" : "") + "(SELECT * FROM versions";
     if (running) sql += " UNION ALL SELECT * FROM running";
     if (drift) sql += " UNION ALL SELECT * FROM drift";
     if (submitted) sql += " UNION ALL SELECT * FROM submitted";
@@ -237,15 +244,17 @@ PGM_FUNCTION(migrate_status) {
                                 *problem);
         }
     }
-    // Each of the eight forms is prepared once per backend, when first needed.
-    static SPIPlanPtr plans[2][2][2] = {};
+    // Each of the sixteen forms is prepared once per backend, when first needed.
+    static SPIPlanPtr plans[2][2][2][2] = {};
+    // 0.16's result column (the library may serve an older installation).
+    const bool summarised = pg_call(pg::result_columns, fcinfo) > 10;
     const bool running = pg_call(pg::another_backend_runs_a_migration);
     const bool drift = pg_call(pg::ddl_log_installed);
     // Like the running rows, only when there are some: the pg_stat_activity and
     // pg_locks joins are what planning a new session's first call costs.
     const bool submitted = pg_call(pg::submissions_under_way);
-    const std::string sql = status_query(running, drift, submitted);
-    pg_call(pg::query_into_srf, fcinfo, &plans[running][drift][submitted], sql.c_str(), 2, static_cast<Oid*>(types),
+    const std::string sql = status_query(running, drift, submitted, summarised);
+    pg_call(pg::query_into_srf, fcinfo, &plans[running][drift][submitted][summarised], sql.c_str(), 2, static_cast<Oid*>(types),
             static_cast<Datum*>(values), static_cast<const char*>(nulls));
     return Datum(0);
 }

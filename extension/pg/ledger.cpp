@@ -564,6 +564,7 @@ void insert_row(const LedgerInsert* row) {
         set_text_column(writer, "adopted_from", row->adopted_from);
     }
     if (row->hash_format >= 3) set_text_column(writer, "risk", row->risk);
+    if (row->script_summarised) set_column(writer, "script_summarised", BoolGetDatum(true));
     insert_written_row(writer);
     close_row_writer(writer);
 }

@@ -156,6 +156,9 @@ struct LedgerInsert {
     const char* previous_checksum;
     const char* adopted_from;
     const char* risk;
+    // The script kept is a summary of the one run (a streamed script's COPY
+    // data, or what follows its first 16 MB): 0.16's ledger column.
+    bool script_summarised;
 };
 
 void insert_row(const LedgerInsert* row);
