@@ -222,14 +222,12 @@ SectionScanner::SectionScanner() : state_(std::make_unique<State>()) {}
 SectionScanner::~SectionScanner() = default;
 
 void SectionScanner::line(std::string_view head, std::size_t offset, std::size_t length) {
-    State& st = *state_;
-    ++st.line_number;
     // Most lines of a data migration start with neither a blank nor '-':
     // SQL or data, never a marker.
-    if (!head.empty() && head[0] != ' ' && head[0] != '\t' && head[0] != '-' && head[0] != '\r' && head[0] != '\n') {
-        if (st.current == Section::None && st.first_sql_line == 0) st.first_sql_line = st.line_number;
-        return;
-    }
+    if (!head.empty() && head[0] != ' ' && head[0] != '\t' && head[0] != '-' && head[0] != '\r' && head[0] != '\n')
+        return plain_line();
+    State& st = *state_;
+    ++st.line_number;
     std::string_view rest;
     const Dialect marker = marker_of(head, &rest);
     if (marker == Dialect::None) {
@@ -245,6 +243,7 @@ void SectionScanner::line(std::string_view head, std::size_t offset, std::size_t
                      : marker == Dialect::Goose ? goose_marker(rest, head, st.line_number, &directives)
                                                 : sql_migrate_marker(rest, head, st.line_number, &directives);
     layout_.no_transaction = layout_.no_transaction || directives.no_transaction;
+    if (marker == Dialect::Dbmate && words(rest).size() == 1 && words(rest)[0] == "pulled") layout_.pulled = true;
     layout_.allow.insert(directives.allow.begin(), directives.allow.end());
     if (m.starts == Section::None) {  // a directive: the line stays where it is
         if (st.dialect == Dialect::None) st.dialect = marker;
@@ -280,6 +279,12 @@ SectionLayout SectionScanner::finish(std::size_t end_offset) {
                                               : std::string("no \"") + dialect_marker(st.dialect) + " Up\" section");
     layout_.sections = true;
     return layout_;
+}
+
+void SectionScanner::plain_line() {
+    State& st = *state_;
+    ++st.line_number;
+    if (st.current == Section::None && st.first_sql_line == 0) st.first_sql_line = st.line_number;
 }
 
 bool SectionScanner::in_up() const { return state_->open == &layout_.up; }

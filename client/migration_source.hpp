@@ -48,6 +48,7 @@ struct SectionLayout {
     SectionRange verify;
     int up_first_line = 1;
     bool no_transaction = false;
+    bool pulled = false;  // "-- migrate:pulled": applied whole (its statements are matched by the server)
     std::set<std::string> allow;
 };
 
@@ -65,6 +66,9 @@ public:
     void line(std::string_view head, std::size_t offset, std::size_t length);
     // After the last line; `end_offset`: the file's size.
     SectionLayout finish(std::size_t end_offset);
+    // A line that starts with neither a blank nor '-' (so is no marker and no
+    // comment): the same as line() with it, without looking at it.
+    void plain_line();
     // Whether the lines now come in the up section.
     bool in_up() const;
 

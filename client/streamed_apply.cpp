@@ -12,7 +12,8 @@ AppliedRow row_of(const Result& r) {
 }  // namespace
 
 AppliedRow apply_streamed(Connection& db, const Migration& m, const MigrationScripts& scripts, bool out_of_order,
-                          const std::string* allow, const std::string& settings) {
+                          const std::string* allow, const std::string& settings,
+                          const std::function<void(std::size_t, std::size_t)>& sent) {
     const StreamedFile& file = *scripts.streamed;
     // migrate_apply_stream's INOUT parameters are migrate_apply's result
     // columns: version, name, status, checksum, statements, duration,
@@ -26,8 +27,14 @@ AppliedRow apply_streamed(Connection& db, const Migration& m, const MigrationScr
         ", verify => " + db.literal(scripts.verify ? &*scripts.verify : nullptr) +
         ", out_of_order => " + (out_of_order ? "true" : "false") + ", allow => " + db.literal(allow) +
         "::pg_catalog.text[])";
+    const std::size_t total = file.up_end - file.up_begin;
     return row_of(db.exec_with_copy_data(call, [&](const Connection::DataSender& send) {
-        read_file_range(m.up_file, file.up_begin, file.up_end, send);
+        std::size_t done = 0;
+        read_file_range(m.up_file, file.up_begin, file.up_end, [&](std::string_view piece) {
+            send(piece);
+            done += piece.size();
+            sent(done, total);
+        });
     }));
 }
 

@@ -4,6 +4,8 @@
 // read against the checksum announced in the CALL.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,8 +23,11 @@ struct AppliedRow {
 };
 
 // `settings`: set_config(..., true) calls for the migration's transaction
-// (behind a pooler), or empty.  Throws ServerError as migrate_apply does.
+// (behind a pooler), or empty.  `sent` is told the bytes sent so far and
+// their total after each piece (for a progress line).  Throws ServerError as
+// migrate_apply does.
 AppliedRow apply_streamed(Connection& db, const Migration& migration, const MigrationScripts& scripts,
-                          bool out_of_order, const std::string* allow, const std::string& settings);
+                          bool out_of_order, const std::string* allow, const std::string& settings,
+                          const std::function<void(std::size_t, std::size_t)>& sent);
 
 }  // namespace pgm::client

@@ -4,6 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -89,15 +93,88 @@ private:
     std::size_t carry_offset_ = 0;
 };
 
+// The checksum of the whole file, computed by a thread of its own while the
+// pass reads and scans the next piece (SHA-256 is most of the pass's time).
+// The pieces are not copied: the reader reads into a ring of kRing buffers
+// and waits for room before reading, so a buffer is read into again only
+// once its piece is hashed (one waiting, one being hashed at most).
+class BackgroundChecksum {
+public:
+    BackgroundChecksum() : worker_([this] { run(); }) {}
+    ~BackgroundChecksum() {
+        if (worker_.joinable()) {
+            stop();
+            worker_.join();
+        }
+    }
+    BackgroundChecksum(const BackgroundChecksum&) = delete;
+    BackgroundChecksum& operator=(const BackgroundChecksum&) = delete;
+
+    static constexpr std::size_t kRing = 4;
+
+    void wait_for_room() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        room_.wait(lock, [this] { return queue_.size() < 2; });
+    }
+
+    // `piece` stays as it is until it is hashed (see kRing).
+    void update(std::string_view piece) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        queue_.push_back(piece);
+        ready_.notify_one();
+    }
+
+    std::string hex_digest() {
+        stop();
+        worker_.join();
+        return digest_;
+    }
+
+private:
+    void stop() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_ = true;
+        ready_.notify_one();
+    }
+    void run() {
+        for (;;) {
+            std::string_view piece;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                ready_.wait(lock, [this] { return !queue_.empty() || done_; });
+                if (queue_.empty()) break;
+                piece = queue_.front();
+            }
+            sum_.update(piece);
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                queue_.pop_front();  // hashed: its buffer may be read into again
+                room_.notify_one();
+            }
+        }
+        digest_ = sum_.hex_digest();
+    }
+
+    core::ScriptChecksumStream sum_;
+    std::deque<std::string_view> queue_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::condition_variable room_;
+    bool done_ = false;
+    std::string digest_;
+    std::thread worker_;  // last: started once the rest exists
+};
+
 // One pass over the file: lines to the section scanner, bytes to the
 // checksums of the whole file and of the up section.
 class Scan {
 public:
-    explicit Scan(std::size_t start) : line_start_(start) {}
+    Scan(std::size_t start, BackgroundChecksum& whole) : whole_(whole), line_start_(start) {}
 
     void bytes(std::string_view piece) {
         whole_.update(piece);
         while (!piece.empty()) {
+            if (line_length_ == 0 && take_plain_line(&piece)) continue;
             const std::size_t newline = piece.find('\n');
             const std::size_t take = newline == std::string_view::npos ? piece.size() : newline + 1;
             add_to_line(piece.substr(0, take));
@@ -114,6 +191,23 @@ public:
     }
 
 private:
+    // A whole line at the start of `*piece` that cannot be a marker or a
+    // comment (most lines of a data migration): counted, and hashed when it
+    // is the up script's, without the copy a marker line gets.
+    bool take_plain_line(std::string_view* piece) {
+        const char c = piece->front();
+        if (c == ' ' || c == '\t' || c == '-' || c == '\r' || c == '\n') return false;
+        const std::size_t newline = piece->find('\n');
+        if (newline == std::string_view::npos) return false;
+        const std::size_t length = newline + 1;
+        scanner_.plain_line();
+        if (scanner_.in_up()) up_.update(piece->substr(0, length));
+        piece->remove_prefix(length);
+        line_start_ += length;
+        ++lines_;
+        return true;
+    }
+
     void add_to_line(std::string_view part) {
         const std::size_t before = line_length_;
         line_length_ += part.size();
@@ -152,7 +246,7 @@ private:
     }
 
     SectionScanner scanner_;
-    core::ScriptChecksumStream whole_;
+    BackgroundChecksum& whole_;
     core::ScriptChecksumStream up_;
     std::string head_;
     std::size_t line_start_;
@@ -185,14 +279,18 @@ void read_file_range(const fs::path& file, std::size_t begin, std::size_t end,
 
 StreamedFile scan_streamed_file(const fs::path& file) {
     File f(file);
-    std::vector<char> buffer(kPieceBytes);
+    // The ring before the thread that reads it: destroyed after it has stopped.
+    std::vector<std::vector<char>> ring(BackgroundChecksum::kRing, std::vector<char>(kPieceBytes));
+    BackgroundChecksum whole;
     std::size_t offset = 0;
     std::size_t start = 0;  // after a UTF-8 byte-order mark, as psql reads a script
     Utf8Check utf8;
     std::size_t bad = 0;
     bool valid = true;
     std::optional<Scan> scan;
-    for (;;) {
+    for (std::size_t k = 0;; ++k) {
+        whole.wait_for_room();
+        std::vector<char>& buffer = ring[k % ring.size()];
         const std::size_t n = f.read(buffer.data(), buffer.size(), offset);
         if (n == 0) break;
         std::string_view piece(buffer.data(), n);
@@ -200,7 +298,7 @@ StreamedFile scan_streamed_file(const fs::path& file) {
             piece.remove_prefix(3);
             start = 3;
         }
-        if (!scan) scan.emplace(start);
+        if (!scan) scan.emplace(start, whole);
         const std::size_t piece_offset = offset + static_cast<std::size_t>(piece.data() - buffer.data());
         if (!utf8.update(piece, piece_offset, &bad)) {
             valid = false;
@@ -217,11 +315,12 @@ StreamedFile scan_streamed_file(const fs::path& file) {
         throw std::runtime_error(file.string() + ": " + (byte == '\0' ? "contains a NUL byte" : "not valid UTF-8") +
                                  " at line " + std::to_string(line) + " (byte offset " + std::to_string(bad) + ")");
     }
-    if (!scan) scan.emplace(start);
+    if (!scan) scan.emplace(start, whole);
     StreamedFile result;
     const SectionLayout layout = scan->finish(offset, &result.checksum);
     result.sections = layout.sections;
     result.no_transaction = layout.no_transaction;
+    result.pulled = layout.pulled;
     result.allow = layout.allow;
     result.up_first_line = layout.up_first_line;
     result.up_begin = layout.sections ? layout.up.begin : start;

@@ -26,6 +26,7 @@ struct StreamedFile {
     int up_first_line = 1;
     bool sections = false;
     bool no_transaction = false;
+    bool pulled = false;  // "-- migrate:pulled": sent whole
     std::set<std::string> allow;
     std::string checksum;  // of the up script, as migrate_apply computes it
     std::optional<std::string> down;

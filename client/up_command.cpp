@@ -138,6 +138,12 @@ bool defer_schema_recording(Connection& db, bool per_transaction) {
 
 // Behind a pooler: the settings a migration's own transaction takes, as one
 // statement sent before it in the same transaction (empty when none).
+// "[3/12] 003_add_orders.sql  1.2s": where the run is.
+std::string progress_line(std::size_t done, std::size_t pending, const Migration& m, Clock::time_point run_start) {
+    return "[" + std::to_string(done + 1) + "/" + std::to_string(pending) + "] " + m.up_file.filename().string() + "  " +
+           format_seconds(seconds_since(run_start));
+}
+
 // The migration's scripts sent whole as parameters of migrate_apply (or
 // migrate_apply_repeatable).  The next (small) file is read while the server
 // runs this migration.
@@ -422,8 +428,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     std::future<MigrationScripts> next_scripts;
     for (std::size_t i = 0; i < pending.size(); ++i) {
         const Migration& m = *pending[i]->file;
-        term.progress("[" + std::to_string(done + 1) + "/" + std::to_string(pending.size()) + "] " +
-                      m.up_file.filename().string() + "  " + format_seconds(seconds_since(run_start)));
+        term.progress(progress_line(done, pending.size(), m, run_start));
         MigrationScripts scripts;
         try {
             scripts = next_scripts.valid() ? next_scripts.get() : load_scripts(m);
@@ -438,7 +443,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
             }
             // A streamed file goes to migrate_apply_stream (0.16), which
             // applies versioned migrations in a transaction; else it is read whole.
-            if (scripts.streamed && (m.repeatable || m.no_transaction || !streams_files))
+            if (scripts.streamed && (m.repeatable || m.no_transaction || scripts.streamed->pulled || !streams_files))
                 scripts = load_scripts(m, true);
         } catch (const std::exception& e) {
             term.end_progress();
@@ -464,7 +469,12 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                     pooled && !one_transaction ? migration_settings(defers_recording, durability.commit_deferred())
                                                : std::string();
                 const AppliedRow row =
-                    scripts.streamed ? apply_streamed(db, m, scripts, up.out_of_order, allow_ref, settings)
+                    scripts.streamed ? apply_streamed(db, m, scripts, up.out_of_order, allow_ref, settings,
+                                                      [&](std::size_t sent, std::size_t total) {
+                                                          term.progress(progress_line(done, pending.size(), m, run_start) +
+                                                                        "  sent " + std::to_string(sent * 100 / total) + "% of " +
+                                                                        std::to_string(total >> 20) + " MB");
+                                                      })
                                      : apply_whole(db, m, scripts, up.out_of_order, allow_ref, settings, risk_columns,
                                                    next_scripts);
                 Outcome o{m.version, m.name, m.up_file.string(), row.status, row.statements,

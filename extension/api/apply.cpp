@@ -41,14 +41,8 @@ ApplyArguments read_arguments(FunctionCallInfo fcinfo) {
     return args;
 }
 
-pg::ApplyOutcome outcome_of(const ApplyArguments& args, const char* status,
-                            const std::string& checksum) {
-    pg::ApplyOutcome outcome{};
-    outcome.version = args.version.c_str();
-    outcome.name = args.name ? args.name->c_str() : nullptr;
-    outcome.status = status;
-    outcome.checksum = checksum.c_str();
-    return outcome;
+pg::ApplyOutcome outcome_of(const ApplyArguments& args, const char* status, const std::string& checksum) {
+    return apply_outcome(args.version, args.name, status, checksum);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 // C++ zone: every PostgreSQL call goes through pg_call.
 #include "../core/checksum.hpp"
 #include "../core/ledger_status.hpp"
+#include "../core/recorded_ddl.hpp"
 #include "../core/version.hpp"
 #include "../pg/executor.hpp"
 #include "../pg/fmgr_io.hpp"
@@ -103,6 +104,7 @@ private:
     }
 
     void run(const pg::ScriptPiece& piece, pg::ParsedScript& parsed, StatementRange range) {
+        refuse_if_pulled(piece, parsed);
         const std::vector<Refusal> refusals = refusals_in(parsed, ScriptRun::kMigration, range);
         if (!refusals.empty()) throw refusal_error(label_, parsed, refusals.front());
         if (range.last < range.first) return;
@@ -114,6 +116,18 @@ private:
         request.continues = pieces_run_ > 0;
         pg_call(pg::execute_statements, const_cast<const pg::ExecutionRequest*>(&request));
         pieces_run_++;
+    }
+
+    // A pulled migration's statements that already ran here are recorded,
+    // not run (api/pulled.hpp): that needs the whole script.
+    void refuse_if_pulled(const pg::ScriptPiece& piece, const pg::ParsedScript& parsed) {
+        std::vector<std::pair<int, int>> statements;
+        for (int i = 0; i < parsed.count; i++) statements.emplace_back(parsed.statements[i].start, parsed.statements[i].end);
+        if (core::is_pulled_script(std::string_view(piece.text, static_cast<size_t>(piece.length)), statements))
+            throw UserError(ERRCODE_FEATURE_NOT_SUPPORTED, "a pulled migration cannot be streamed",
+                            "Migration " + version_ + " is marked \"-- migrate:pulled\": its statements that already "
+                            "ran here are matched against the whole script.",
+                            "Apply it with migrate_apply(); pg_migrate up sends such a file whole.");
     }
 
     // As fingerprint_of adds them: a streamed COPY's data by the SHA-256 the
@@ -144,12 +158,7 @@ private:
 };
 
 pg::ApplyOutcome outcome_of(const StreamArguments& args, const char* status, const std::string& checksum) {
-    pg::ApplyOutcome outcome{};
-    outcome.version = args.version.c_str();
-    outcome.name = args.name ? args.name->c_str() : nullptr;
-    outcome.status = status;
-    outcome.checksum = checksum.c_str();
-    return outcome;
+    return apply_outcome(args.version, args.name, status, checksum);
 }
 
 Datum result(FunctionCallInfo fcinfo, const pg::ApplyOutcome& outcome) {

@@ -106,6 +106,16 @@ bool same_fingerprint(const pg::ParsedScript& parsed, StatementRange range, cons
     return has_copy_data(parsed, range) && fingerprint_in(parsed, range, CopyDataForm::kWhole) == stored;
 }
 
+pg::ApplyOutcome apply_outcome(const std::string& version, const std::optional<std::string>& name, const char* status,
+                               const std::string& checksum) {
+    pg::ApplyOutcome outcome{};
+    outcome.version = version.c_str();
+    outcome.name = name ? name->c_str() : nullptr;
+    outcome.status = status;
+    outcome.checksum = checksum.c_str();
+    return outcome;
+}
+
 bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing) {
     return existing.checksum == nullptr || checksum == existing.checksum;
 }

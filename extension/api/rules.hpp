@@ -8,6 +8,7 @@
 
 #include "../bridge/entry.hpp"
 #include "../core/checksum.hpp"
+#include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
 #include "../pg/progress.hpp"
 #include "../pg/script_parser.hpp"
@@ -75,6 +76,10 @@ bool same_fingerprint(const pg::ParsedScript& parsed, StatementRange range, cons
 // without its file, or a baseline) ran no script pg_migrate knows: the
 // version counts as applied, whatever the script given now.
 bool same_as_applied(const std::string& checksum, const pg::LedgerRow& existing);
+
+// migrate_apply's result row, its strings pointing into the arguments.
+pg::ApplyOutcome apply_outcome(const std::string& version, const std::optional<std::string>& name, const char* status,
+                               const std::string& checksum);
 
 // The newest ledger row of the version with sort key `key`.
 pg::LedgerRow* find_version(const std::string& key);
