@@ -136,8 +136,6 @@ bool defer_schema_recording(Connection& db, bool per_transaction) {
     return true;
 }
 
-// Behind a pooler: the settings a migration's own transaction takes, as one
-// statement sent before it in the same transaction (empty when none).
 // "[3/12] 003_add_orders.sql  1.2s": where the run is.
 std::string progress_line(std::size_t done, std::size_t pending, const Migration& m, Clock::time_point run_start) {
     return "[" + std::to_string(done + 1) + "/" + std::to_string(pending) + "] " + m.up_file.filename().string() + "  " +
@@ -173,6 +171,8 @@ AppliedRow apply_whole(Connection& db, const Migration& m, const MigrationScript
     return AppliedRow{r.get(0, 0), std::atoi(r.get(0, 1).c_str()), r.get_optional(0, 2), r.get_optional(0, 3)};
 }
 
+// Behind a pooler: the settings a migration's own transaction takes, as one
+// statement sent before it in the same transaction (empty when none).
 std::string migration_settings(bool defer_recording, bool defer_commit) {
     std::string calls;
     if (defer_recording) calls += "pg_catalog.set_config('migrate.defer_schema_snapshot', 'on', true)";

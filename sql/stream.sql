@@ -51,6 +51,13 @@ SELECT count(*), count(*) FILTER (WHERE t LIKE 'été %' OR t LIKE 'à %') AS ac
 SELECT checksum = encode(sha256(lo_get(:lo)), 'hex') AS checksum_of_the_object, statements,
        length(script) < 2000000 AS summarised FROM migrate.ledger WHERE version = '004';
 
+-- A COPY row longer than COPY's own buffer and than the stream's reads goes
+-- through a part at a time.
+SELECT script_object(E'CREATE TABLE wide (t text);\nCOPY wide FROM stdin;\n' || repeat('w', 300000) ||
+                     E'\nshort\n\\.\nINSERT INTO wide VALUES (''after'');\n') AS lo \gset
+SELECT version, status, statements FROM migrate_apply_large_object('004.5', :lo);
+SELECT length(t), left(t, 5) FROM wide ORDER BY 1;
+
 -- An error in a later piece names the statement and line of the whole
 -- script; nothing of the migration stays.
 \set VERBOSITY default
@@ -106,6 +113,6 @@ SELECT version, status, statements FROM migrate.ledger ORDER BY id;
 SELECT version, state, script_summarised FROM migrate_status() ORDER BY version;
 
 DROP EXTENSION pg_migrate;
-DROP TABLE same, many, wrapped;
+DROP TABLE same, many, wide, wrapped;
 DROP FUNCTION script_object(text);
 SELECT count(lo_unlink(oid)) > 0 AS large_objects_removed FROM pg_largeobject_metadata;

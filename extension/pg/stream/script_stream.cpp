@@ -309,6 +309,11 @@ int read_copy_data(void* arg, char* out, int max) {
         const char* newline = static_cast<const char*>(memchr(line, '\n', available));
         if (newline == nullptr && !s->eof) {
             if (n > 0) break;
+            if (available >= max) {  // a line longer than COPY's buffer (never "\."): its start goes now
+                hand_out(s, out, max, false);
+                n = max;
+                break;
+            }
             fill(s, available + kReadBytes);
             continue;
         }
