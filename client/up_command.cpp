@@ -136,6 +136,13 @@ bool defer_schema_recording(Connection& db, bool per_transaction) {
     return true;
 }
 
+// Whether this role may call migrate_apply_stream.
+bool may_stream(Connection& db) {
+    return db.exec("SELECT pg_catalog.has_function_privilege('pg_catalog.migrate_apply_stream(text, text, text, text, "
+                   "integer, interval, boolean, text, jsonb, text, text, text[])', 'EXECUTE')")
+               .get(0, 0) == "t";
+}
+
 // "[3/12] 003_add_orders.sql  1.2s": where the run is.
 std::string progress_line(std::size_t done, std::size_t pending, const Migration& m, Clock::time_point run_start) {
     return "[" + std::to_string(done + 1) + "/" + std::to_string(pending) + "] " + m.up_file.filename().string() + "  " +
@@ -279,7 +286,6 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
     // risk and report come with 0.7, migrate.report with 0.8.
     const char* const risk_columns = installed_at_least(snapshot.extension, "0.7") ? "risk, report" : "NULL, NULL";
     const bool collects_evidence = installed_at_least(snapshot.extension, "0.8");
-    const bool streams_files = installed_at_least(snapshot.extension, "0.16");
     std::vector<VersionState> states = compare_with_ledger(db, scan, snapshot.rows);
 
     // One deployer at a time (polling: see deploy_lock.hpp), but only when there
@@ -367,6 +373,12 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
         pending.push_back(&s);
     }
     const bool one_transaction = up.single_transaction || up.dry_run;
+    // Large files go to migrate_apply_stream (0.16) when this role may call
+    // it; a role granted only migrate_apply has them sent whole, as before.
+    const bool streams_files =
+        installed_at_least(snapshot.extension, "0.16") &&
+        std::any_of(pending.begin(), pending.end(), [](const VersionState* s) { return s->file->streamed != nullptr; }) &&
+        may_stream(db);
     for (const auto* s : pending) {
         if (s->file->no_transaction && s->file->repeatable) {
             const std::string message = s->file->up_file.string() +

@@ -15,7 +15,7 @@ cxx="${FUZZ_CXX:-clang++}"
 command -v "$cxx" >/dev/null || { echo "fuzzing needs clang++ (scripts/install-deps.sh installs it)" >&2; exit 1; }
 mkdir -p "$out"
 
-sources=("$root/client/migration_source.cpp" "$root/client/migration_dir.cpp" "$root"/extension/core/*.cpp)
+sources=("$root/client/migration_source.cpp" "$root/client/migration_dir.cpp" "$root/client/streamed_file.cpp" "$root"/extension/core/*.cpp)
 status=0
 for target in fuzz_migration_source fuzz_migration_dir; do
   "$cxx" -std=c++17 -O1 -g -fno-omit-frame-pointer \

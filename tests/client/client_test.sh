@@ -691,6 +691,37 @@ run up --dir "$dir"
 check "a dump with a changed row is an edited migration (exit 4)" "4" "$rc"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $dump_src WITH (FORCE)"
 
+# --- a large file: streamed, or sent whole ---------------------------------
+# A file of 8 MB or more goes as COPY data to migrate_apply_stream (the ledger
+# keeps its COPY data summarised); a role that may run migrate_apply but was
+# not granted migrate_apply_stream has it sent whole, as before 0.16.
+large_file() {
+  { printf 'CREATE TABLE big (id int, note text);\nCOPY big FROM stdin;\n'
+    seq 1 140000 | sed 's/$/\tabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefgh/'
+    printf '\\.\n'; } >"$dir/001_big.sql"
+}
+fresh streamed
+large_file
+run up --dir "$dir"
+check "a large file applies streamed: its rows, its data summarised in the ledger" "0:140000:t" \
+  "$rc:$(q "SELECT count(*) FROM big"):$(q "SELECT script_summarised FROM migrate.ledger")"
+fresh streamed_whole
+large_file
+psql -X -q -d postgres -c "DROP ROLE IF EXISTS pgm_whole_deployer" -c "CREATE ROLE pgm_whole_deployer LOGIN"
+q "CREATE EXTENSION pg_migrate"
+q "GRANT CREATE ON SCHEMA public TO pgm_whole_deployer"
+q "DO \$\$ DECLARE f regprocedure; BEGIN
+     FOR f IN SELECT objid::regprocedure FROM pg_depend
+               WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_migrate')
+                 AND classid = 'pg_proc'::regclass AND deptype = 'e'
+                 AND objid <> 'pg_catalog.migrate_apply_stream(text, text, text, text, integer, interval, boolean, text, jsonb, text, text, text[])'::regprocedure LOOP
+       EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO pgm_whole_deployer', f);
+     END LOOP; END \$\$"
+out="$(PGUSER=pgm_whole_deployer "$PGM" up --dir "$dir" 2>&1)"; rc=$?
+check "... a role without EXECUTE on migrate_apply_stream has it sent whole" "0:140000:f" \
+  "$rc:$(q "SELECT count(*) FROM big"):$(q "SELECT script_summarised FROM migrate.ledger")"
+psql -X -q -d postgres -c "DROP DATABASE $PGDATABASE WITH (FORCE)" -c "DROP ROLE pgm_whole_deployer"
+
 # --- background workers stopped mid-work ----------------------------------
 # A run of several migrations leaves the schema recording to a background
 # worker; DROP DATABASE ... WITH (FORCE) right after it terminates the worker

@@ -86,7 +86,7 @@ $node->safe_psql('appdb', q{
 	  FOR f IN SELECT objid::regprocedure FROM pg_depend
 	            WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_migrate')
 	              AND classid = 'pg_proc'::regclass AND deptype = 'e' LOOP
-	    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO app_owner', f);
+	    EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO app_owner', f);
 	  END LOOP;
 	END $$;
 });
