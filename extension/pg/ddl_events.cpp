@@ -1,6 +1,7 @@
 // PG zone: see ddl_events.hpp.
 #include "ddl_events.hpp"
 
+#include "citus/citus.hpp"
 #include "attribution.hpp"
 #include "evidence.hpp"
 #include "ledger.hpp"
@@ -134,10 +135,11 @@ bool changes_schema(const EventTriggerData* data) { return data->tag != CMDTAG_R
 
 // Logging is skipped inside extension scripts (CREATE / ALTER EXTENSION ...
 // UPDATE run them; the command itself is logged when it ends), while a
-// handler runs, and when the log does not exist (the extension is being
-// dropped, or an older version is installed).
+// handler runs, when the log does not exist (the extension is being dropped,
+// or an older version is installed), and on a Citus worker in the sessions
+// its coordinator opens to propagate a command (logged on the coordinator).
 bool logging_applies() {
-    return !creating_extension && !in_handler && OidIsValid(ddl_log_relation());
+    return !creating_extension && !in_handler && OidIsValid(ddl_log_relation()) && !citus_internal_session();
 }
 
 LogShape log_shape(Oid log) {
@@ -440,7 +442,7 @@ bool ddl_log_installed() { return OidIsValid(ddl_log_relation()); }
 void guard_ddl_command_start(FunctionCallInfo fcinfo) {
     EventTriggerData* data = event_data(fcinfo);
     if (guard_setting == kGuardOff || creating_extension || in_handler || !changes_schema(data)) return;
-    if (current_attribution() != nullptr) return;
+    if (current_attribution() != nullptr || citus_internal_session()) return;
     if (is_pg_migrate_command(data->parsetree) || touches_only_temporary(data->parsetree)) return;
     report_ddl_outside_migration(GetCommandTagName(data->tag), current_statement_text());
 }

@@ -3,6 +3,7 @@
 
 #include "compat/pg_compat.hpp"
 
+#include "citus/citus.hpp"
 #include "attribution.hpp"
 #include "inline_copy.hpp"
 #include "lock_wait.hpp"
@@ -78,9 +79,12 @@ void report_progress(const ExecutionRequest* request, const ScriptStatement* st)
 // "SQL statement" context line).
 
 // Parse analysis does more than wrap these (or SPI refuses them its own way:
-// COPY to the client, transaction control): they go through SPI.
+// COPY to the client, transaction control): they go through SPI.  So does
+// every statement when Citus is loaded: it sends the source text that
+// ProcessUtility is given to the workers as it stands, and from the tree that
+// text is the whole script; through SPI it is the statement's own.
 bool runs_from_tree(const ScriptStatement* st) {
-    if (st->tree == nullptr) return false;
+    if (st->tree == nullptr || citus_loaded()) return false;
     switch (nodeTag(castNode(RawStmt, st->tree)->stmt)) {
         case T_InsertStmt:
         case T_DeleteStmt:
