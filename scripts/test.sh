@@ -3,7 +3,7 @@
 # tested on: dependencies, the server (Debian 12's 15; 18 built once from
 # upstream's source into a cache, scripts/pg-server.sh), build, install, and
 # ctest (GoogleTest units, pg_regress, isolation, TAP, node-postgres, pg_dump,
-# upgrade, client, pg_cron) against throwaway clusters that ctest starts and
+# upgrade, client, pg_cron, Citus) against throwaway clusters that ctest starts and
 # stops.  The later majors also run pg_upgrade from the first (TAP).
 #
 #   scripts/test.sh                 15, then 18
@@ -48,6 +48,13 @@ for major in "${majors[@]}"; do
     summary+=("PostgreSQL $major: the build failed")
     total_failed=$((total_failed + 1))
     continue
+  fi
+  # Citus for the majors it supports, from ../shared/vendor (77: none here, its suite is skipped).
+  citus_rc=0
+  bash "$root/scripts/citus.sh" "$major" || citus_rc=$?
+  if [ "$citus_rc" -ne 0 ] && [ "$citus_rc" -ne 77 ]; then
+    summary+=("PostgreSQL $major: the Citus build failed")
+    total_failed=$((total_failed + 1))
   fi
   version="$("$(bash "$root/scripts/pg-server.sh" "$major")" --version | sed 's/^PostgreSQL //')"
   log="$build/ctest.log"

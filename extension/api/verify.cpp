@@ -14,6 +14,7 @@
 #include "../core/schema_diff.hpp"
 // PostgreSQL headers only after the pure C++ ones.
 #include "../bridge/entry.hpp"
+#include "../pg/citus/shard_shapes.hpp"
 #include "../pg/compat/pg_compat.hpp"
 #include "../pg/ddl_events.hpp"
 #include "../pg/fmgr_io.hpp"
@@ -83,7 +84,7 @@ SELECT COALESCE(o.object_identity, o.command_tag),
 
 CheckOutcome from_query(const char* name, const char* ok_detail, SPIPlanPtr* plan, const char* sql) {
     CheckOutcome outcome{name, ok_detail, {}};
-    const pg::Findings* found = pg_call(pg::query_findings, plan, sql);
+    const pg::Findings* found = pg_call(pg::query_findings, plan, sql, static_cast<const char*>(nullptr));
     for (int i = 0; i < found->count; ++i)
         outcome.problems.push_back({found->objects[i] ? found->objects[i] : "", found->details[i] ? found->details[i] : ""});
     return outcome;
@@ -194,6 +195,19 @@ CheckOutcome check_schema_drift() {
     return outcome;
 }
 
+// On a Citus coordinator: every shard of every distributed or reference
+// table against its table here.
+CheckOutcome check_citus_shards() {
+    const pg::ShardCheck* check = pg_call(pg::check_shards);
+    CheckOutcome outcome{"citus_shards",
+                         std::to_string(check->placements) + " shard placements of " + std::to_string(check->tables) +
+                             " distributed tables have their table's columns, indexes and constraints",
+                         {}};
+    const pg::Findings* found = check->differences;
+    for (int i = 0; i < found->count; ++i) outcome.problems.push_back({opt(found->objects[i]), opt(found->details[i])});
+    return outcome;
+}
+
 std::vector<CheckOutcome> run_checks() {
     static SPIPlanPtr out_of_band_plan = nullptr;
     static SPIPlanPtr invalid_index_plan = nullptr;
@@ -206,6 +220,7 @@ std::vector<CheckOutcome> run_checks() {
         checks.push_back(from_query("out_of_band_ddl", "no DDL outside migrations since the last migration",
                                     &out_of_band_plan, out_of_band_sql.c_str()));
     if (pg_call(pg::schema_snapshot_installed)) checks.push_back(check_schema_drift());
+    if (pg_call(pg::citus_coordinator)) checks.push_back(check_citus_shards());
     checks.push_back(from_query("invalid_index", "no INVALID index", &invalid_index_plan, kInvalidIndexes));
     checks.push_back(from_query("unvalidated_constraint", "no NOT VALID constraint", &unvalidated_plan,
                                 kUnvalidatedConstraints));

@@ -98,17 +98,17 @@ SELECT CASE WHEN NOT $1 THEN pg_catalog.pg_notify('migrate_verify', pg_catalog.j
 
 }  // namespace
 
-Findings* query_findings(SPIPlanPtr* plan_slot, const char* sql) {
+Findings* query_findings(SPIPlanPtr* plan_slot, const char* sql, const char* text_param) {
     MemoryContext caller = CurrentMemoryContext;
-    Oid types[1] = {TEXTARRAYOID};
+    Oid types[2] = {TEXTARRAYOID, TEXTOID};
     bool isnull;
-    Datum values[1] = {covered_schemas(&isnull)};
-    char nulls[1] = {isnull ? 'n' : ' '};
+    Datum values[2] = {covered_schemas(&isnull), text_param ? CStringGetTextDatum(text_param) : Datum(0)};
+    char nulls[2] = {isnull ? 'n' : ' ', ' '};
     Findings* findings = static_cast<Findings*>(palloc0(sizeof(Findings)));
 
     OwnerScope scope;
     enter_owner_scope(&scope);
-    SPIPlanPtr plan = kept_plan(plan_slot, sql, 1, types);
+    SPIPlanPtr plan = kept_plan(plan_slot, sql, text_param ? 2 : 1, types);
     if (SPI_execute_plan(plan, values, nulls, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "could not run a verification query");
     int count = static_cast<int>(SPI_processed);

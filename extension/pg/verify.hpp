@@ -32,8 +32,9 @@ struct Findings {
     const char** details;
 };
 // Runs `sql` with $1 = the schemas migrate.schemas names (text[], NULL for
-// "every non-system schema"); the plan is kept in *plan_slot.
-Findings* query_findings(SPIPlanPtr* plan_slot, const char* sql);
+// "every non-system schema") and, when text_param is given, $2 = that text;
+// the plan is kept in *plan_slot.
+Findings* query_findings(SPIPlanPtr* plan_slot, const char* sql, const char* text_param = nullptr);
 
 // The ledger as hashed: every row in id order, with the fields of the hash.
 struct ChainRow {

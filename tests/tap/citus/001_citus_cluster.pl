@@ -1,0 +1,175 @@
+# A Citus cluster (a coordinator and two workers on this machine) migrated
+# from its coordinator: distributed and reference tables created and altered
+# by the client and by migrate_apply, a concurrent index built by the client
+# and by the server's runner, every shard on every worker changed with the
+# ledger row or not at all (a worker that refuses, a worker killed
+# mid-migration), Citus's own propagation kept out of the workers' DDL logs
+# while DDL typed on a worker is logged there, and migrate_verify on the
+# coordinator finding a shard that differs from its table.
+#
+# tests/citus_test.sh runs it when Citus is installed for the major
+# (scripts/citus.sh).
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PgMigrateTest;
+
+my $db = 'postgres';
+
+sub citus_node {
+	my ($name) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	# Citus connects to the nodes by host name and port: TCP on localhost.
+	$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'citus'
+listen_addresses = 'localhost'
+max_prepared_transactions = 50
+citus.shard_replication_factor = 1
+});
+	$node->start;
+	$node->safe_psql($db, 'CREATE EXTENSION citus');
+	return $node;
+}
+
+my $coordinator = citus_node('coordinator');
+my @workers = (citus_node('worker1'), citus_node('worker2'));
+$coordinator->safe_psql($db, "SELECT citus_set_coordinator_host('localhost', " . $coordinator->port . ')');
+$coordinator->safe_psql($db, "SELECT citus_add_node('localhost', " . $_->port . ')') for @workers;
+is($coordinator->safe_psql($db, 'SELECT count(*) FROM citus_get_active_worker_nodes()'), '2',
+	'a coordinator and two workers');
+
+$coordinator->safe_psql($db, 'CREATE EXTENSION pg_migrate');
+is($_->safe_psql($db, q{SELECT extversion IS NOT NULL FROM pg_extension WHERE extname = 'pg_migrate'}),
+	't', 'Citus created the extension on ' . $_->name) for @workers;
+
+# On every placement of every shard of $table, the result of $query (%s is the shard).
+sub on_shards {
+	my ($table, $query) = @_;
+	return $coordinator->safe_psql($db,
+		"SELECT string_agg(result, ',' ORDER BY shardid, nodeport) FROM run_command_on_placements('$table', \$q\$$query\$q\$)");
+}
+sub column_on_shards {
+	my ($table, $column) = @_;
+	return on_shards($table,
+		"SELECT count(*) FROM pg_attribute WHERE attrelid = '%s'::regclass AND attname = '$column' AND NOT attisdropped");
+}
+sub ledger { return ledger_of($coordinator, $db); }
+sub up {
+	my ($dir) = @_;
+	return run_client($coordinator, $db, 'up', '--dir', $dir);
+}
+
+my $dir = "$PostgreSQL::Test::Utils::tmp_check/citus_migrations";
+write_migration($dir, '001_tenants.sql', q{
+CREATE TABLE countries (code text PRIMARY KEY, name text NOT NULL);
+SELECT create_reference_table('countries');
+CREATE TABLE items (tenant int NOT NULL, id bigint NOT NULL, country text REFERENCES countries (code),
+                    name text, PRIMARY KEY (tenant, id));
+SELECT create_distributed_table('items', 'tenant', shard_count => 8);
+});
+write_migration($dir, '002_prices.sql', q{
+-- Citus wants one connection per node for DDL mixed with a distributed function.
+SET LOCAL citus.multi_shard_modify_mode TO sequential;
+ALTER TABLE items ADD COLUMN price numeric;
+ALTER TABLE items ADD CONSTRAINT items_price_positive CHECK (price >= 0);
+CREATE INDEX items_name ON items (name);
+CREATE FUNCTION item_count(t int) RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM items WHERE tenant = t $$;
+SELECT create_distributed_function('item_count(int)', 't', colocate_with => 'items');
+});
+write_migration($dir, '003_price_index.sql', q{-- pg_migrate: no-transaction
+CREATE INDEX CONCURRENTLY items_price ON items (price);
+});
+
+my ($rc, $out, $err) = up($dir);
+is($rc, 0, 'up applies three migrations through the coordinator') or diag($err);
+is(ledger(), '001:applied,002:applied,003:applied', 'the ledger has them');
+is(column_on_shards('items', 'price'), join(',', ('1') x 8), 'every shard of items has the new column');
+is( on_shards('items',
+		q{SELECT string_agg(indisvalid::text, '/' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = '%s'::regclass AND indexrelid::regclass::text LIKE 'items_%%'}),
+	join(',', ('true/true/true') x 8),
+	'every shard has the unique, the plain and the concurrent index, valid');
+is($coordinator->safe_psql($db, q{SELECT count(*) FROM pg_dist_object WHERE objid = 'item_count(int)'::regprocedure}),
+	'1', 'the function is distributed');
+is( $coordinator->safe_psql($db,
+		q{SELECT string_agg(DISTINCT version, ',') FROM migrate.ddl_log WHERE object_identity IN ('public.items', 'public.items_name', 'public.items_price', 'public.item_count(integer)')}),
+	'001,002,003', 'the coordinator logs each change under its migration');
+is($_->safe_psql($db, 'SELECT count(*) FROM migrate.ddl_log'), '0',
+	'Citus propagating the changes is not logged on ' . $_->name) for @workers;
+
+# migrate_apply in SQL, and the server's runner building an index concurrently.
+is( $coordinator->safe_psql($db,
+		q{SELECT status FROM migrate_apply('004', $m$ALTER TABLE items ADD COLUMN note text;$m$)}),
+	'applied', 'migrate_apply alters the distributed table');
+is(column_on_shards('items', 'note'), join(',', ('1') x 8), 'every shard has the column migrate_apply added');
+$coordinator->safe_psql($db, q{SELECT migrate_submit('005', $m$-- pg_migrate: no-transaction
+CREATE INDEX CONCURRENTLY items_note ON items (note);$m$)});
+is($coordinator->safe_psql($db, q{SELECT status FROM migrate_wait('005', timeout => '2 min')}),
+	'applied', 'the server\'s runner builds a concurrent index on the distributed table');
+is( on_shards('items',
+		q{SELECT count(*) FROM pg_index WHERE indrelid = '%s'::regclass AND indisvalid AND indexrelid::regclass::text LIKE 'items_note%%'}),
+	join(',', ('1') x 8), 'every shard has it, valid');
+
+# A worker that refuses: a shard already has the column the migration adds.
+my $shard = $coordinator->safe_psql($db,
+	q{SELECT shard_name('items'::regclass, shardid) FROM citus_shards WHERE table_name = 'items'::regclass AND nodeport = }
+	  . $workers[1]->port . ' ORDER BY shardid LIMIT 1');
+$workers[1]->safe_psql($db, "SET citus.enable_manual_changes_to_shards = on; ALTER TABLE $shard ADD COLUMN stock int");
+write_migration($dir, '006_stock.sql', q{
+ALTER TABLE items ADD COLUMN stock int;
+CREATE INDEX items_stock ON items (stock);
+});
+($rc, $out, $err) = up($dir);
+isnt($rc, 0, 'up fails when a worker refuses the change');
+like($err, qr/column "stock" of relation "items_\d+" already exists/, 'the error is the worker\'s');
+like($err, qr/006_stock\.sql, line 2, statement 1/, 'and names the file, line and statement');
+is(ledger(), '001:applied,002:applied,003:applied,004:applied,005:applied', 'no ledger row for 006');
+is( $coordinator->safe_psql($db,
+		q{SELECT sum(result::int) FROM run_command_on_placements('items', $q$SELECT count(*) FROM pg_attribute WHERE attrelid = '%s'::regclass AND attname = 'stock'$q$)}),
+	'1', 'no shard gained the column but the one changed by hand');
+is($coordinator->safe_psql($db, q{SELECT count(*) FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'stock'}),
+	'0', 'nor did the coordinator\'s table');
+like($workers[1]->safe_psql($db, q{SELECT string_agg(command_tag || ' ' || object_identity, ',') FROM migrate.ddl_log WHERE version IS NULL}),
+	qr/^ALTER TABLE public\.$shard$/, 'the worker logged the change typed on it as out-of-band');
+
+# migrate_verify on the coordinator finds that shard.
+my $verify = $coordinator->safe_psql($db,
+	q{SELECT string_agg(object || ' | ' || detail, E'\n') FROM migrate_verify() WHERE check_name = 'citus_shards' AND NOT ok});
+my $port = $workers[1]->port;
+like($verify, qr/^public\.items shard \d+ on localhost:$port \| public\.$shard differs from public\.items on the coordinator: only on the shard: column stock integer$/,
+	'migrate_verify names the shard, its worker and the column only it has');
+$workers[1]->safe_psql($db, "SET citus.enable_manual_changes_to_shards = on; ALTER TABLE $shard DROP COLUMN stock");
+is($coordinator->safe_psql($db, q{SELECT ok FROM migrate_verify() WHERE check_name = 'citus_shards'}),
+	't', 'once put back, every shard matches');
+($rc, $out, $err) = up($dir);
+is($rc, 0, 'the next up applies 006') or diag($err);
+is(column_on_shards('items', 'stock'), join(',', ('1') x 8), 'on every shard');
+
+# A worker killed mid-migration: nothing changes on any node, the next up completes.
+write_migration($dir, '007_sku.sql', q{
+SET LOCAL citus.multi_shard_modify_mode TO sequential;
+ALTER TABLE items ADD COLUMN sku text;
+ALTER TABLE countries ADD COLUMN region text;
+SELECT pg_sleep(8);
+});
+my ($h, $hout, $herr) = start_client($coordinator, $db, 'up', '--dir', $dir);
+ok( $coordinator->poll_query_until($db,
+		q{SELECT count(*) = 1 FROM pg_stat_activity WHERE query LIKE 'pg_migrate: migration 007, statement 4 of 4%'}),
+	'007 has changed the shards and sleeps');
+$workers[0]->stop('immediate');
+$h->finish;
+isnt($? >> 8, 0, 'up fails when a worker dies before the migration commits');
+is(ledger(), '001:applied,002:applied,003:applied,004:applied,005:applied,006:applied', 'no ledger row for 007');
+$workers[0]->start;
+is(column_on_shards('items', 'sku'), join(',', ('0') x 8), 'no shard of items has the column');
+is(column_on_shards('countries', 'region'), join(',', ('0') x 3), 'no placement of the reference table either');
+($rc, $out, $err) = up($dir);
+is($rc, 0, 'the next up applies 007') or diag($err);
+is(column_on_shards('items', 'sku'), join(',', ('1') x 8), 'every shard has the column now');
+is($coordinator->safe_psql($db, q{SELECT ok FROM migrate_verify() WHERE check_name = 'citus_shards'}), 't',
+	'and migrate_verify finds every shard as its table');
+
+$_->stop for ($coordinator, @workers);
+done_testing();
