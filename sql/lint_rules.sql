@@ -129,6 +129,16 @@ INSERT INTO rule_cases (rule, violating, safe) VALUES
 ('updating-all-rows', 'UPDATE big SET note = ''y''', 'UPDATE big SET note = ''y'' WHERE id = 1'),
 ('backfilling-in-migration', 'UPDATE big SET note = ''y'' WHERE id < 1000',
  'UPDATE small SET id = id + 1 WHERE id < 1000'),
+-- Citus's calls that copy a table's rows (the rule reads the call; Citus
+-- need not be installed to lint it).
+('distributing-table', 'SELECT create_distributed_table(''big'', ''id'')',
+ 'CREATE TABLE t (a int); SELECT create_distributed_table(''t'', ''a'')'),
+('replicating-table', 'SELECT create_reference_table(table_name => ''public.big'')',
+ 'SELECT create_reference_table(''small'')'),
+('redistributing-table', 'SELECT alter_distributed_table(''big'', shard_count => 64)',
+ 'CREATE TABLE t (a int); SELECT alter_distributed_table(''t'', shard_count => 64)'),
+('undistributing-table', 'SELECT undistribute_table(''big''::regclass)',
+ 'SELECT undistribute_table(''small''::regclass)'),
 -- Transactions: what migrate_apply refuses.
 ('transaction-control', 'CREATE TABLE t (a int); COMMIT;', 'BEGIN; CREATE TABLE t (a int); COMMIT;'),
 ('cannot-run-in-transaction', 'CREATE INDEX CONCURRENTLY ON big (n)', 'CREATE INDEX ON small (id)'),

@@ -2,12 +2,13 @@
 // operations (squawk, strong_migrations, Atlas); each names its rule, the
 // object, why, and the safe way.  This file hands each statement to its rule
 // family in safety/ (tables, columns, constraints, indexes, partitions,
-// types, drops, writes; ALTER TABLE through alter_table).  What a script may
+// types, drops, writes, Citus's calls; ALTER TABLE through alter_table).  What a script may
 // not do at all (transaction control, what cannot run in a transaction) is
 // decided by the api zone's refusals, not here.
 #include "classifier.hpp"
 
 #include "alter_table.hpp"
+#include "citus_calls.hpp"
 #include "drops.hpp"
 #include "indexes.hpp"
 #include "statement_builder.hpp"
@@ -73,8 +74,11 @@ void dispatch(Builder* b, Node* stmt) {
         case T_AlterTableStmt: analyze_alter_table(b, castNode(AlterTableStmt, stmt)); return;
         case T_CreateStmt: analyze_create_table(b, castNode(CreateStmt, stmt)); return;
         case T_CreateForeignTableStmt: analyze_create_table(b, &castNode(CreateForeignTableStmt, stmt)->base); return;
-        case T_CreateTableAsStmt:
         case T_SelectStmt:
+            remember_created_relation(b, stmt);
+            analyze_citus_calls(b, castNode(SelectStmt, stmt));
+            return;
+        case T_CreateTableAsStmt:
         case T_ViewStmt:
         case T_CreateSeqStmt: remember_created_relation(b, stmt); return;
         case T_RenameStmt: analyze_rename(b, castNode(RenameStmt, stmt)); return;

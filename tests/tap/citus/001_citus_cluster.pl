@@ -15,6 +15,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use PgMigrateTest;
+use IPC::Run;
 
 my $db = 'postgres';
 
@@ -170,6 +171,52 @@ is($rc, 0, 'the next up applies 007') or diag($err);
 is(column_on_shards('items', 'sku'), join(',', ('1') x 8), 'every shard has the column now');
 is($coordinator->safe_psql($db, q{SELECT ok FROM migrate_verify() WHERE check_name = 'citus_shards'}), 't',
 	'and migrate_verify finds every shard as its table');
+
+# Safety knows Citus: distributing a table with rows is reported with its
+# size; a data-loss count on a distributed table is exact (Citus counts the
+# shards' rows).
+$coordinator->safe_psql($db, q{
+	INSERT INTO countries VALUES ('fr', 'France');
+	INSERT INTO items (tenant, id, country, name) SELECT g % 10, g, 'fr', 'item ' || g FROM generate_series(1, 1000) g;
+});
+write_migration($dir, '008_legacy.sql',
+	q{CREATE TABLE legacy AS SELECT g AS id, repeat('x', 200) AS payload FROM generate_series(1, 20000) g;});
+($rc, $out, $err) = up($dir);
+is($rc, 0, 'up creates a local table with rows') or diag($err);
+$coordinator->safe_psql($db, 'ANALYZE legacy');
+write_migration($dir, '009_distribute_legacy.sql', q{SELECT create_distributed_table('legacy', 'id');});
+($rc, $out, $err) = run_client($coordinator, $db, 'lint', '--dir', $dir, '--json', "$dir/009_distribute_legacy.sql");
+like($out, qr/"rule":\s*"distributing-table"/, 'lint reports distributing a table with rows') or diag($err);
+like($out, qr/create_distributed_table\(legacy\) copies every row \(\d+ [kM]B on disk\) into its shards on the workers/,
+	'with its size on disk');
+($rc, $out, $err) = up($dir);
+is($rc, 0, 'up distributes it (locking is reported, not refused)') or diag($err);
+is($coordinator->safe_psql($db, 'SELECT count(*) FROM legacy'), '20000', 'every row is in its shards');
+write_migration($dir, '010_drop_name.sql', q{ALTER TABLE items DROP COLUMN name;});
+($rc, $out, $err) = up($dir);
+isnt($rc, 0, 'up refuses a migration that drops a distributed table\'s column with values');
+like($err, qr/dropping column items\.name would destroy 1,000 values/, 'the count is exact, from the shards');
+unlink "$dir/010_drop_name.sql";
+
+# status, verify, down and diff against the coordinator.
+($rc, $out, $err) = run_client($coordinator, $db, 'status', '--dir', $dir, '--json');
+is($rc, 3, 'status exits 3: 004 and 005 were applied in SQL, their files are not in the directory');
+like($out, qr/"version":\s*"009"/, 'status lists the migrations') or diag($out);
+($rc, $out, $err) = run_client($coordinator, $db, 'verify');
+is($rc, 0, 'verify through the client passes') or diag($out . $err);
+like($out, qr/citus_shards/, 'and shows the shards check');
+write_migration($dir, '011_color.sql', qq{-- migrate:up\nALTER TABLE items ADD COLUMN color text;\n-- migrate:down\nALTER TABLE items DROP COLUMN color;\n});
+($rc, $out, $err) = up($dir);
+is($rc, 0, 'up applies a migration with a down section') or diag($err);
+is(column_on_shards('items', 'color'), join(',', ('1') x 8), 'every shard has the column');
+($rc, $out, $err) = run_client($coordinator, $db, 'down', '--dir', $dir, '--to', '009');
+is($rc, 0, 'down reverts it') or diag($err);
+is(column_on_shards('items', 'color'), join(',', ('0') x 8), 'on every shard');
+is($_->safe_psql($db, "SELECT count(*) FROM migrate.ddl_log WHERE object_identity NOT LIKE '%$shard%'"), '0',
+	'still nothing but the change typed there logged on ' . $_->name) for @workers;
+IPC::Run::run([ client(), 'diff', '--db', $coordinator->connstr($db), '--db', $coordinator->connstr($db) ],
+	'>', \$out, '2>', \$err);
+is($? >> 8, 0, 'diff of the coordinator with itself finds nothing') or diag($out . $err);
 
 $_->stop for ($coordinator, @workers);
 done_testing();
