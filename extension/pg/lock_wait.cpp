@@ -1,6 +1,7 @@
 // PG zone: see lock_wait.hpp.
 #include "lock_wait.hpp"
 
+#include "citus/citus.hpp"
 #include "ledger.hpp"
 #include "settings.hpp"
 #include "subtransaction.hpp"
@@ -168,6 +169,7 @@ void take_statement_locks(const StatementAnalysis* analysis, Oid* locked) {
 void bound_lock_waits() {
     set_config_option("lock_timeout", psprintf("%d", lock_timeout_setting), PGC_USERSET, PGC_S_SESSION,
                       GUC_ACTION_SAVE, true, 0, false);
+    if (citus_loaded()) propagate_lock_timeout(lock_timeout_setting);
 }
 
 }  // namespace pgm::pg

@@ -22,7 +22,8 @@ void take_statement_locks(const StatementAnalysis* analysis, Oid* locked);
 
 // Sets lock_timeout to migrate.lock_timeout for the rest of the current GUC
 // nest level: it bounds the locks no prediction covered (the statement then
-// fails instead of queueing forever).
+// fails instead of queueing forever).  On a Citus coordinator it bounds the
+// workers' waits for their shards' locks as well (citus/citus.hpp).
 void bound_lock_waits();
 
 }  // namespace pgm::pg

@@ -21,4 +21,12 @@ bool citus_loaded();
 // run_command_on_workers(), whose commands are typed by hand.
 bool citus_internal_session();
 
+// Sets lock_timeout to `ms` for the rest of the transaction on the workers
+// too: SET LOCAL with citus.propagate_set_commands = local, which Citus sends
+// to the workers the transaction has connected to and sends first to those
+// it connects to later.  DDL on a distributed table then waits for its
+// shards' locks on a worker no longer than it waits here.  Both settings are
+// set here too (SET LOCAL, undone with the caller's GUC nest level).
+void propagate_lock_timeout(int ms);
+
 }  // namespace pgm::pg

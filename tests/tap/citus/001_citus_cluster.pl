@@ -218,5 +218,27 @@ IPC::Run::run([ client(), 'diff', '--db', $coordinator->connstr($db), '--db', $c
 	'>', \$out, '2>', \$err);
 is($? >> 8, 0, 'diff of the coordinator with itself finds nothing') or diag($out . $err);
 
+# A session on a worker (Citus serves queries from every node) holds a lock
+# on the table's shards there: migrate.lock_timeout bounds the wait on the
+# worker as it does here, and nothing is kept.
+my $blocker = $workers[0]->background_psql($db);
+$blocker->query_safe('BEGIN');
+$blocker->query_safe('SELECT count(*) FROM items');
+my $started = time;
+my ($psql_rc, $psql_out, $psql_err) = $coordinator->psql($db,
+	q{SET migrate.lock_timeout = '500ms'; SELECT status FROM migrate_apply('012', 'ALTER TABLE items ADD COLUMN w int')});
+isnt($psql_rc, 0, 'a migration waiting for a lock on a worker fails');
+like($psql_err, qr/canceling statement due to lock timeout/, 'at migrate.lock_timeout');
+my $port0 = $workers[0]->port;
+like($psql_err, qr/while executing command on localhost:$port0/, 'naming the worker');
+cmp_ok(time - $started, '<', 60, 'without waiting for the blocker');
+is($coordinator->safe_psql($db, q{SELECT count(*) FROM migrate.ledger WHERE version = '012'}), '0', 'no ledger row');
+$blocker->query_safe('COMMIT');
+$blocker->quit;
+is($coordinator->safe_psql($db, q{SELECT status FROM migrate_apply('012', 'ALTER TABLE items ADD COLUMN w int')}),
+	'applied', 'applied once the worker\'s session is done');
+is($coordinator->safe_psql($db, q{SELECT status FROM migrate_apply('013', 'ALTER TABLE items ADD COLUMN w2 int'); SHOW lock_timeout}),
+	"applied\n0", 'the session\'s own lock_timeout is untouched after a migration');
+
 $_->stop for ($coordinator, @workers);
 done_testing();
