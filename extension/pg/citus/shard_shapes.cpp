@@ -67,7 +67,9 @@ constexpr const char* kNodeCommand =
 // Every placement of every distributed, reference or Citus-managed local
 // table in the covered schemas, the node's answer beside the table's shape
 // here.  One master_run_on_worker call asks every node at once, in parallel,
-// over connections of the current role (the ledger's owner).
+// over connections of the current role (the ledger's owner).  Each answer's
+// JSON is read once (MATERIALIZED: inlined, it was read again for every
+// placement, 25 times slower with 3,200 of them).
 constexpr const char* kDifferences =
     "WITH tables AS ("
     "  SELECT p.logicalrelid AS rel, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,"
@@ -93,7 +95,7 @@ constexpr const char* kDifferences =
     "      ARRAY(SELECT nodeport FROM commands ORDER BY nodename, nodeport),"
     "      ARRAY(SELECT command FROM commands ORDER BY nodename, nodeport), true) AS r"
     "   WHERE EXISTS (SELECT 1 FROM commands)), "
-    "found AS ("
+    "found AS MATERIALIZED ("
     "  SELECT a.node_name, a.node_port, j.key::pg_catalog.int8 AS shardid,"
     "         pg_catalog.json_typeof(j.value) = 'array' AS present,"
     "         ARRAY(SELECT pg_catalog.json_array_elements_text(CASE WHEN pg_catalog.json_typeof(j.value) = 'array'"
