@@ -1,5 +1,7 @@
 #include "steps_runner.hpp"
 
+#include "citus_shards.hpp"
+
 #include <cstdlib>
 #include <sstream>
 
@@ -66,8 +68,10 @@ StepsOutcome apply_outside_transaction(Connection& db, const Migration& m, const
         } catch (const ServerError& e) {
             db.exec("SELECT pg_catalog.migrate_step_failed($1, $2::pg_catalog.int4, $3)",
                     {m.version, std::to_string(number), e.message});
-            throw StepFailure{e, number, error_line(e, sql, std::atoi(split.get(i, 1).c_str()), scripts.up_first_line),
-                              split.get(i, 2), i, total, invalid_indexes(db)};
+            StepFailure failure{e, number, error_line(e, sql, std::atoi(split.get(i, 1).c_str()), scripts.up_first_line),
+                                split.get(i, 2), i, total, invalid_indexes(db), {}};
+            failure.invalid_index_shards = invalid_index_shards(db, failure.invalid_indexes);
+            throw failure;
         }
         db.exec("SELECT pg_catalog.migrate_step_done($1, $2::pg_catalog.int4)", {m.version, std::to_string(number)});
     }
@@ -114,9 +118,11 @@ StepsOutcome apply_by_server_runner(Connection& db, const Migration& m, const Mi
                             "",
                             std::atoi(w.get(0, 2).c_str()),
                             outcome.statements,
+                            {},
                             {}};
         std::istringstream indexes(w.get_optional(0, 9).value_or(""));
         for (std::string index; std::getline(indexes, index);) failure.invalid_indexes.push_back(index);
+        failure.invalid_index_shards = invalid_index_shards(db, failure.invalid_indexes);
         throw failure;
     }
 }

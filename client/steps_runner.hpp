@@ -5,6 +5,7 @@
 // same split migrate_apply uses.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct StepFailure {
     int done;                             // statements completed before it
     int total;
     std::vector<std::string> invalid_indexes;  // left INVALID by a failed concurrent build
+    // On a Citus coordinator: where such an index of a distributed table is
+    // on its shards (citus_shards.hpp), by index.
+    std::map<std::string, std::string> invalid_index_shards;
 };
 
 // Throws StepFailure when a statement fails, ServerError when the server

@@ -580,6 +580,7 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 err["statements_done"] = f.done;
                 err["statements"] = f.total;
                 err["invalid_indexes"] = f.invalid_indexes;
+                if (!f.invalid_index_shards.empty()) err["invalid_index_shards"] = f.invalid_index_shards;
                 report.error = err;
                 if (!options.json) {
                     std::cerr << term.red("pg_migrate: migration " + m.version + " stopped") << " in "
@@ -596,9 +597,16 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                     else if (f.statement > 0)
                         std::cerr << "No statement of this migration is applied; the next \"pg_migrate up\" "
                                      "starts it again.\n";
-                    for (const auto& index : f.invalid_indexes)
+                    for (const auto& index : f.invalid_indexes) {
+                        // A distributed table's: IF EXISTS, or Citus stops at
+                        // the first shard the build did not reach.
+                        const auto shards = f.invalid_index_shards.find(index);
+                        const bool citus = shards != f.invalid_index_shards.end();
                         std::cerr << "The failed build left index " << index
-                                  << " INVALID; drop it before retrying:  DROP INDEX CONCURRENTLY " << index << ";\n";
+                                  << " INVALID; drop it before retrying:  DROP INDEX CONCURRENTLY "
+                                  << (citus ? "IF EXISTS " : "") << index << ";\n";
+                        if (citus) std::cerr << "  on its " << shards->second << "\n";
+                    }
                 }
                 return report.finish(options, exit_code::kFailed);
             }

@@ -14,9 +14,27 @@ namespace {
 
 SPIPlanPtr differences_plan, counts_plan, coordinator_plan;
 
+// An index (pg_index AS i) as an item of a shape: "index UNIQUE btree
+// (tenant, name)", with its INCLUDE columns and predicate.
+#define PGM_INDEX_ITEM                                                                                       \
+    "pg_catalog.format('index %s%s (%s)%s%s', CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END,"           \
+    " (SELECT m.amname FROM pg_catalog.pg_class AS ic JOIN pg_catalog.pg_am AS m ON m.oid = ic.relam"         \
+    "   WHERE ic.oid = i.indexrelid),"                                                                       \
+    " (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, false), ', ' ORDER BY k)"    \
+    "    FROM pg_catalog.generate_series(1, i.indnkeyatts) AS k),"                                           \
+    " (SELECT ' INCLUDE (' || pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, false), "   \
+    "         ', ' ORDER BY k) || ')' FROM pg_catalog.generate_series(i.indnkeyatts + 1, i.indnatts) AS k),"  \
+    " ' WHERE ' || pg_catalog.pg_get_expr(i.indpred, i.indrelid))"
+
+// The INVALID indexes of a relation, as items: a concurrent build that failed
+// leaves the shards' indexes valid on some, INVALID on others.
+#define PGM_INVALID_INDEXES_OF(R)                                                                            \
+    "SELECT pg_catalog.array_agg(" PGM_INDEX_ITEM ") FROM pg_catalog.pg_index AS i"                          \
+    " WHERE i.indrelid = " R " AND NOT i.indisvalid"
+
 // The shape of a relation (an SQL expression of type regclass) as a sorted
 // text[]: one item per column (name, type, NOT NULL), index (method,
-// uniqueness, keys, INCLUDE, predicate, validity) and constraint.  Names of
+// uniqueness, keys, INCLUDE, predicate) and constraint.  Names of
 // indexes and constraints are left out, and a foreign key names the columns
 // it references but not their table: on a shard Citus suffixes them with the
 // shard's id.  NULL when the relation does not exist.  The same query runs on
@@ -27,16 +45,7 @@ SPIPlanPtr differences_plan, counts_plan, coordinator_plan;
     "        CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END)"                                           \
     "   FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = " R " AND a.attnum > 0 AND NOT a.attisdropped"  \
     " UNION ALL"                                                                                             \
-    " SELECT pg_catalog.format('index %s%s (%s)%s%s%s', CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END," \
-    "        (SELECT m.amname FROM pg_catalog.pg_class AS ic JOIN pg_catalog.pg_am AS m ON m.oid = ic.relam"  \
-    "          WHERE ic.oid = i.indexrelid),"                                                                \
-    "        (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, false), ', ' ORDER BY k)" \
-    "           FROM pg_catalog.generate_series(1, i.indnkeyatts) AS k),"                                    \
-    "        (SELECT ' INCLUDE (' || pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, false), " \
-    "                ', ' ORDER BY k) || ')' FROM pg_catalog.generate_series(i.indnkeyatts + 1, i.indnatts) AS k)," \
-    "        ' WHERE ' || pg_catalog.pg_get_expr(i.indpred, i.indrelid),"                                   \
-    "        CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END)"                                            \
-    "   FROM pg_catalog.pg_index AS i WHERE i.indrelid = " R                                                 \
+    " SELECT " PGM_INDEX_ITEM " FROM pg_catalog.pg_index AS i WHERE i.indrelid = " R                      \
     " UNION ALL"                                                                                             \
     " SELECT 'constraint ' || CASE WHEN c.contype = 'f' THEN"                                                \
     "        pg_catalog.format('FOREIGN KEY (%s) REFERENCES (%s) ON UPDATE %s ON DELETE %s%s',"             \
@@ -56,10 +65,12 @@ SPIPlanPtr differences_plan, counts_plan, coordinator_plan;
     ") AS shape(item)"
 
 // What each node is sent ($2 of kDifferences): the shapes of the shards it
-// holds, as one JSON object {shard id: shape}, the placeholders replaced by
-// array literals of the shard ids and their tables' names.
+// holds and their INVALID indexes, as one JSON object {shard id: [shape,
+// invalid indexes]}, the placeholders replaced by array literals of the shard
+// ids and their tables' names.
 constexpr const char* kNodeCommand =
-    "SELECT pg_catalog.json_object_agg(u.shardid, (" PGM_SHAPE_OF("u.rel") ")) "
+    "SELECT pg_catalog.json_object_agg(u.shardid, pg_catalog.json_build_array((" PGM_SHAPE_OF("u.rel") "), ("
+    PGM_INVALID_INDEXES_OF("u.rel") "))) "
     "FROM (SELECT s.shardid, pg_catalog.to_regclass(s.name) AS rel FROM ROWS FROM ("
     "pg_catalog.unnest(@IDS@::pg_catalog.int8[]), pg_catalog.unnest(@NAMES@::pg_catalog.text[])) "
     "AS s(shardid, name)) AS u";
@@ -97,9 +108,11 @@ constexpr const char* kDifferences =
     "   WHERE EXISTS (SELECT 1 FROM commands)), "
     "found AS MATERIALIZED ("
     "  SELECT a.node_name, a.node_port, j.key::pg_catalog.int8 AS shardid,"
-    "         pg_catalog.json_typeof(j.value) = 'array' AS present,"
-    "         ARRAY(SELECT pg_catalog.json_array_elements_text(CASE WHEN pg_catalog.json_typeof(j.value) = 'array'"
-    "                THEN j.value END)) AS items"
+    "         pg_catalog.json_typeof(j.value -> 0) = 'array' AS present,"
+    "         ARRAY(SELECT pg_catalog.json_array_elements_text(CASE WHEN pg_catalog.json_typeof(j.value -> 0) = 'array'"
+    "                THEN j.value -> 0 END)) AS items,"
+    "         ARRAY(SELECT pg_catalog.json_array_elements_text(CASE WHEN pg_catalog.json_typeof(j.value -> 1) = 'array'"
+    "                THEN j.value -> 1 END)) AS invalid"
     "    FROM answers AS a, pg_catalog.json_each(a.result::pg_catalog.json) AS j WHERE a.success) "
     "SELECT pg_catalog.format('%s shard %s on %s:%s', p.name, p.shardid, p.nodename, p.nodeport),"
     "       CASE WHEN NOT f.present THEN pg_catalog.format('the shard''s table %s does not exist on %s:%s',"
@@ -109,11 +122,14 @@ constexpr const char* kDifferences =
     "           'missing on the shard: ' || (SELECT pg_catalog.string_agg(x, ', ' ORDER BY x) FROM"
     "              (SELECT pg_catalog.unnest(p.items) EXCEPT SELECT pg_catalog.unnest(f.items)) AS m(x)),"
     "           'only on the shard: ' || (SELECT pg_catalog.string_agg(x, ', ' ORDER BY x) FROM"
-    "              (SELECT pg_catalog.unnest(f.items) EXCEPT SELECT pg_catalog.unnest(p.items)) AS m(x))))"
+    "              (SELECT pg_catalog.unnest(f.items) EXCEPT SELECT pg_catalog.unnest(p.items)) AS m(x)),"
+    "           'INVALID on the shard (a concurrent build that failed there): ' ||"
+    "              (SELECT pg_catalog.string_agg(x, ', ' ORDER BY x) FROM pg_catalog.unnest(f.invalid) AS m(x))))"
     "       END"
     "  FROM placements AS p"
     "  JOIN found AS f ON f.node_name = p.nodename AND f.node_port = p.nodeport AND f.shardid = p.shardid"
-    " WHERE NOT f.present OR NOT (f.items @> p.items AND p.items @> f.items) "
+    " WHERE NOT f.present OR NOT (f.items @> p.items AND p.items @> f.items)"
+    "    OR pg_catalog.cardinality(f.invalid) > 0 "
     "UNION ALL "
     "SELECT pg_catalog.format('node %s:%s', a.node_name, a.node_port),"
     "       'could not check the shards it holds: ' || a.result"

@@ -212,6 +212,7 @@ is(column_on_shards('items', 'color'), join(',', ('1') x 8), 'every shard has th
 ($rc, $out, $err) = run_client($coordinator, $db, 'down', '--dir', $dir, '--to', '009');
 is($rc, 0, 'down reverts it') or diag($err);
 is(column_on_shards('items', 'color'), join(',', ('0') x 8), 'on every shard');
+unlink "$dir/011_color.sql";
 is($_->safe_psql($db, "SELECT count(*) FROM migrate.ddl_log WHERE object_identity NOT LIKE '%$shard%'"), '0',
 	'still nothing but the change typed there logged on ' . $_->name) for @workers;
 IPC::Run::run([ client(), 'diff', '--db', $coordinator->connstr($db), '--db', $coordinator->connstr($db) ],
@@ -239,6 +240,40 @@ is($coordinator->safe_psql($db, q{SELECT status FROM migrate_apply('012', 'ALTER
 	'applied', 'applied once the worker\'s session is done');
 is($coordinator->safe_psql($db, q{SELECT status FROM migrate_apply('013', 'ALTER TABLE items ADD COLUMN w2 int'); SHOW lock_timeout}),
 	"applied\n0", 'the session\'s own lock_timeout is untouched after a migration');
+
+# A concurrent build that fails on one shard (a duplicate within one tenant):
+# the report says where the index is on each shard, verify names the shard,
+# and once the leftover is dropped and the data fixed, the next up builds it.
+$coordinator->safe_psql($db, q{
+	UPDATE items SET sku = 'sku-' || id::text;
+	UPDATE items SET sku = 'twice' WHERE tenant = 5 AND id IN (5, 15);
+});
+write_migration($dir, '014_unique_sku.sql', qq{-- pg_migrate: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY items_tenant_sku ON items (tenant, sku);\n});
+($rc, $out, $err) = up($dir);
+is($rc, 1, 'up stops when the concurrent build fails on a shard');
+like($err, qr/DROP INDEX CONCURRENTLY IF EXISTS items_tenant_sku;/, 'the fix Citus needs (IF EXISTS: not every shard has it)');
+like($err, qr/on its 8 shards: \d+ valid, 1 INVALID \(\d+ on localhost:\d+\)(, \d+ not built)?\n/,
+	'and where the index is on each shard') or diag($err);
+$verify = $coordinator->safe_psql($db,
+	q{SELECT string_agg(detail, E'\n') FROM migrate_verify() WHERE check_name = 'citus_shards' AND NOT ok});
+like($verify, qr/INVALID on the shard \(a concurrent build that failed there\): index UNIQUE btree \(tenant, sku\)/,
+	'migrate_verify names the shard whose build failed');
+$coordinator->safe_psql($db, q{DROP INDEX CONCURRENTLY IF EXISTS items_tenant_sku});
+$coordinator->safe_psql($db, q{UPDATE items SET sku = 'once' WHERE id = 15});
+($rc, $out, $err) = up($dir);
+is($rc, 0, 'the next up builds it') or diag($err);
+is( on_shards('items',
+		q{SELECT count(*) FROM pg_index WHERE indrelid = '%s'::regclass AND indisvalid AND indexrelid::regclass::text LIKE 'items_tenant_sku%%'}),
+	join(',', ('1') x 8), 'valid on every shard');
+
+# The server's runner: the same failure reported by migrate_wait.
+$coordinator->safe_psql($db, q{UPDATE items SET note = 'twice' WHERE tenant = 5 AND id IN (5, 15)});
+$coordinator->safe_psql($db, q{SELECT migrate_submit('015', $m$-- pg_migrate: no-transaction
+CREATE UNIQUE INDEX CONCURRENTLY items_tenant_note ON items (tenant, note);$m$)});
+like( $coordinator->safe_psql($db,
+		q{SELECT status || ':' || coalesce(array_to_string(invalid_indexes, ','), '') || ':' || coalesce(error, '') FROM migrate_wait('015', timeout => '2 min')}),
+	qr/^failed:items_tenant_note:could not create unique index "items_tenant_note_\d+"$/,
+	'the runner\'s failed build is reported with its INVALID index and the shard it failed on');
 
 $_->stop for ($coordinator, @workers);
 done_testing();
