@@ -105,6 +105,19 @@ bool runs_from_tree(const ScriptStatement* st) {
     }
 }
 
+struct SpiStatement {
+    const ScriptStatement* st;
+    const SPIExecuteOptions* options;
+};
+
+void run_spi_statement(void* arg) {
+    const SpiStatement* s = static_cast<const SpiStatement*>(arg);
+    const int rc = SPI_execute_extended(s->st->text, s->options);
+    if (rc < 0)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("could not run statement %d: %s", s->st->number, SPI_result_code_string(rc))));
+}
+
 struct TreeStatement {
     const ParsedScript* script;
     const ScriptStatement* st;
@@ -234,11 +247,13 @@ void execute_statements(const ExecutionRequest* request) {
                 if (evidence != nullptr) evidence_after_statement(evidence, 0);  // as SPI counts DDL
                 continue;
             }
-            int rc = SPI_execute_extended(st->text, &options);
-            if (rc < 0)
-                ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                                errmsg("could not run statement %d: %s", st->number,
-                                       SPI_result_code_string(rc))));
+            SpiStatement spi{st, &options};
+            LOCKMODE citus_mode = NoLock;
+            const Oid citus_table = citus_table_locked(st->analysis, &citus_mode);
+            if (OidIsValid(citus_table))
+                run_with_cluster_lock_retries(citus_table, citus_mode, run_spi_statement, &spi);
+            else
+                run_spi_statement(&spi);
             if (evidence != nullptr) evidence_after_statement(evidence, SPI_processed);
         }
     }

@@ -166,6 +166,52 @@ void take_statement_locks(const StatementAnalysis* analysis, Oid* locked) {
     }
 }
 
+Oid citus_table_locked(const StatementAnalysis* analysis, LOCKMODE* mode) {
+    if (analysis == nullptr || !citus_loaded()) return InvalidOid;
+    for (int i = 0; i < analysis->lock_count; i++) {
+        const LockTarget* target = &analysis->locks[i];
+        if (target->mode == NoLock) continue;
+        const Oid relid = RangeVarGetRelid(target->relation, NoLock, true);
+        if (OidIsValid(relid) && is_citus_table(relid)) {
+            *mode = target->mode;
+            return relid;
+        }
+    }
+    return InvalidOid;
+}
+
+void run_with_cluster_lock_retries(Oid relid, LOCKMODE mode, void (*run)(void*), void* arg) {
+    const int tries = lock_timeout_setting == 0 ? 1 : lock_retries_setting + 1;
+    for (int attempt = 0;; attempt++) {
+        if (attempt > 0) sleep_ms(backoff_ms(attempt - 1));
+        ErrorData* error = run_in_subtransaction(run, arg, true);
+        if (error == nullptr) return;
+        if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE) ReThrowError(error);
+        if (attempt + 1 < tries) {
+            ereport(NOTICE, (errmsg("waiting for a lock on %s or its shards timed out after %d ms; trying again "
+                                    "(%d of %d)", get_rel_name(relid), lock_timeout_setting, attempt + 2, tries)));
+            FreeErrorData(error);
+            continue;
+        }
+        const char* blockers = describe_cluster_blockers(relid, mode);
+        ereport(ERROR,
+                (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+                 errmsg_plural("could not lock relation %s or its shards in %s within migrate.lock_timeout (%d ms), "
+                               "tried %d time",
+                               "could not lock relation %s or its shards in %s within migrate.lock_timeout (%d ms), "
+                               "tried %d times",
+                               tries,
+                               quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+                                                          get_rel_name(relid)),
+                               GetLockmodeName(DEFAULT_LOCKMETHOD, mode), lock_timeout_setting, tries),
+                 errdetail("Held by:\n%s", blockers != nullptr
+                                                ? blockers
+                                                : "no session holds it now (it was released as the last try ended)"),
+                 errhint("Nothing of the migration was kept. Apply it again when those transactions are done, or "
+                         "raise migrate.lock_timeout or migrate.lock_retries.")));
+    }
+}
+
 void bound_lock_waits() {
     set_config_option("lock_timeout", psprintf("%d", lock_timeout_setting), PGC_USERSET, PGC_S_SESSION,
                       GUC_ACTION_SAVE, true, 0, false);

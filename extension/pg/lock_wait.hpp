@@ -20,6 +20,18 @@ namespace pgm::pg {
 // (InvalidOid when none).
 void take_statement_locks(const StatementAnalysis* analysis, Oid* locked);
 
+// On a Citus coordinator: the first of a statement's predicted locks that is
+// on a Citus table (its table here, its shards on the workers), or
+// InvalidOid.  *mode is set to its lock mode.
+Oid citus_table_locked(const StatementAnalysis* analysis, LOCKMODE* mode);
+
+// Runs a statement that locks Citus table `relid` (run(arg)) so that a worker
+// that cannot lock a shard within migrate.lock_timeout is tried again as a
+// lock here is: in a subtransaction each time, migrate.lock_retries times,
+// with the same backoff.  After the last try raises 55P03 naming the
+// sessions that hold the table's or its shards' locks on each node.
+void run_with_cluster_lock_retries(Oid relid, LOCKMODE mode, void (*run)(void*), void* arg);
+
 // Sets lock_timeout to migrate.lock_timeout for the rest of the current GUC
 // nest level: it bounds the locks no prediction covered (the statement then
 // fails instead of queueing forever).  On a Citus coordinator it bounds the

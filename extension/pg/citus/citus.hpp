@@ -7,6 +7,10 @@
 
 #include "../../bridge/pg_headers.hpp"
 
+extern "C" {
+#include "storage/lockdefs.h"
+}
+
 namespace pgm::pg {
 
 // Citus's library is loaded in this backend (shared_preload_libraries).
@@ -28,5 +32,16 @@ bool citus_internal_session();
 // shards' locks on a worker no longer than it waits here.  Both settings are
 // set here too (SET LOCAL, undone with the caller's GUC nest level).
 void propagate_lock_timeout(int ms);
+
+// A distributed, reference or Citus-managed local table (pg_dist_partition).
+// False when Citus is not installed in this database.
+bool is_citus_table(Oid relid);
+
+// The sessions on the cluster's nodes holding a lock that conflicts with
+// `mode` on the table `relid` or on its shards there, this transaction's own
+// excepted: "on localhost:5602: pid 4242 (application "psql", transaction
+// open for 00:00:12, holds AccessShareLock on public.items_102008): SELECT
+// ...", a line each.  NULL when there are none (or no node answered).
+const char* describe_cluster_blockers(Oid relid, LOCKMODE mode);
 
 }  // namespace pgm::pg

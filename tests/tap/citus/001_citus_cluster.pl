@@ -221,17 +221,24 @@ is($? >> 8, 0, 'diff of the coordinator with itself finds nothing') or diag($out
 
 # A session on a worker (Citus serves queries from every node) holds a lock
 # on the table's shards there: migrate.lock_timeout bounds the wait on the
-# worker as it does here, and nothing is kept.
+# worker as it does here, the statement is tried again as a lock here is,
+# and the error names the session holding the lock, node by node.
 my $blocker = $workers[0]->background_psql($db);
 $blocker->query_safe('BEGIN');
 $blocker->query_safe('SELECT count(*) FROM items');
 my $started = time;
 my ($psql_rc, $psql_out, $psql_err) = $coordinator->psql($db,
-	q{SET migrate.lock_timeout = '500ms'; SELECT status FROM migrate_apply('012', 'ALTER TABLE items ADD COLUMN w int')});
+	q{SET migrate.lock_timeout = '500ms'; SET migrate.lock_retries = 1;
+	  SELECT status FROM migrate_apply('012', 'ALTER TABLE items ADD COLUMN w int')});
 isnt($psql_rc, 0, 'a migration waiting for a lock on a worker fails');
-like($psql_err, qr/canceling statement due to lock timeout/, 'at migrate.lock_timeout');
+like($psql_err, qr/waiting for a lock on items or its shards timed out after 500 ms; trying again \(2 of 2\)/,
+	'after trying again');
+like($psql_err,
+	qr/could not lock relation public\.items or its shards in AccessExclusiveLock within migrate\.lock_timeout \(500 ms\), tried 2 times/,
+	'at migrate.lock_timeout');
 my $port0 = $workers[0]->port;
-like($psql_err, qr/while executing command on localhost:$port0/, 'naming the worker');
+like($psql_err, qr/Held by:\non localhost:$port0: pid \d+ \(application "[^"]*", transaction open for [^,]*, holds AccessShareLock on items\): SELECT count\(\*\) FROM items/,
+	'naming the worker and the session that holds the lock there') or diag($psql_err);
 cmp_ok(time - $started, '<', 60, 'without waiting for the blocker');
 is($coordinator->safe_psql($db, q{SELECT count(*) FROM migrate.ledger WHERE version = '012'}), '0', 'no ledger row');
 $blocker->query_safe('COMMIT');
