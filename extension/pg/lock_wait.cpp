@@ -166,6 +166,30 @@ void take_statement_locks(const StatementAnalysis* analysis, Oid* locked) {
     }
 }
 
+namespace {
+
+struct BlockersRequest {
+    Oid relid;
+    LOCKMODE mode;
+    const char* found;
+};
+
+void ask_cluster_for_blockers(void* arg) {
+    BlockersRequest* r = static_cast<BlockersRequest*>(arg);
+    r->found = describe_cluster_blockers(r->relid, r->mode);
+}
+
+// The report must not hide the error it explains: a node that fails to
+// answer is said instead.
+const char* cluster_blockers_or_why_not(Oid relid, LOCKMODE mode) {
+    BlockersRequest request{relid, mode, nullptr};
+    ErrorData* error = run_in_subtransaction(ask_cluster_for_blockers, &request, false);
+    if (error == nullptr) return request.found;
+    return psprintf("(the nodes could not be asked: %s)", error->message);
+}
+
+}  // namespace
+
 Oid citus_table_locked(const StatementAnalysis* analysis, LOCKMODE* mode) {
     if (analysis == nullptr || !citus_loaded()) return InvalidOid;
     for (int i = 0; i < analysis->lock_count; i++) {
@@ -193,7 +217,7 @@ void run_with_cluster_lock_retries(Oid relid, LOCKMODE mode, void (*run)(void*),
             FreeErrorData(error);
             continue;
         }
-        const char* blockers = describe_cluster_blockers(relid, mode);
+        const char* blockers = cluster_blockers_or_why_not(relid, mode);
         ereport(ERROR,
                 (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
                  errmsg_plural("could not lock relation %s or its shards in %s within migrate.lock_timeout (%d ms), "

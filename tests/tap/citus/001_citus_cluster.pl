@@ -255,9 +255,14 @@ $coordinator->safe_psql($db, q{
 	UPDATE items SET sku = 'sku-' || id::text;
 	UPDATE items SET sku = 'twice' WHERE tenant = 5 AND id IN (5, 15);
 });
-write_migration($dir, '014_unique_sku.sql', qq{-- pg_migrate: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY items_tenant_sku ON items (tenant, sku);\n});
+write_migration($dir, '014_unique_sku.sql', qq{-- pg_migrate: no-transaction
+CREATE INDEX CONCURRENTLY items_sku ON items (sku);
+CREATE UNIQUE INDEX CONCURRENTLY items_tenant_sku ON items (tenant, sku);
+});
 ($rc, $out, $err) = up($dir);
 is($rc, 1, 'up stops when the concurrent build fails on a shard');
+like($err, qr/statements 1 to 1 are applied and recorded; the next "pg_migrate up" resumes at statement 2/,
+	'after the first statement, which stays applied');
 like($err, qr/DROP INDEX CONCURRENTLY IF EXISTS items_tenant_sku;/, 'the fix Citus needs (IF EXISTS: not every shard has it)');
 like($err, qr/on its 8 shards: \d+ valid, 1 INVALID \(\d+ on localhost:\d+\)(, \d+ not built)?\n/,
 	'and where the index is on each shard') or diag($err);
@@ -269,6 +274,9 @@ $coordinator->safe_psql($db, q{DROP INDEX CONCURRENTLY IF EXISTS items_tenant_sk
 $coordinator->safe_psql($db, q{UPDATE items SET sku = 'once' WHERE id = 15});
 ($rc, $out, $err) = up($dir);
 is($rc, 0, 'the next up builds it') or diag($err);
+like($out, qr/resumed at statement 2/, 'resuming at the statement that failed') or diag($out);
+is($coordinator->safe_psql($db, q{SELECT count(*) FROM migrate.ddl_log WHERE version = '014' AND object_identity = 'public.items_sku'}),
+	'1', 'the first statement ran once');
 is( on_shards('items',
 		q{SELECT count(*) FROM pg_index WHERE indrelid = '%s'::regclass AND indisvalid AND indexrelid::regclass::text LIKE 'items_tenant_sku%%'}),
 	join(',', ('1') x 8), 'valid on every shard');
