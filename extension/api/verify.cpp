@@ -39,10 +39,12 @@ struct CheckOutcome {
     std::vector<Problem> problems;
 };
 
+// IF EXISTS: a Citus table's drop otherwise stops at the first shard the
+// failed build did not reach.
 constexpr const char* kInvalidIndexes =
     "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), "
     "pg_catalog.format('index is INVALID (a CREATE INDEX CONCURRENTLY that failed or was cancelled): "
-    "queries do not use it, writes still maintain it; DROP INDEX CONCURRENTLY %I.%I; and build it again', "
+    "queries do not use it, writes still maintain it; DROP INDEX CONCURRENTLY IF EXISTS %I.%I; and build it again', "
     "n.nspname, c.relname) "
     "FROM pg_catalog.pg_index AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.indexrelid "
     "JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace "
