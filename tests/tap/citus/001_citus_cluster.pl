@@ -163,6 +163,11 @@ $workers[0]->stop('immediate');
 $h->finish;
 isnt($? >> 8, 0, 'up fails when a worker dies before the migration commits');
 is(ledger(), '001:applied,002:applied,003:applied,004:applied,005:applied,006:applied', 'no ledger row for 007');
+my $down_port = $workers[0]->port;
+is( $coordinator->safe_psql($db,
+		q{SELECT object || ' | ' || detail FROM migrate_verify() WHERE check_name = 'citus_shards' AND NOT ok}),
+	"node localhost:$down_port | could not check the shards it holds: failed to connect to localhost:$down_port",
+	'migrate_verify while the worker is down: one row for the node it could not ask');
 $workers[0]->start;
 is(column_on_shards('items', 'sku'), join(',', ('0') x 8), 'no shard of items has the column');
 is(column_on_shards('countries', 'region'), join(',', ('0') x 3), 'no placement of the reference table either');
