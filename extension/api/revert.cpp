@@ -15,6 +15,7 @@
 #include "../pg/executor.hpp"
 #include "../pg/fmgr_io.hpp"
 #include "../pg/ledger.hpp"
+#include "../pg/lock_wait.hpp"
 #include "../pg/schema_snapshot.hpp"
 #include "errors.hpp"
 #include "rules.hpp"
@@ -159,6 +160,7 @@ PGM_FUNCTION(migrate_revert) {
             requests.push_back(request);
         }
         const int nest_level = pg_call(pg::begin_setting_scope);
+        pg_call(pg::bound_lock_waits);
         pg_call(pg::execute_all_and_roll_back, const_cast<const pg::ExecutionRequest*>(requests.data()),
                 static_cast<int>(requests.size()));
         pg_call(pg::end_setting_scope, nest_level);
@@ -171,6 +173,7 @@ PGM_FUNCTION(migrate_revert) {
             const int64 started_at = pg_call(pg::clock_now);
             pg::ExecutionRequest request{p.applied->version, p.parsed, p.range.first, p.range.last, true};
             const int nest_level = pg_call(pg::begin_setting_scope);
+            pg_call(pg::bound_lock_waits);  // as apply does: on Citus, the workers' waits too
             pg_call(pg::execute_statements, const_cast<const pg::ExecutionRequest*>(&request));
             pg_call(pg::end_setting_scope, nest_level);
             const int64 duration_us = pg_call(pg::clock_now) - started_at;

@@ -58,6 +58,18 @@ sub column_on_shards {
 		"SELECT count(*) FROM pg_attribute WHERE attrelid = '%s'::regclass AND attname = '$column' AND NOT attisdropped");
 }
 sub ledger { return ledger_of($coordinator, $db); }
+# migrate_wait, called again while it says "running", as README tells SQL
+# users: a concurrent build waits for the call's own transaction too, so the
+# call can return early.
+sub wait_for_runner {
+	my ($sql) = @_;
+	my $out = '';
+	for (1 .. 20) {
+		$out = $coordinator->safe_psql($db, $sql);
+		last unless $out =~ /^running/;
+	}
+	return $out;
+}
 sub up {
 	my ($dir) = @_;
 	return run_client($coordinator, $db, 'up', '--dir', $dir);
@@ -107,7 +119,7 @@ is( $coordinator->safe_psql($db,
 is(column_on_shards('items', 'note'), join(',', ('1') x 8), 'every shard has the column migrate_apply added');
 $coordinator->safe_psql($db, q{SELECT migrate_submit('005', $m$-- pg_migrate: no-transaction
 CREATE INDEX CONCURRENTLY items_note ON items (note);$m$)});
-is($coordinator->safe_psql($db, q{SELECT status FROM migrate_wait('005', timeout => '2 min')}),
+is(wait_for_runner(q{SELECT status FROM migrate_wait('005', timeout => '2 min')}),
 	'applied', 'the server\'s runner builds a concurrent index on the distributed table');
 is( on_shards('items',
 		q{SELECT count(*) FROM pg_index WHERE indrelid = '%s'::regclass AND indisvalid AND indexrelid::regclass::text LIKE 'items_note%%'}),
@@ -214,6 +226,19 @@ write_migration($dir, '011_color.sql', qq{-- migrate:up\nALTER TABLE items ADD C
 ($rc, $out, $err) = up($dir);
 is($rc, 0, 'up applies a migration with a down section') or diag($err);
 is(column_on_shards('items', 'color'), join(',', ('1') x 8), 'every shard has the column');
+# down waits for the workers' locks no longer than up does.
+my $holder = $workers[1]->background_psql($db);
+$holder->query_safe('BEGIN');
+$holder->query_safe('SELECT count(*) FROM items');
+{
+	local $ENV{PGOPTIONS} = '-c migrate.lock_timeout=300ms -c migrate.lock_retries=0';
+	($rc, $out, $err) = run_client($coordinator, $db, 'down', '--dir', $dir, '--to', '009');
+}
+isnt($rc, 0, 'down fails while a session on a worker holds the shards\' lock');
+like($err, qr/could not lock relation public\.items or its shards in AccessExclusiveLock within migrate\.lock_timeout \(300 ms\)/,
+	'at migrate.lock_timeout, naming the holder') or diag($err);
+$holder->query_safe('COMMIT');
+$holder->quit;
 ($rc, $out, $err) = run_client($coordinator, $db, 'down', '--dir', $dir, '--to', '009');
 is($rc, 0, 'down reverts it') or diag($err);
 is(column_on_shards('items', 'color'), join(',', ('0') x 8), 'on every shard');
@@ -290,7 +315,7 @@ is( on_shards('items',
 $coordinator->safe_psql($db, q{UPDATE items SET note = 'twice' WHERE tenant = 5 AND id IN (5, 15)});
 $coordinator->safe_psql($db, q{SELECT migrate_submit('015', $m$-- pg_migrate: no-transaction
 CREATE UNIQUE INDEX CONCURRENTLY items_tenant_note ON items (tenant, note);$m$)});
-like( $coordinator->safe_psql($db,
+like( wait_for_runner(
 		q{SELECT status || ':' || coalesce(array_to_string(invalid_indexes, ','), '') || ':' || coalesce(error, '') FROM migrate_wait('015', timeout => '2 min')}),
 	qr/^failed:items_tenant_note:could not create unique index "items_tenant_note_\d+"$/,
 	'the runner\'s failed build is reported with its INVALID index and the shard it failed on');
