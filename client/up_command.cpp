@@ -14,6 +14,7 @@
 #include "deploy_lock.hpp"
 #include "dry_run_report.hpp"
 #include "steps_runner.hpp"
+#include "up_failures.hpp"
 #include "streamed_apply.hpp"
 #include "exit_codes.hpp"
 #include "ledger_view.hpp"
@@ -517,27 +518,9 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 } else {
                     term.end_progress();
                     if (one_transaction) db.run("ROLLBACK");
-                    const FailurePoint at = locate_failure(e, scripts.up_first_line);
-                    nlohmann::json err = server_error_json(e);
-                    err["version"] = m.version;
-                    err["file"] = m.up_file.string();
-                    err["line"] = at.line > 0 ? nlohmann::json(at.line) : nlohmann::json();
-                    err["statement"] = at.statement > 0 ? nlohmann::json(at.statement) : nlohmann::json();
-                    report.error = err;
-                    if (!options.json) {
-                        std::cerr << term.red("pg_migrate: migration " + m.version + " failed") << " in "
-                                  << m.up_file.string();
-                        if (at.line > 0) std::cerr << ", line " << at.line;
-                        if (at.statement > 0) std::cerr << ", statement " << at.statement;
-                        if (!at.command.empty()) std::cerr << " (" << at.command << ")";
-                        std::cerr << '\n';
-                        print_server_error(e, term);
-                        if (one_transaction)
-                            std::cerr << "Nothing was applied: the whole run was one transaction.\n";
-                        else if (done > 0)
-                            std::cerr << done << " migration" << (done == 1 ? " was" : "s were")
-                                      << " applied before it; migration " << m.version << " left no trace.\n";
-                    }
+                    report.error = failed_migration_json(e, m, scripts.up_first_line);
+                    if (!options.json)
+                        print_failed_migration(e, m, scripts.up_first_line, done, one_transaction, term);
                     return report.finish(options, exit_code::kFailed);
                 }
             }
@@ -560,54 +543,13 @@ int run_up(const CommonOptions& options, const UpOptions& up) {
                 // The server refused the migration as a whole (e.g. MG005: it
                 // stopped half-way with another script): nothing of it ran now.
                 term.end_progress();
-                nlohmann::json err = server_error_json(e);
-                err["version"] = m.version;
-                err["file"] = m.up_file.string();
-                report.error = err;
-                if (!options.json) {
-                    std::cerr << term.red("pg_migrate: migration " + m.version + " refused") << " in "
-                              << m.up_file.string() << '\n';
-                    print_server_error(e, term);
-                }
+                report.error = refused_migration_json(e, m);
+                if (!options.json) print_refused_migration(e, m, term);
                 return report.finish(options, exit_code::kFailed);
             } catch (const StepFailure& f) {
                 term.end_progress();
-                nlohmann::json err = server_error_json(f.error);
-                err["version"] = m.version;
-                err["file"] = m.up_file.string();
-                err["line"] = f.line;
-                err["statement"] = f.statement;
-                err["statements_done"] = f.done;
-                err["statements"] = f.total;
-                err["invalid_indexes"] = f.invalid_indexes;
-                if (!f.invalid_index_shards.empty()) err["invalid_index_shards"] = f.invalid_index_shards;
-                report.error = err;
-                if (!options.json) {
-                    std::cerr << term.red("pg_migrate: migration " + m.version + " stopped") << " in "
-                              << m.up_file.string();
-                    if (f.line > 0) std::cerr << ", line " << f.line;
-                    if (f.statement > 0) std::cerr << ", statement " << f.statement << " of " << f.total;
-                    if (!f.command.empty()) std::cerr << " (" << f.command << ")";
-                    std::cerr << '\n';
-                    print_server_error(f.error, term);
-                    if (f.statement > 0 && f.done > 0)
-                        std::cerr << "This migration runs outside a transaction: statements 1 to " << f.done
-                                  << " are applied and recorded; the next \"pg_migrate up\" resumes at statement "
-                                  << f.statement << ".\n";
-                    else if (f.statement > 0)
-                        std::cerr << "No statement of this migration is applied; the next \"pg_migrate up\" "
-                                     "starts it again.\n";
-                    for (const auto& index : f.invalid_indexes) {
-                        // A distributed table's: IF EXISTS, or Citus stops at
-                        // the first shard the build did not reach.
-                        const auto shards = f.invalid_index_shards.find(index);
-                        const bool citus = shards != f.invalid_index_shards.end();
-                        std::cerr << "The failed build left index " << index
-                                  << " INVALID; drop it before retrying:  DROP INDEX CONCURRENTLY "
-                                  << (citus ? "IF EXISTS " : "") << index << ";\n";
-                        if (citus) std::cerr << "  on its " << shards->second << "\n";
-                    }
-                }
+                report.error = stopped_migration_json(f, m);
+                if (!options.json) print_stopped_migration(f, m, term);
                 return report.finish(options, exit_code::kFailed);
             }
         }
