@@ -15,6 +15,7 @@
 // PostgreSQL headers only after the pure C++ ones.
 #include "../bridge/entry.hpp"
 #include "../pg/citus/shard_shapes.hpp"
+#include "../pg/citus/worker_ddl.hpp"
 #include "../pg/compat/pg_compat.hpp"
 #include "../pg/ddl_events.hpp"
 #include "../pg/fmgr_io.hpp"
@@ -203,9 +204,17 @@ CheckOutcome check_citus_shards() {
     const pg::ShardCheck* check = pg_call(pg::check_shards);
     CheckOutcome outcome{"citus_shards",
                          std::to_string(check->placements) + " shard placements of " + std::to_string(check->tables) +
-                             " distributed tables have their table's columns, indexes and constraints",
+                             " Citus tables have their table's columns, indexes and constraints",
                          {}};
     const pg::Findings* found = check->differences;
+    for (int i = 0; i < found->count; ++i) outcome.problems.push_back({opt(found->objects[i]), opt(found->details[i])});
+    return outcome;
+}
+
+// On a Citus coordinator: DDL typed on the workers, from their own logs.
+CheckOutcome check_citus_worker_ddl() {
+    CheckOutcome outcome{"citus_worker_ddl", "no DDL outside migrations on the workers since the last migration", {}};
+    const pg::Findings* found = pg_call(pg::worker_out_of_band_ddl);
     for (int i = 0; i < found->count; ++i) outcome.problems.push_back({opt(found->objects[i]), opt(found->details[i])});
     return outcome;
 }
@@ -222,7 +231,10 @@ std::vector<CheckOutcome> run_checks() {
         checks.push_back(from_query("out_of_band_ddl", "no DDL outside migrations since the last migration",
                                     &out_of_band_plan, out_of_band_sql.c_str()));
     if (pg_call(pg::schema_snapshot_installed)) checks.push_back(check_schema_drift());
-    if (pg_call(pg::citus_coordinator)) checks.push_back(check_citus_shards());
+    if (pg_call(pg::citus_coordinator)) {
+        checks.push_back(check_citus_shards());
+        checks.push_back(check_citus_worker_ddl());
+    }
     checks.push_back(from_query("invalid_index", "no INVALID index", &invalid_index_plan, kInvalidIndexes));
     checks.push_back(from_query("unvalidated_constraint", "no NOT VALID constraint", &unvalidated_plan,
                                 kUnvalidatedConstraints));

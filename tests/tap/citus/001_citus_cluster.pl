@@ -153,6 +153,12 @@ my $verify = $coordinator->safe_psql($db,
 my $port = $workers[1]->port;
 like($verify, qr/^public\.items shard \d+ on localhost:$port \| public\.$shard differs from public\.items on the coordinator: only on the shard: column stock integer$/,
 	'migrate_verify names the shard, its worker and the column only it has');
+is( $coordinator->safe_psql($db,
+		q{SELECT string_agg(object || ' | ' || detail, E'\n') FROM migrate_verify() WHERE check_name = 'citus_worker_ddl' AND NOT ok}),
+	"public.$shard on localhost:$port | changed once on the worker outside migrations since the last migration (the last: ALTER TABLE at "
+	  . $workers[1]->safe_psql($db, q{SELECT to_char(max(logged_at), 'YYYY-MM-DD HH24:MI:SSOF') FROM migrate.ddl_log})
+	  . ' by postgres)',
+	'and citus_worker_ddl reads the change from the worker\'s own log');
 $workers[1]->safe_psql($db, "SET citus.enable_manual_changes_to_shards = on; ALTER TABLE $shard DROP COLUMN stock");
 is($coordinator->safe_psql($db, q{SELECT ok FROM migrate_verify() WHERE check_name = 'citus_shards'}),
 	't', 'once put back, every shard matches');
