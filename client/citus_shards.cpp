@@ -76,10 +76,18 @@ std::string describe(const Result& r, int row) {
 std::map<std::string, std::string> invalid_index_shards(Connection& db, const std::vector<std::string>& indexes) {
     std::map<std::string, std::string> out;
     if (indexes.empty()) return out;
-    Result citus = db.exec("SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL");
-    if (citus.get(0, 0) != "t") return out;
-    Result r = db.exec(kShardStates, {text_array(indexes)});
-    for (int row = 0; row < r.rows(); ++row) out[r.get(row, 0)] = describe(r, row);
+    // Asked while reporting another failure: a failure to ask must not
+    // replace that one's report, so it only leaves the shards unsaid.
+    bool citus = false;
+    try {
+        citus = db.exec("SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL").get(0, 0) == "t";
+        if (!citus) return out;
+        Result r = db.exec(kShardStates, {text_array(indexes)});
+        for (int row = 0; row < r.rows(); ++row) out[r.get(row, 0)] = describe(r, row);
+    } catch (const ServerError& e) {
+        if (citus)
+            for (const auto& index : indexes) out[index] = "shards: unknown (they could not be asked: " + e.message + ")";
+    }
     return out;
 }
 

@@ -14,7 +14,9 @@ namespace pgm::client {
 
 // For each of `indexes` (as regclass prints them) that belongs to a Citus
 // table: "32 shards: 20 valid, 1 INVALID (102009 on worker2:5432), 11 not
-// built".  Empty when Citus is not installed or none does.
+// built".  Empty when Citus is not installed or none does; when the nodes
+// cannot be asked, says so (it is asked while reporting a failure, which it
+// must not replace).
 std::map<std::string, std::string> invalid_index_shards(Connection& db, const std::vector<std::string>& indexes);
 
 }  // namespace pgm::client

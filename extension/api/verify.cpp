@@ -85,15 +85,18 @@ SELECT COALESCE(o.object_identity, o.command_tag),
  ORDER BY pg_catalog.max(o.logged_at), 1
 )SQL";
 
-CheckOutcome from_query(const char* name, const char* ok_detail, SPIPlanPtr* plan, const char* sql) {
-    CheckOutcome outcome{name, ok_detail, {}};
-    const pg::Findings* found = pg_call(pg::query_findings, plan, sql, static_cast<const char*>(nullptr));
-    for (int i = 0; i < found->count; ++i)
-        outcome.problems.push_back({found->objects[i] ? found->objects[i] : "", found->details[i] ? found->details[i] : ""});
+std::string opt(const char* s) { return s ? s : ""; }
+
+// A check whose query found `found`: a problem per row.
+CheckOutcome outcome_of(std::string name, std::string ok_detail, const pg::Findings* found) {
+    CheckOutcome outcome{std::move(name), std::move(ok_detail), {}};
+    for (int i = 0; i < found->count; ++i) outcome.problems.push_back({opt(found->objects[i]), opt(found->details[i])});
     return outcome;
 }
 
-std::string opt(const char* s) { return s ? s : ""; }
+CheckOutcome from_query(const char* name, const char* ok_detail, SPIPlanPtr* plan, const char* sql) {
+    return outcome_of(name, ok_detail, pg_call(pg::query_findings, plan, sql, static_cast<const char*>(nullptr)));
+}
 
 // Recomputes every row's hash from its fields and its predecessor's hash.
 CheckOutcome check_ledger_chain() {
@@ -202,21 +205,16 @@ CheckOutcome check_schema_drift() {
 // table against its table here.
 CheckOutcome check_citus_shards() {
     const pg::ShardCheck* check = pg_call(pg::check_shards);
-    CheckOutcome outcome{"citus_shards",
-                         std::to_string(check->placements) + " shard placements of " + std::to_string(check->tables) +
-                             " Citus tables have their table's columns, indexes and constraints",
-                         {}};
-    const pg::Findings* found = check->differences;
-    for (int i = 0; i < found->count; ++i) outcome.problems.push_back({opt(found->objects[i]), opt(found->details[i])});
-    return outcome;
+    return outcome_of("citus_shards",
+                      std::to_string(check->placements) + " shard placements of " + std::to_string(check->tables) +
+                          " Citus tables have their table's columns, indexes and constraints",
+                      check->differences);
 }
 
 // On a Citus coordinator: DDL typed on the workers, from their own logs.
 CheckOutcome check_citus_worker_ddl() {
-    CheckOutcome outcome{"citus_worker_ddl", "no DDL outside migrations on the workers since the last migration", {}};
-    const pg::Findings* found = pg_call(pg::worker_out_of_band_ddl);
-    for (int i = 0; i < found->count; ++i) outcome.problems.push_back({opt(found->objects[i]), opt(found->details[i])});
-    return outcome;
+    return outcome_of("citus_worker_ddl", "no DDL outside migrations on the workers since the last migration",
+                      pg_call(pg::worker_out_of_band_ddl));
 }
 
 std::vector<CheckOutcome> run_checks() {
