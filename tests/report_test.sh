@@ -88,13 +88,17 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
   not_ok "chromium and chromedriver are installed (scripts/install-deps.sh)"
   end_checks; exit 1
 fi
-chmod 777 "$artifacts"
+# The browser's user may not reach the clone (a clone in a private mktemp
+# directory): the check and what it writes stay in $work, copied out after.
+cp "$root/tests/report/browser_check.mjs" "$work/"
+mkdir -p "$work/artifacts" && chmod 777 "$work/artifacts"
 "${as_browser_user[@]}" chromedriver --port="$port" >"$work/chromedriver.log" 2>&1 & driver_pid=$!
 for _ in $(seq 50); do
   node -e "fetch('http://127.0.0.1:$port/status').then(r => r.json()).then(j => process.exit(j.value.ready ? 0 : 1), () => process.exit(1))" && break
   sleep 0.2
 done
-"${as_browser_user[@]}" node "$root/tests/report/browser_check.mjs" "http://127.0.0.1:$port" "$work/fleet.html" "$work/one.html" "$artifacts" >"$work/browser.txt" 2>&1
+"${as_browser_user[@]}" node "$work/browser_check.mjs" "http://127.0.0.1:$port" "$work/fleet.html" "$work/one.html" "$work/artifacts" >"$work/browser.txt" 2>&1
+cp -r "$work/artifacts/." "$artifacts/"
 cat "$work/browser.txt"
 passed=$((passed + $(grep -c '^ok - ' "$work/browser.txt")))
 failed=$((failed + $(grep -c '^not ok - ' "$work/browser.txt")))
